@@ -1,0 +1,87 @@
+"""connector: an API operation as a workflow step.
+
+template -> render -> validate -> execute (retry) -> result -> engine adapters -> CLI
+
+The public surface is re-exported here and resolved lazily, so that the command line and
+light imports do not pay for the HTTP stack they do not use.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from connector._version import __version__
+
+if TYPE_CHECKING:
+    from connector._catalog import load_task, task_names
+    from connector._credentials import Redactor
+    from connector._errors import (
+        ConnectorError,
+        DefinitionError,
+        FieldError,
+        InputError,
+        RenderError,
+        RetriesExhaustedError,
+        RunError,
+        TemplateError,
+        TransportError,
+    )
+    from connector._request import PreparedRequest
+    from connector._result import TaskResult
+    from connector._task import Task
+    from connector._template import RetryPolicy, TaskTemplate
+
+_EXPORTS = {
+    "ConnectorError": "connector._errors",
+    "DefinitionError": "connector._errors",
+    "FieldError": "connector._errors",
+    "InputError": "connector._errors",
+    "PreparedRequest": "connector._request",
+    "Redactor": "connector._credentials",
+    "RenderError": "connector._errors",
+    "RetriesExhaustedError": "connector._errors",
+    "RetryPolicy": "connector._template",
+    "RunError": "connector._errors",
+    "Task": "connector._task",
+    "TaskResult": "connector._result",
+    "TaskTemplate": "connector._template",
+    "TemplateError": "connector._errors",
+    "TransportError": "connector._errors",
+    "load_task": "connector._catalog",
+    "task_names": "connector._catalog",
+}
+
+__all__ = [
+    "ConnectorError",
+    "DefinitionError",
+    "FieldError",
+    "InputError",
+    "PreparedRequest",
+    "Redactor",
+    "RenderError",
+    "RetriesExhaustedError",
+    "RetryPolicy",
+    "RunError",
+    "Task",
+    "TaskResult",
+    "TaskTemplate",
+    "TemplateError",
+    "TransportError",
+    "__version__",
+    "load_task",
+    "task_names",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'connector' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -1,0 +1,102 @@
+"""The one exception tree of the connector.
+
+    ConnectorError
+    ├── DefinitionError          nothing was sent
+    │   ├── TemplateError        a template file is not a valid task template
+    │   ├── RenderError          a placeholder could not be rendered
+    │   └── InputError           the task input (or the body built from it) is invalid
+    └── RunError                 a request was attempted
+        ├── TransportError       no usable response: connect failure, reset, timeout
+        └── RetriesExhaustedError     every allowed attempt failed
+
+Every error carries the task name and, where it applies, field errors in Rebilly's dot
+notation. No message ever contains a credential or the render context.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+__all__ = [
+    "ConnectorError",
+    "DefinitionError",
+    "FieldError",
+    "InputError",
+    "RenderError",
+    "RetriesExhaustedError",
+    "RunError",
+    "TemplateError",
+    "TransportError",
+]
+
+
+class FieldError(BaseModel):
+    """One problem with one field, `field` in dot notation (`allocations.0.method`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+class ConnectorError(Exception):
+    """Base class of every error the connector raises on purpose."""
+
+    kind = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        task: str | None = None,
+        field_errors: tuple[FieldError, ...] | list[FieldError] = (),
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.task = task
+        self.field_errors = tuple(field_errors)
+
+    def __str__(self) -> str:
+        head = f"task '{self.task}': {self.message}" if self.task else self.message
+        return "\n".join([head, *(f"  - {error}" for error in self.field_errors)])
+
+
+class DefinitionError(ConnectorError):
+    """Nothing was sent: the template, a placeholder or the input is wrong."""
+
+
+class TemplateError(DefinitionError):
+    """A template file does not follow the task template format."""
+
+    kind = "template"
+
+
+class RenderError(DefinitionError):
+    """A placeholder of the template could not be rendered."""
+
+    kind = "render"
+
+
+class InputError(DefinitionError):
+    """The task input, or the request built from it, is invalid."""
+
+    kind = "validation"
+
+
+class RunError(ConnectorError):
+    """A request was attempted and did not end in a usable response."""
+
+
+class TransportError(RunError):
+    """The connection failed, was reset or timed out."""
+
+    kind = "connection"
+
+
+class RetriesExhaustedError(RunError):
+    """Every attempt the retry policy allows has failed."""
+
+    kind = "retries_exhausted"

@@ -1,0 +1,148 @@
+"""Rendering `<<placeholders>>` in the string leaves of a parsed template.
+
+The jinja2 environment is sandboxed, strict about undefined names, stripped of globals, and
+uses other delimiters for all three of its syntaxes, so that text which is not ours travels
+verbatim: Rebilly's `{{id}}`, `{# ... #}`, `{% ... %}` and engine expressions `${...}`.
+
+Every string leaf is compiled once, when the template is loaded:
+- a leaf without `<<` is a constant;
+- a leaf that is exactly `<<name>>` is a lookup and keeps the input's JSON type;
+- a leaf that is exactly one `<<expression>>` is a compiled jinja expression (native value);
+- anything else is a compiled jinja template producing text.
+Input values are data: they are inserted, never rendered again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined, UndefinedError, meta, nodes
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from connector._errors import FieldError, RenderError
+
+MISSING: Final = object()
+"""Returned for a leaf `<<name>>` whose input was not given: its body field is left out."""
+
+_NAME = re.compile(r"^<<\s*([A-Za-z_][A-Za-z0-9_]*)\s*>>$")
+_ONE_EXPRESSION = re.compile(r"^<<(?P<expr>(?:(?!<<|>>).)*)>>$", re.DOTALL)
+
+
+def _make_environment() -> ImmutableSandboxedEnvironment:
+    env = ImmutableSandboxedEnvironment(
+        variable_start_string="<<",
+        variable_end_string=">>",
+        block_start_string="<%",
+        block_end_string="%>",
+        comment_start_string="<#",
+        comment_end_string="#>",
+        line_statement_prefix=None,
+        line_comment_prefix=None,
+        undefined=StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        cache_size=0,
+    )
+    env.globals.clear()  # no range(), lipsum(), cycler(), dict(), namespace()
+    return env
+
+
+ENVIRONMENT: Final = _make_environment()
+
+Context = Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Leaf:
+    """One compiled string leaf: `render(context)` returns its value, or MISSING."""
+
+    path: str
+    variables: frozenset[str]
+    render: Callable[[Context], Any]
+    simple: str | None = None
+    """The input name when the leaf is exactly `<<name>>`."""
+
+    @property
+    def is_constant(self) -> bool:
+        return not self.variables and self.simple is None
+
+
+def compile_leaf(text: str, path: str) -> Leaf:
+    """Compile one string leaf of a template; `path` names it in errors."""
+    if "<<" not in text:
+        return Leaf(path, frozenset(), lambda _context: text)
+    simple = _NAME.match(text)
+    if simple:
+        name = simple.group(1)
+        return Leaf(path, frozenset({name}), lambda context: context.get(name, MISSING), name)
+    try:
+        ast = ENVIRONMENT.parse(text)
+        variables = frozenset(meta.find_undeclared_variables(ast))
+        one = _ONE_EXPRESSION.match(text)
+        if one:
+            expression = ENVIRONMENT.compile_expression(one.group("expr"), undefined_to_none=False)
+            return Leaf(path, variables, _native(expression, path, variables))
+        template = ENVIRONMENT.from_string(ast)
+    except TemplateSyntaxError as exc:
+        raise RenderError(
+            "template syntax error",
+            field_errors=[FieldError(field=path, message=exc.message or "")],
+        ) from None
+    return Leaf(path, variables, _guarded(template.render, path, variables))
+
+
+def _native(expression: Callable[..., Any], path: str, variables: frozenset[str]) -> Any:
+    def render(context: Context) -> Any:
+        value = _guarded(lambda ctx: expression(**ctx), path, variables)(context)
+        if isinstance(value, Undefined):
+            return MISSING
+        return value
+
+    return render
+
+
+def _guarded(
+    function: Callable[[Context], Any], path: str, variables: frozenset[str]
+) -> Callable[[Context], Any]:
+    def render(context: Context) -> Any:
+        try:
+            return function(context)
+        except UndefinedError:
+            missing = sorted(name for name in variables if name not in context)
+            names = ", ".join(f"'{name}'" for name in missing) or "a variable"
+            message = f"input {names} is not given"
+        except SecurityError:
+            message = "the expression is not allowed in the sandbox"
+        except Exception as exc:  # noqa: BLE001 - a filter's own failure, reported by field
+            message = f"the expression failed ({type(exc).__name__})"
+        raise RenderError("cannot render", field_errors=[FieldError(field=path, message=message)])
+
+    return render
+
+
+def is_placeholder_only(text: str) -> bool:
+    """True when `text` is exactly one placeholder (its value keeps its JSON type)."""
+    return bool(_ONE_EXPRESSION.match(text))
+
+
+def find_variables(text: str) -> frozenset[str]:
+    """The input names a string leaf reads."""
+    if "<<" not in text:
+        return frozenset()
+    return frozenset(meta.find_undeclared_variables(ENVIRONMENT.parse(text)))
+
+
+def has_logic(text: str) -> bool:
+    """True when a leaf holds anything but plain `<<name>>` substitutions (filters, blocks)."""
+    ast = ENVIRONMENT.parse(text)
+    for output in ast.body:
+        if not isinstance(output, nodes.Output):
+            return True
+        for node in output.nodes:
+            if not isinstance(node, nodes.TemplateData | nodes.Name):
+                return True
+    return False

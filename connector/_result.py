@@ -1,0 +1,101 @@
+"""The one structured response handed to the workflow engine, for every outcome.
+
+    {"status", "retryable", "response", "request", "attempts", "elapsedMs", "error", "warnings"}
+
+`status` is COMPLETED exactly when the final status code is one the template declares a
+success; a failed response keeps its status code, headers and body. Its JSON Schema (the
+task's output shape in manifest.json) is generated from these models.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic.alias_generators import to_camel
+
+from connector._errors import ConnectorError, FieldError
+
+ErrorKind = Literal[
+    "validation",
+    "render",
+    "template",
+    "usage",
+    "http",
+    "timeout",
+    "connection",
+    "rate_limited",
+    "retries_exhausted",
+]
+
+
+class _View(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True
+    )
+
+
+class RequestView(_View):
+    """The request as sent, credentials redacted."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: JsonValue = None
+
+
+class ResponseView(_View):
+    """The final response, whatever its status."""
+
+    status_code: int
+    reason_phrase: str
+    headers: dict[str, str]
+    body: JsonValue = None
+
+
+class Attempt(_View):
+    """One attempt: its outcome, how long it took, and the wait before the next one."""
+
+    number: int
+    status_code: int | None = None
+    error: str | None = None
+    elapsed_ms: float
+    wait_seconds: float = 0.0
+
+
+class ErrorInfo(_View):
+    """Why the task failed; `kind` tells 'nothing sent' kinds from run-time kinds."""
+
+    kind: ErrorKind
+    message: str
+    field_errors: list[FieldError] = Field(default_factory=list)
+
+
+class TaskResult(_View):
+    """The structured response of one task run."""
+
+    status: Literal["COMPLETED", "FAILED"]
+    retryable: bool = False
+    response: ResponseView | None = None
+    request: RequestView | None = None
+    attempts: list[Attempt] = Field(default_factory=list)
+    elapsed_ms: float = 0.0
+    error: ErrorInfo | None = None
+    warnings: list[str] = Field(default_factory=list)
+
+    @classmethod
+    def from_error(cls, error: ConnectorError, **fields: Any) -> TaskResult:
+        """A FAILED result for an error raised before or while sending."""
+        info = ErrorInfo(
+            kind=error.kind, message=error.message, field_errors=list(error.field_errors)
+        )
+        return cls(status="FAILED", error=info, **fields)
+
+    def to_json(self) -> dict[str, Any]:
+        """The camelCase JSON object the engine receives."""
+        return self.model_dump(mode="json", by_alias=True)
+
+
+def output_schema() -> dict[str, Any]:
+    """JSON Schema of the structured response (a task's output shape)."""
+    return TaskResult.model_json_schema(by_alias=True, mode="serialization")

@@ -1,0 +1,191 @@
+"""Validating a rendered body against the template's body schema, before anything is sent.
+
+All problems are reported at once, each with a field path in dot notation
+(`allocations.0.method`) and a message a person can act on. Fields the schema marks
+`readOnly`, and values matching a `deprecated` alternative, are accepted and reported as
+warnings.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import jsonschema_rs
+
+from connector._errors import FieldError
+
+JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def _is_uri(value: str) -> bool:
+    """An absolute http(s) URI. Braces stay legal: `{{id}}` is Rebilly's own placeholder."""
+    parts = urlsplit(value)
+    return (
+        parts.scheme in {"http", "https"}
+        and bool(parts.netloc)
+        and not any(char.isspace() or ord(char) < 32 for char in value)
+    )
+
+
+def _is_date_time(value: str) -> bool:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return "T" in value.upper() and parsed.tzinfo is not None
+
+
+FORMATS = {"uri": _is_uri, "date-time": _is_date_time}
+
+
+class BodyValidator:
+    """Compiled once per template; `errors(body)` lists every problem."""
+
+    def __init__(self, schema: Mapping[str, Any]) -> None:
+        self.schema = dict(schema)
+        self._validator = jsonschema_rs.validator_for(
+            self.schema, formats=FORMATS, validate_formats=True
+        )
+
+    def errors(self, body: Any, prefix: str = "") -> list[FieldError]:
+        """Every problem with `body`, non-JSON values (NaN, Infinity, objects) first."""
+        problems = list(non_json_values(body, prefix))
+        if problems:
+            return problems
+        if self._validator.is_valid(body):
+            return []
+        return sorted(
+            (self._translate(error, prefix) for error in self._validator.iter_errors(body)),
+            key=lambda error: error.field,
+        )
+
+    def warnings(self, body: Any) -> list[str]:
+        """Read-only fields and deprecated forms present in a valid body."""
+        return list(_annotations(self.schema, body, ""))
+
+    def _translate(self, error: jsonschema_rs.ValidationError, prefix: str) -> FieldError:
+        path = [str(part) for part in error.instance_path]
+        field = ".".join(filter(None, [prefix, *path]))
+        kind = error.kind
+        message = error.message
+        if isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
+            unexpected = list(kind.unexpected)
+            allowed = list(self._subschema(error.schema_path).get("properties", {}))
+            field = _join(field, unexpected[0])
+            message = "unknown field" + _did_you_mean(unexpected[0], allowed)
+        elif isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
+            field = _join(field, str(kind.property))
+            message = "is required"
+        elif isinstance(kind, jsonschema_rs.ValidationErrorKind.Enum):
+            options = [str(option) for option in kind.options if option is not None]
+            message = f"{error.instance!r} is not an allowed value" + _did_you_mean(
+                str(error.instance), options
+            )
+            if len(options) <= 8:
+                message += f" (one of: {', '.join(options)})"
+        elif isinstance(kind, jsonschema_rs.ValidationErrorKind.Type):
+            message = f"must be {_types(kind.types)}, not {_json_type(error.instance)}"
+        elif isinstance(
+            kind,
+            jsonschema_rs.ValidationErrorKind.AnyOf
+            | jsonschema_rs.ValidationErrorKind.OneOfNotValid,
+        ):
+            description = self._subschema(error.schema_path[:-1]).get("description")
+            message = f"{error.instance!r} is not valid" + (
+                f": {description}" if description else ""
+            )
+        elif isinstance(kind, jsonschema_rs.ValidationErrorKind.Format):
+            message = f"{error.instance!r} is not a valid {kind.format}"
+        elif isinstance(kind, jsonschema_rs.ValidationErrorKind.Pattern):
+            message = f"{error.instance!r} does not match {kind.pattern}"
+        return FieldError(field=field, message=message)
+
+    def _subschema(self, schema_path: Sequence[str | int]) -> dict[str, Any]:
+        node: Any = self.schema
+        for part in schema_path:
+            node = node[part]
+        return node if isinstance(node, dict) else {}
+
+    def __repr__(self) -> str:
+        return f"BodyValidator(properties={len(self.schema.get('properties', {}))})"
+
+
+def non_json_values(value: Any, field: str = "") -> Iterator[FieldError]:
+    """Values JSON cannot carry: NaN, Infinity, and anything that is not a JSON type."""
+    if isinstance(value, float) and not math.isfinite(value):
+        yield FieldError(field=field, message=f"{value} is not a JSON number")
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                yield FieldError(field=field, message=f"key {key!r} is not a string")
+            else:
+                yield from non_json_values(item, _join(field, key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from non_json_values(item, _join(field, str(index)))
+    elif not isinstance(value, JSON_SCALARS):
+        yield FieldError(field=field, message=f"a {type(value).__name__} is not a JSON value")
+
+
+def _annotations(schema: Mapping[str, Any], value: Any, field: str) -> Iterator[str]:
+    if schema.get("readOnly") and field:
+        yield f"{field}: read-only, managed by the server; it is ignored or rejected on input"
+        return
+    if schema.get("deprecated") and field:
+        yield f"{field}: {schema.get('description') or 'deprecated form'}"
+    if isinstance(value, Mapping):
+        properties = schema.get("properties", {})
+        for key, item in value.items():
+            if key in properties:
+                yield from _annotations(properties[key], item, _join(field, key))
+    elif isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        for index, item in enumerate(value):
+            yield from _annotations(schema["items"], item, _join(field, str(index)))
+    for branch in schema.get("anyOf", []) + schema.get("oneOf", []):
+        if branch.get("deprecated") and jsonschema_rs.is_valid(branch, value):
+            yield f"{field}: {branch.get('description') or 'deprecated form'}"
+
+
+def _join(field: str, key: str) -> str:
+    return f"{field}.{key}" if field else key
+
+
+def _did_you_mean(value: str, options: Sequence[str]) -> str:
+    close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
+    if not close:
+        lowered = {option.lower(): option for option in options}
+        close = [lowered[value.lower()]] if value.lower() in lowered else []
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _types(types: Sequence[Any]) -> str:
+    names = [_TYPE_NAMES.get(str(kind).lower().split(".")[-1], str(kind)) for kind in types]
+    return " or ".join(names)
+
+
+_TYPE_NAMES = {
+    "string": "a string",
+    "number": "a number",
+    "integer": "an integer",
+    "boolean": "a boolean",
+    "object": "an object",
+    "array": "an array",
+    "null": "null",
+}
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return "a string"
+    return "an object" if isinstance(value, dict) else "an array"

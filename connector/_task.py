@@ -1,0 +1,370 @@
+"""A loaded task: its template compiled once, and `prepare()` = render + validate.
+
+`prepare()` turns task input parameters into a `PreparedRequest` or raises `InputError`
+listing every problem at once. Nothing here touches the network.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from connector._credentials import Redactor, resolve_credential
+from connector._errors import FieldError, InputError, RenderError, TemplateError
+from connector._render import MISSING, Leaf, compile_leaf
+from connector._request import PreparedRequest
+from connector._schema import BodyValidator, non_json_values
+from connector._template import Parameter, TaskTemplate
+
+ENGINE_KEY_PREFIXES = ("swf:",)
+"""Keys a workflow engine adds to every task input; they are not ours to check."""
+
+_Node = Callable[[Mapping[str, Any], list[FieldError]], Any]
+
+
+class Task:
+    """A task template, compiled: render and validate its request for given inputs."""
+
+    def __init__(self, template: TaskTemplate, *, source: str = "") -> None:
+        self.template = template
+        self.name = template.name
+        self.source = source or template.name
+        self._url = self._compile(template.http_request.url, "httpRequest.url")
+        self._servers = {
+            name: self._compile(url, f"servers.{name}") for name, url in template.servers.items()
+        }
+        self._headers = {
+            name: self._compile(value, f"httpRequest.headers.{name}")
+            for name, value in template.http_request.headers.items()
+        }
+        self._leaves: list[Leaf] = []
+        self._body = self._compile_json(template.http_request.body, "")
+        self._validator = BodyValidator(template.body_schema) if template.body_schema else None
+        self.variables = frozenset().union(
+            self._url.variables,
+            *(leaf.variables for leaf in self._servers.values()),
+            *(leaf.variables for leaf in self._headers.values()),
+            *(leaf.variables for leaf in self._leaves),
+            template.parameters,
+        )
+        self._check_auth_not_written_in()
+
+    # -- compile ------------------------------------------------------------------------
+
+    def _compile(self, text: str, path: str) -> Leaf:
+        try:
+            return compile_leaf(text, path)
+        except RenderError as exc:
+            raise TemplateError(
+                f"{self.source}: {exc.message}", task=self.name, field_errors=exc.field_errors
+            ) from None
+
+    def _compile_json(self, value: Any, path: str) -> _Node:
+        if isinstance(value, str):
+            leaf = self._compile(value, path or "body")
+            self._leaves.append(leaf)
+            return _leaf_node(leaf)
+        if isinstance(value, dict):
+            items = [
+                (key, self._compile_json(item, _join(path, key))) for key, item in value.items()
+            ]
+            return _object_node(items)
+        if isinstance(value, list):
+            nodes = [self._compile_json(item, _join(path, str(i))) for i, item in enumerate(value)]
+            return _array_node(nodes, path)
+        return lambda _context, _errors: value
+
+    def _check_auth_not_written_in(self) -> None:
+        declared = {scheme.header.lower() for scheme in self.template.auth}
+        for name in self.template.http_request.headers:
+            if name.lower() in declared | {"authorization", "reb-apikey"}:
+                raise TemplateError(
+                    f"{self.source}: credentials are declared in 'auth', never written in",
+                    task=self.name,
+                    field_errors=[
+                        FieldError(field=f"httpRequest.headers.{name}", message="remove it")
+                    ],
+                )
+
+    # -- prepare ------------------------------------------------------------------------
+
+    def prepare(
+        self,
+        inputs: Mapping[str, Any],
+        *,
+        environment: str | None = "sandbox",
+        base_url: str | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> PreparedRequest:
+        """Render and validate the request for `inputs`; nothing is sent.
+
+        Args:
+            inputs: the task input parameters (what the engine's Test request takes).
+            environment: a key of the template's `servers` (sandbox, live, local).
+            base_url: replaces the environment's base URL (the part before the path).
+            environ: where credentials and parameter defaults are read; `os.environ` if None.
+
+        Raises:
+            InputError: with every field error, when anything is invalid.
+        """
+        environ = os.environ if environ is None else environ
+        errors: list[FieldError] = []
+        context = self._context(inputs, environ, errors)
+        url = self._render_url(context, environment, base_url, errors)
+        headers = self._render_headers(context, errors)
+        before_body = len(errors)
+        body = self._body(context, errors)
+        body = None if body is MISSING else body
+        if len(errors) == before_body:
+            errors.extend(self._check_body(body))
+        if errors:
+            raise InputError(
+                f"invalid input ({_count(errors)})", task=self.name, field_errors=errors
+            )
+        credential = resolve_credential(self.template.auth, environ)
+        return PreparedRequest(
+            task=self.name,
+            method=self.template.http_request.method,
+            url=url,
+            headers=headers,
+            body=body,
+            content=None if body is None else _serialise(body),
+            warnings=tuple(self._warnings(body, credential is not None, environment, base_url)),
+            credential=credential,
+            redactor=Redactor.for_credential(credential, self.template.auth),
+        )
+
+    def _check_body(self, body: Any) -> list[FieldError]:
+        if self._validator is not None:
+            return self._validator.errors(body)
+        return list(non_json_values(body))
+
+    def _context(
+        self, inputs: Mapping[str, Any], environ: Mapping[str, str], errors: list[FieldError]
+    ) -> dict[str, Any]:
+        if not isinstance(inputs, Mapping):
+            errors.append(FieldError(field="", message="the task input must be a JSON object"))
+            return {}
+        context = {k: v for k, v in inputs.items() if not str(k).startswith(ENGINE_KEY_PREFIXES)}
+        for name in context:
+            if name not in self.variables:
+                hint = _did_you_mean(str(name), sorted(self.variables))
+                errors.append(FieldError(field=str(name), message=f"unknown input parameter{hint}"))
+        for name, parameter in self.template.parameters.items():
+            if name not in context and parameter.env and environ.get(parameter.env):
+                context[name] = environ[parameter.env]
+        return context
+
+    def _render_url(
+        self,
+        context: Mapping[str, Any],
+        environment: str | None,
+        base_url: str | None,
+        errors: list[FieldError],
+    ) -> str:
+        base = self._base_leaf(environment, base_url)
+        leaves = [self._url] if _is_absolute(self.template.http_request.url) else [base, self._url]
+        path_context = dict(context)
+        known_errors = len(errors)
+        for name in sorted(frozenset().union(*(leaf.variables for leaf in leaves))):
+            path_context[name] = self._path_segment(name, context.get(name, MISSING), errors)
+        if len(errors) > known_errors:
+            return ""
+        url = "".join(_render_text(leaf, path_context, errors) for leaf in leaves)
+        parts = urlsplit(url)
+        if not errors and (parts.scheme not in {"http", "https"} or not parts.netloc):
+            errors.append(FieldError(field="url", message=f"{url!r} is not an http(s) URL"))
+        return url
+
+    def _base_leaf(self, environment: str | None, base_url: str | None) -> Leaf:
+        if base_url is not None:
+            return self._compile(base_url.rstrip("/"), "baseUrl")
+        if environment not in self._servers:
+            known = ", ".join(self._servers) or "none"
+            raise InputError(
+                f"unknown environment {environment!r} (known: {known}); give a base URL instead",
+                task=self.name,
+            )
+        return self._servers[environment]
+
+    def _path_segment(self, name: str, value: Any, errors: list[FieldError]) -> str:
+        parameter = self.template.parameters.get(name, _ANY_SEGMENT)
+        if value is MISSING or value is None or value == "":
+            env = f" (or set {parameter.env})" if parameter.env else ""
+            errors.append(FieldError(field=name, message=f"is required{env}"))
+            return ""
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            errors.append(FieldError(field=name, message="must be a string"))
+            return ""
+        text = str(value)
+        problems = _segment_problems(text, parameter.json_schema)
+        errors.extend(FieldError(field=name, message=problem) for problem in problems)
+        return quote(text, safe="@~")
+
+    def _render_headers(
+        self, context: Mapping[str, Any], errors: list[FieldError]
+    ) -> dict[str, str]:
+        headers = {}
+        for name, leaf in self._headers.items():
+            value = _render_text(leaf, context, errors)
+            if "\r" in value or "\n" in value:
+                errors.append(FieldError(field=f"headers.{name}", message="contains a line break"))
+            headers[name] = value
+        return headers
+
+    def _warnings(
+        self, body: Any, authenticated: bool, environment: str | None, base_url: str | None
+    ) -> Iterator[str]:
+        if self._validator is not None:
+            yield from self._validator.warnings(body)
+        if not authenticated and self.template.auth:
+            names = " or ".join(scheme.env for scheme in self.template.auth)
+            yield f"no credentials configured: set {names}"
+        if environment == "live" and base_url is None:
+            yield "environment 'live': this request moves real money"
+
+    # -- describe -----------------------------------------------------------------------
+
+    def input_schema(self) -> dict[str, Any]:
+        """JSON Schema of the task input parameters, derived from the template."""
+        return input_schema(self.template)
+
+    def __repr__(self) -> str:
+        request = self.template.http_request
+        return f"<Task {self.name} {request.method} {request.url}>"
+
+
+_ANY_SEGMENT = Parameter.model_validate({"in": "path"})
+
+
+def _leaf_node(leaf: Leaf) -> _Node:
+    if leaf.is_constant:
+        constant = leaf.render({})
+        return lambda _context, _errors: constant
+
+    def node(context: Mapping[str, Any], errors: list[FieldError]) -> Any:
+        try:
+            return leaf.render(context)
+        except RenderError as exc:
+            errors.extend(exc.field_errors)
+            return MISSING
+
+    return node
+
+
+def _object_node(items: list[tuple[str, _Node]]) -> _Node:
+    def node(context: Mapping[str, Any], errors: list[FieldError]) -> Any:
+        result = {}
+        for key, child in items:
+            value = child(context, errors)
+            if value is not MISSING:
+                result[key] = value
+        return result
+
+    return node
+
+
+def _array_node(nodes: list[_Node], path: str) -> _Node:
+    def node(context: Mapping[str, Any], errors: list[FieldError]) -> Any:
+        result = []
+        for index, child in enumerate(nodes):
+            value = child(context, errors)
+            if value is MISSING:
+                errors.append(
+                    FieldError(field=_join(path, str(index)), message="input is not given")
+                )
+            result.append(value)
+        return result
+
+    return node
+
+
+def _render_text(leaf: Leaf, context: Mapping[str, Any], errors: list[FieldError]) -> str:
+    try:
+        value = leaf.render(context)
+    except RenderError as exc:
+        errors.extend(exc.field_errors)
+        return ""
+    if value is MISSING:
+        errors.append(FieldError(field=leaf.simple or leaf.path, message="is required"))
+        return ""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def _segment_problems(text: str, schema: Mapping[str, Any]) -> Iterator[str]:
+    if text in {".", ".."}:
+        yield f"{text!r} is not a valid path segment"
+    if len(text) > schema.get("maxLength", 2048):
+        yield f"is longer than {schema.get('maxLength', 2048)} characters"
+    if len(text) < schema.get("minLength", 1):
+        yield "is too short"
+    pattern = schema.get("pattern")
+    if pattern and not re.search(pattern, text, re.ASCII):
+        yield f"{text!r} does not match {pattern} (letters, digits and _ @ ~ - . only)"
+
+
+def _serialise(body: Any) -> bytes:
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _is_absolute(url: str) -> bool:
+    return url.lower().startswith(("http://", "https://"))
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _count(errors: list[FieldError]) -> str:
+    return "1 problem" if len(errors) == 1 else f"{len(errors)} problems"
+
+
+def _did_you_mean(value: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(value, options, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def input_schema(template: TaskTemplate) -> dict[str, Any]:
+    """Each parameter's schema, and for each body leaf `<<name>>` the schema of its field."""
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for name, parameter in template.parameters.items():
+        properties[name] = {**parameter.json_schema, "description": parameter.description}
+        if parameter.required and not parameter.env:
+            required.append(name)
+    body_schema = template.body_schema or {}
+    for path, name in _simple_leaves(template.http_request.body, ()):
+        schema, is_required = _schema_at(body_schema, path)
+        properties.setdefault(name, schema)
+        if is_required and name not in required:
+            required.append(name)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": template.title,
+        "type": "object",
+        "properties": properties,
+        "required": required,
+    }
+
+
+def _simple_leaves(value: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
+    if isinstance(value, str):
+        leaf = compile_leaf(value, ".".join(path))
+        if leaf.simple:
+            yield path, leaf.simple
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _simple_leaves(item, (*path, key))
+
+
+def _schema_at(schema: Mapping[str, Any], path: tuple[str, ...]) -> tuple[dict[str, Any], bool]:
+    node, required = schema, True
+    for key in path:
+        required = required and key in node.get("required", [])
+        node = node.get("properties", {}).get(key, {})
+    return dict(node), required

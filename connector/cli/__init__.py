@@ -1,0 +1,53 @@
+"""The `connector` command line.
+
+Each command lives in its own module with `register(subparsers)`; modules import their heavy
+dependencies inside the command, so `connector list` starts without loading the HTTP stack.
+Exit codes: 0 success; 1 sent but FAILED; 2 nothing was sent or built (bad input, template or
+usage).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from connector._version import __version__
+from connector.cli._output import EXIT_USAGE, fail
+
+COMMAND_MODULES = (
+    "connector.cli._catalog",
+    "connector.cli._render",
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error honours --json and exits 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        wants_json = "--json" in sys.argv[1:]
+        raise SystemExit(fail("usage", f"{self.prog}: {message}", as_json=wants_json))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser with every command registered."""
+    parser = _Parser(prog="connector", description="API operations as workflow steps.")
+    parser.add_argument("--version", action="version", version=f"connector {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns its exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.handler(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_USAGE
+    return code

@@ -1,0 +1,98 @@
+"""`connector list`, `connector describe TASK`, `connector validate FILE`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from connector.cli._output import EXIT_OK, fail_with, print_json
+
+
+def register(commands: Any) -> None:
+    """Add the catalogue commands."""
+    listing = commands.add_parser("list", help="list the shipped tasks")
+    listing.add_argument("--json", action="store_true", help="print JSON")
+    listing.set_defaults(handler=run_list)
+
+    describe = commands.add_parser("describe", help="show a task: request, inputs, retry policy")
+    describe.add_argument("task", metavar="TASK", help="task name or template file path")
+    describe.add_argument("--json", action="store_true", help="print the template and schemas")
+    describe.set_defaults(handler=run_describe)
+
+    validate = commands.add_parser("validate", help="check a template file against the format")
+    validate.add_argument("file", metavar="FILE", help="template file")
+    validate.add_argument("--json", action="store_true", help="print JSON")
+    validate.set_defaults(handler=run_validate)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    """List tasks from the manifest alone (no template is compiled)."""
+    from connector._catalog import read_manifest
+
+    tasks = [
+        {"name": t["name"], "title": t["title"], "method": t["method"], "path": t["path"]}
+        for t in read_manifest()["tasks"]
+    ]
+    if args.json:
+        print_json(tasks)
+    else:
+        for task in tasks:
+            sys.stdout.write(
+                f"{task['name']:<28} {task['method']:<6} {task['path']}  {task['title']}\n"
+            )
+    return EXIT_OK
+
+
+def run_describe(args: argparse.Namespace) -> int:
+    """Show one task."""
+    from connector._catalog import load_task
+    from connector._errors import ConnectorError
+
+    try:
+        task = load_task(args.task)
+    except ConnectorError as exc:
+        return fail_with(exc, as_json=args.json)
+    template = task.template
+    if args.json:
+        print_json({"template": template.to_json(), "inputSchema": task.input_schema()})
+        return EXIT_OK
+    schema = task.input_schema()
+    lines = [
+        f"{template.name}: {template.title}",
+        f"  {template.http_request.method} <base>{template.http_request.url}",
+        *(f"  base {name}: {url}" for name, url in template.servers.items()),
+        "  auth: " + ", ".join(f"{a.header} from ${a.env}" for a in template.auth),
+        f"  retry: {template.retry.max_attempts} attempts, {template.retry.interval_seconds}s"
+        f" x {template.retry.backoff_rate}; timeouts connect {template.connection_timeout_seconds}s"
+        f" read {template.read_timeout_seconds}s; deadline {template.deadline_seconds}s",
+        "  inputs (* required):",
+    ]
+    for name, prop in schema["properties"].items():
+        mark = "*" if name in schema["required"] else " "
+        kind = prop.get("type", "any")
+        note = " read-only" if prop.get("readOnly") else ""
+        lines.append(f"   {mark} {name:<38} {json.dumps(kind)}{note}")
+    sys.stdout.write("\n".join(lines) + "\n")
+    return EXIT_OK
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """Check any template file: the format, placeholders and body schema."""
+    from pathlib import Path
+
+    from connector._errors import ConnectorError
+    from connector._task import Task
+    from connector._template import load_template_file
+
+    try:
+        template = load_template_file(Path(args.file))
+        Task(template, source=args.file)
+    except ConnectorError as exc:
+        return fail_with(exc, as_json=args.json)
+    if args.json:
+        print_json({"status": "VALID", "task": template.name})
+    else:
+        sys.stdout.write(f"{args.file}: valid task template '{template.name}'\n")
+    return EXIT_OK

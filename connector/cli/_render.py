@@ -1,0 +1,77 @@
+"""`connector render TASK --input FILE|-`: the dry run, the exact request and nothing sent."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from connector.cli._output import EXIT_OK, fail, fail_with, print_json, read_input
+
+
+def add_target_arguments(parser: argparse.ArgumentParser, *, default: str | None) -> None:
+    """--input, --environment, --base-url, --json: shared by render and test-request."""
+    parser.add_argument("task", metavar="TASK", help="task name or template file path")
+    parser.add_argument(
+        "--input",
+        required=True,
+        metavar="FILE|-",
+        help="task input parameters JSON (a file, or - for stdin)",
+    )
+    parser.add_argument(
+        "--environment",
+        choices=["sandbox", "live", "local"],
+        default=default,
+        help=f"where the request goes (default: {default or 'see below'})",
+    )
+    parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="replaces the environment's base URL (the part before the path)",
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def register(commands: Any) -> None:
+    """Add `render`."""
+    parser = commands.add_parser("render", help="dry run: show the exact request, send nothing")
+    add_target_arguments(parser, default="sandbox")
+    parser.set_defaults(handler=run)
+
+
+def load_inputs(args: argparse.Namespace) -> Any:
+    """The input JSON, or None after reporting why it cannot be read."""
+    try:
+        return read_input(args.input)
+    except (OSError, ValueError) as exc:
+        fail("validation", f"cannot read --input {args.input}: {exc}", as_json=args.json)
+        return None
+
+
+def run(args: argparse.Namespace) -> int:
+    """Render and validate; print the request with credentials redacted."""
+    from connector._catalog import load_task
+    from connector._errors import ConnectorError
+
+    inputs = load_inputs(args)
+    if inputs is None:
+        return 2
+    try:
+        request = load_task(args.task).prepare(
+            inputs, environment=args.environment, base_url=args.base_url
+        )
+    except ConnectorError as exc:
+        return fail_with(exc, as_json=args.json)
+    shown = request.public()
+    if args.json:
+        print_json(shown)
+        return EXIT_OK
+    lines = [f"{shown['method']} {shown['url']}"]
+    lines += [f"{name}: {value}" for name, value in shown["headers"].items()]
+    sys.stdout.write("\n".join(lines) + "\n\n")
+    if shown["body"] is not None:
+        print_json(shown["body"])
+    for warning in shown["warnings"]:
+        sys.stderr.write(f"warning: {warning}\n")
+    sys.stdout.write("(dry run: nothing was sent)\n")
+    return EXIT_OK
