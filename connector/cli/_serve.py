@@ -1,0 +1,68 @@
+"""`connector serve [--host 127.0.0.1] [--port N] [--token T]`: the local web service and page."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import secrets
+import sys
+from typing import Any
+
+from connector.cli._output import EXIT_OK, EXIT_USAGE
+
+DEFAULT_PORT = 8780
+TOKEN_ENV = "CONNECTOR_SERVE_TOKEN"  # noqa: S105 (a variable name, not a secret)
+
+
+def register(commands: Any) -> None:
+    """Add `serve`."""
+    parser = commands.add_parser(
+        "serve", help="the web page: palette, form, dry run, test request, export and import"
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    parser.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help="port (default: %(default)s)"
+    )
+    parser.add_argument(
+        "--token",
+        help=f"API token, required when bound beyond loopback (default: ${TOKEN_ENV}, "
+        "or a generated one)",
+    )
+    parser.set_defaults(handler=run)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether `host` only accepts connections from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve until interrupted."""
+    try:
+        import uvicorn
+
+        from connector.service import create_app
+        from connector.service._guards import LOOPBACK_HOSTS
+    except ImportError:
+        sys.stderr.write(
+            "error: the web service needs the 'serve' extra: pip install 'connector[serve]'\n"
+        )
+        return EXIT_USAGE
+    loopback = is_loopback(args.host)
+    token = args.token or os.environ.get(TOKEN_ENV) or None
+    if not loopback and token is None:
+        token = secrets.token_urlsafe(24)
+    app = create_app(token=token, allowed_hosts=LOOPBACK_HOSTS if loopback else None)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    url = f"http://{shown}:{args.port}/"
+    sys.stderr.write(f"connector: serving the page on {url}\n")
+    if token is not None and not args.token and not os.environ.get(TOKEN_ENV):
+        sys.stderr.write(f"connector: open {url}#token={token} (generated API token)\n")
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return EXIT_OK

@@ -1,0 +1,126 @@
+"""The request and response bodies of the service's JSON API.
+
+They are the single source of its OpenAPI description: strict, camelCase on the wire. No
+model has a credential field: credentials stay in the server's environment.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic.alias_generators import to_camel
+
+from connector._errors import ConnectorError, FieldError
+
+Environment = Literal["local", "sandbox", "live"]
+Engine = Literal["simworkflow", "conductor"]
+
+MAX_INPUT_KEYS = 500
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True
+    )
+
+
+class ErrorInfo(_Model):
+    """Why a request was refused; `fieldErrors` use dot notation (`allocations.0.method`)."""
+
+    kind: str
+    message: str
+    field_errors: list[FieldError] = Field(default_factory=list)
+
+
+class ErrorBody(_Model):
+    """Every 4xx answer of the API."""
+
+    error: ErrorInfo
+
+    @classmethod
+    def of(cls, kind: str, message: str, field_errors: Any = ()) -> ErrorBody:
+        """An error body from its parts."""
+        return cls(error=ErrorInfo(kind=kind, message=message, field_errors=list(field_errors)))
+
+    @classmethod
+    def from_error(cls, error: ConnectorError) -> ErrorBody:
+        """An error body for a definition-time error: nothing was sent."""
+        return cls.of(error.kind, error.message, error.field_errors)
+
+
+class TaskSummary(_Model):
+    """A task as the palette lists it."""
+
+    name: str
+    title: str
+    description: str
+    method: str
+    path: str
+
+
+class TaskDetail(TaskSummary):
+    """One task: its template, the schema of its inputs and of its request body."""
+
+    template: dict[str, JsonValue]
+    input_schema: dict[str, JsonValue]
+    body_schema: dict[str, JsonValue] | None
+    environments: list[str]
+
+
+class RenderRequest(_Model):
+    """Task inputs and where the request would go."""
+
+    inputs: dict[str, JsonValue] = Field(default_factory=dict, max_length=MAX_INPUT_KEYS)
+    environment: Environment = "local"
+
+
+class TestRequest(RenderRequest):
+    """A render request that is sent; `live` needs `confirmLive`."""
+
+    __test__ = False
+    confirm_live: bool = False
+
+
+class PreparedView(_Model):
+    """The dry run: exactly what would be sent, credentials redacted."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: JsonValue = None
+    warnings: list[str] = Field(default_factory=list)
+
+
+class ExportRequest(_Model):
+    """Which engine to export the configured step for."""
+
+    engine: Engine
+    inputs: dict[str, JsonValue] = Field(default_factory=dict, max_length=MAX_INPUT_KEYS)
+    workflow: str | None = Field(default=None, min_length=1, max_length=100)
+    credentials: str | None = Field(default=None, min_length=1, max_length=100)
+
+
+class ExportResponse(_Model):
+    """The engine's task JSON, ready to copy or download."""
+
+    engine: Engine
+    filename: str
+    document: JsonValue
+
+
+class ImportRequest(_Model):
+    """An engine's HTTP task JSON (a task or a whole definition)."""
+
+    engine: Engine
+    document: dict[str, JsonValue]
+    task: str | None = Field(default=None, max_length=200)
+
+
+class ImportResponse(_Model):
+    """The step back: the task it runs, its template and the inputs it was configured with."""
+
+    task: str
+    template: dict[str, JsonValue]
+    inputs: dict[str, JsonValue]
+    shipped: bool
