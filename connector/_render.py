@@ -65,16 +65,22 @@ class Leaf:
     render: Callable[[Context], Any]
     simple: str | None = None
     """The input name when the leaf is exactly `<<name>>`."""
+    constant: bool = False
 
     @property
     def is_constant(self) -> bool:
-        return not self.variables and self.simple is None
+        return self.constant
+
+
+def has_syntax(text: str) -> bool:
+    """True when `text` holds any of our delimiters (`<<`, `<%`, `<#`)."""
+    return "<<" in text or "<%" in text or "<#" in text
 
 
 def compile_leaf(text: str, path: str) -> Leaf:
     """Compile one string leaf of a template; `path` names it in errors."""
-    if "<<" not in text:
-        return Leaf(path, frozenset(), lambda _context: text)
+    if not has_syntax(text):
+        return Leaf(path, frozenset(), lambda _context: text, constant=True)
     simple = _NAME.match(text)
     if simple:
         name = simple.group(1)
@@ -99,7 +105,9 @@ def _native(expression: Callable[..., Any], path: str, variables: frozenset[str]
     def render(context: Context) -> Any:
         value = _guarded(lambda ctx: expression(**ctx), path, variables)(context)
         if isinstance(value, Undefined):
-            return MISSING
+            message = "the expression is undefined (no such attribute, or refused by the sandbox)"
+            error = FieldError(field=path, message=message)
+            raise RenderError("cannot render", field_errors=[error])
         return value
 
     return render
@@ -131,7 +139,7 @@ def is_placeholder_only(text: str) -> bool:
 
 def find_variables(text: str) -> frozenset[str]:
     """The input names a string leaf reads."""
-    if "<<" not in text:
+    if not has_syntax(text):
         return frozenset()
     return frozenset(meta.find_undeclared_variables(ENVIRONMENT.parse(text)))
 

@@ -26,9 +26,10 @@ COMMAND_MODULES = (
 class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error honours --json and exits 2."""
 
+    json_errors = False
+
     def error(self, message: str) -> None:  # type: ignore[override]
-        wants_json = "--json" in sys.argv[1:]
-        raise SystemExit(fail("usage", f"{self.prog}: {message}", as_json=wants_json))
+        raise SystemExit(fail("usage", f"{self.prog}: {message}", as_json=self.json_errors))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,6 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; returns its exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _Parser.json_errors = "--json" in argv
     args = build_parser().parse_args(argv)
     try:
         code: int = args.handler(args)

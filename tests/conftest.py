@@ -1,0 +1,41 @@
+"""Fixtures shared by the test modules."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connector import Task, load_task
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+EXAMPLE_INPUT = ROOT / "examples" / "upsert-payout-request.json"
+
+
+@pytest.fixture
+def task() -> Task:
+    """The shipped upsert-payout-request task."""
+    return load_task("upsert-payout-request")
+
+
+@pytest.fixture
+def example() -> dict[str, Any]:
+    """The README's example task input."""
+    result: dict[str, Any] = json.loads(EXAMPLE_INPUT.read_text())
+    return result
+
+
+@pytest.fixture
+def minimal() -> dict[str, Any]:
+    """The smallest valid input: the path id, the organization and the four required fields."""
+    return {
+        "id": "po-1",
+        "organizationId": "org-1",
+        "websiteId": "web-1",
+        "customerId": "cust-1",
+        "currency": "USD",
+        "amount": 10,
+    }

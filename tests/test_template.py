@@ -1,0 +1,132 @@
+"""The task template format: strict models, loading, and every shipped template."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connector import TemplateError, load_task, task_names
+from connector._catalog import templates_dir
+from connector._task import Task
+from connector._template import TaskTemplate, load_template_file, parse_template
+
+SHIPPED = sorted(templates_dir().glob("*.json"))
+
+
+def _shipped_json() -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(
+        (templates_dir() / "upsert-payout-request.json").read_text()
+    )
+    return result
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=[p.stem for p in SHIPPED])
+def test_every_shipped_template_loads_renders_and_validates(
+    path: Path, minimal: dict[str, Any]
+) -> None:
+    """Each shipped template loads strictly, renders an example and validates its body."""
+    task = load_task(path.stem)
+    assert task.template.name == path.stem
+    request = task.prepare(minimal, environ={})
+    assert request.method == task.template.http_request.method
+    assert request.url.startswith("https://")
+    assert request.content is not None
+    assert json.loads(request.content) == request.body
+
+
+def test_shipped_template_names_are_listed() -> None:
+    """task_names() lists exactly the shipped files."""
+    assert task_names() == [p.stem for p in SHIPPED]
+
+
+def test_unknown_key_is_an_error_naming_key_and_file(tmp_path: Path) -> None:
+    """A typo in a template is an error that names the key path and the file."""
+    data = _shipped_json()
+    data["httpRequest"]["bdy"] = {}
+    path = tmp_path / "typo.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(TemplateError) as caught:
+        load_template_file(path)
+    assert str(path) in str(caught.value)
+    assert [(e.field, e.message) for e in caught.value.field_errors] == [
+        ("httpRequest.bdy", "unknown key")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        pytest.param({"retry": {"maxAttempts": 0}}, "retry.maxAttempts", id="zero-attempts"),
+        pytest.param(
+            {"connectionTimeoutSeconds": -1}, "connectionTimeoutSeconds", id="neg-timeout"
+        ),
+        pytest.param({"name": "Bad Name"}, "name", id="bad-name"),
+        pytest.param(
+            {"auth": [{"type": "basic", "header": "X", "env": "Y"}]}, "auth.0.type", id="auth"
+        ),
+    ],
+)
+def test_invalid_values_name_their_field(change: dict[str, Any], field: str) -> None:
+    """Out-of-range values are reported at their field path."""
+    with pytest.raises(TemplateError) as caught:
+        parse_template({**_shipped_json(), **change}, source="t.json")
+    assert field in [e.field for e in caught.value.field_errors]
+
+
+def test_defaults_follow_the_engine_http_task() -> None:
+    """Unset timeouts default to the engine's HTTP task defaults (5 s connect, 10 s read)."""
+    data = _shipped_json()
+    del data["connectionTimeoutSeconds"], data["readTimeoutSeconds"]
+    template = parse_template(data, source="t.json")
+    assert (template.connection_timeout_seconds, template.read_timeout_seconds) == (5, 10)
+
+
+def test_an_invalid_body_schema_is_rejected() -> None:
+    """bodySchema must itself be a valid JSON Schema."""
+    with pytest.raises(TemplateError, match="bodySchema"):
+        parse_template({**_shipped_json(), "bodySchema": {"type": "nonsense"}}, source="t.json")
+
+
+def test_a_template_syntax_error_is_reported_at_load_with_its_field() -> None:
+    """A broken placeholder fails when the template is loaded, naming the field."""
+    data = _shipped_json()
+    data["httpRequest"]["body"]["description"] = "<< description | >>"
+    with pytest.raises(TemplateError) as caught:
+        Task(parse_template(data, source="t.json"), source="t.json")
+    assert caught.value.field_errors[0].field == "description"
+
+
+def test_credentials_cannot_be_written_into_headers() -> None:
+    """An auth header written into the template is refused: credentials are declared only."""
+    data = _shipped_json()
+    data["httpRequest"]["headers"]["REB-APIKEY"] = "sk_sandbox_literal"
+    with pytest.raises(TemplateError) as caught:
+        Task(parse_template(data, source="t.json"))
+    assert "sk_sandbox_literal" not in str(caught.value)
+    assert caught.value.field_errors[0].field == "httpRequest.headers.REB-APIKEY"
+
+
+def test_round_trip_through_to_json_is_identity() -> None:
+    """Writing a template back gives the document it was read from."""
+    data = _shipped_json()
+    assert TaskTemplate.model_validate(data).to_json() == data
+
+
+def test_unknown_task_name_lists_the_shipped_ones() -> None:
+    """Asking for a task that does not exist names the ones that do."""
+    with pytest.raises(TemplateError, match="upsert-payout-request"):
+        load_task("no-such-task")
+
+
+def test_a_template_file_path_works_wherever_a_name_does(
+    tmp_path: Path, minimal: dict[str, Any]
+) -> None:
+    """Third-party or imported templates load by path the same way."""
+    data = _shipped_json()
+    data["name"] = "my-copy"
+    path = tmp_path / "my-copy.json"
+    path.write_text(json.dumps(data))
+    assert load_task(str(path)).prepare(minimal, environ={}).task == "my-copy"
