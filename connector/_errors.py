@@ -4,9 +4,14 @@
     ├── DefinitionError          nothing was sent
     │   ├── TemplateError        a template file is not a valid task template
     │   ├── RenderError          a placeholder could not be rendered
-    │   └── InputError           the task input (or the body built from it) is invalid
+    │   ├── InputError           the task input (or the body built from it) is invalid
+    │   └── UsageError           the call names no place to send to
     └── RunError                 a request was attempted
         ├── TransportError       no usable response: connect failure, reset, timeout
+        │   ├── ConnectError     could not connect: nothing reached the server
+        │   ├── ConnectTimeoutError   connecting timed out: nothing reached the server
+        │   ├── ConnectionLostError   the connection dropped after the request was sent
+        │   └── ReadTimeoutError      the request was sent and no answer came in time
         └── RetriesExhaustedError     every allowed attempt failed
 
 Every error carries the task name and, where it applies, field errors in Rebilly's dot
@@ -18,15 +23,20 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 
 __all__ = [
+    "ConnectError",
+    "ConnectTimeoutError",
+    "ConnectionLostError",
     "ConnectorError",
     "DefinitionError",
     "FieldError",
     "InputError",
+    "ReadTimeoutError",
     "RenderError",
     "RetriesExhaustedError",
     "RunError",
     "TemplateError",
     "TransportError",
+    "UsageError",
 ]
 
 
@@ -86,6 +96,12 @@ class InputError(DefinitionError):
     kind = "validation"
 
 
+class UsageError(DefinitionError):
+    """The call cannot be made as asked (no environment, no base URL, no credential)."""
+
+    kind = "usage"
+
+
 class RunError(ConnectorError):
     """A request was attempted and did not end in a usable response."""
 
@@ -94,6 +110,31 @@ class TransportError(RunError):
     """The connection failed, was reset or timed out."""
 
     kind = "connection"
+    reached_server = True
+    """Whether the request may have reached the server (False: safe to send again)."""
+
+
+class ConnectError(TransportError):
+    """No connection could be made (refused, unreachable, name not found)."""
+
+    reached_server = False
+
+
+class ConnectTimeoutError(TransportError):
+    """Connecting took longer than the connect timeout."""
+
+    kind = "timeout"
+    reached_server = False
+
+
+class ConnectionLostError(TransportError):
+    """The connection was reset or closed after the request was sent."""
+
+
+class ReadTimeoutError(TransportError):
+    """The request was sent and the server did not answer within the read timeout."""
+
+    kind = "timeout"
 
 
 class RetriesExhaustedError(RunError):

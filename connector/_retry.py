@@ -1,0 +1,273 @@
+"""Deciding, waiting and stopping: a template's retry policy as tenacity strategy objects.
+
+- deciding: a data table says which outcomes may be sent again, and for which methods.
+  Nothing reached the server (a connect failure): always. A read timeout, a dropped
+  connection or 408/425/429/500/502/503/504: only when repeating the request is safe (an
+  idempotent method, or a template that declares `retryNonIdempotent`). Any other status:
+  never.
+- waiting: `intervalSeconds x backoffRate^(n-1)`, capped by `maxIntervalSeconds`, plus jitter.
+  A server's `X-RateLimit-Retry-After` (UTC epoch seconds, Rebilly's) or `Retry-After`
+  (seconds or HTTP-date) replaces the backoff; its only cap is the deadline.
+- stopping: `maxAttempts` or the deadline, whichever comes first. A wait that would end past
+  the deadline stops at once instead of sleeping.
+
+`build_retrying` composes them into one `tenacity.Retrying`; the clock, `sleep` and the random
+source are injected, so tests never wait.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+from types import MappingProxyType
+from typing import Final as Constant
+
+import tenacity
+from tenacity.retry import retry_base
+from tenacity.stop import stop_base
+from tenacity.wait import wait_base
+
+from connector._errors import (
+    ConnectError,
+    ConnectionLostError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+    TransportError,
+)
+from connector._template import IDEMPOTENT_METHODS, RetryPolicy
+from connector._transport import Response
+
+Outcome = Response | TransportError
+"""What one attempt ends with: a response (any status), or no usable response."""
+
+Clock = Callable[[], float]
+
+
+class Rule(enum.Enum):
+    """When an outcome may be sent again."""
+
+    NEVER = "never"
+    IF_SAFE = "if safe"
+    """Only for an idempotent method, or a template that declares the request safe to repeat."""
+    ALWAYS = "always"
+    """Nothing reached the server: sending again cannot do anything twice."""
+
+
+STATUS_RULES: Constant[Mapping[int, Rule]] = MappingProxyType(
+    dict.fromkeys((408, 425, 429, 500, 502, 503, 504), Rule.IF_SAFE)
+)
+"""Statuses that may be retried; every other status (400, 401, 403, 404, 409, 422…) never is."""
+
+ERROR_RULES: Constant[Mapping[type[TransportError], Rule]] = MappingProxyType(
+    {
+        ConnectError: Rule.ALWAYS,
+        ConnectTimeoutError: Rule.ALWAYS,
+        ConnectionLostError: Rule.IF_SAFE,
+        ReadTimeoutError: Rule.IF_SAFE,
+    }
+)
+"""Transport failures that may be retried; any other (a TLS failure) never is."""
+
+RATE_LIMIT_HEADER: Constant = "X-RateLimit-Retry-After"
+RETRY_AFTER_HEADER: Constant = "Retry-After"
+
+
+def rule_for(outcome: Outcome) -> Rule:
+    """The table's rule for one outcome."""
+    if isinstance(outcome, Response):
+        return STATUS_RULES.get(outcome.status_code, Rule.NEVER)
+    return ERROR_RULES.get(type(outcome), Rule.NEVER)
+
+
+def is_safe_to_repeat(method: str, policy: RetryPolicy) -> bool:
+    """Whether sending the request twice cannot do anything twice."""
+    return method.upper() in IDEMPOTENT_METHODS or policy.retry_non_idempotent
+
+
+def may_resend(outcome: Outcome, *, safe: bool) -> bool:
+    """Whether `outcome` may be sent again, for a request that is (or is not) safe to repeat."""
+    rule = rule_for(outcome)
+    return rule is Rule.ALWAYS or (rule is Rule.IF_SAFE and safe)
+
+
+# -- server hints ----------------------------------------------------------------------------
+
+
+def server_wait(response: Response, now: float) -> float | None:
+    """Seconds the server asks to wait before the next attempt, or None when it does not say.
+
+    Both headers are read; when both are present the longer wait wins.
+    """
+    waits = [
+        _seconds_until_epoch(response.header(RATE_LIMIT_HEADER), now),
+        _retry_after_seconds(response.header(RETRY_AFTER_HEADER), now),
+    ]
+    known = [wait for wait in waits if wait is not None]
+    return max(known) if known else None
+
+
+def _seconds_until_epoch(value: str | None, now: float) -> float | None:
+    """`X-RateLimit-Retry-After`: UTC epoch seconds (a date is accepted too)."""
+    if value is None:
+        return None
+    number = _number(value)
+    if number is None:
+        return _seconds_until_date(value, now)
+    return max(number - now, 0.0)
+
+
+def _retry_after_seconds(value: str | None, now: float) -> float | None:
+    """`Retry-After`: delay seconds or an HTTP-date."""
+    if value is None:
+        return None
+    number = _number(value)
+    return _seconds_until_date(value, now) if number is None else max(number, 0.0)
+
+
+def _number(value: str) -> float | None:
+    try:
+        number = float(value.strip())
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _seconds_until_date(value: str, now: float) -> float | None:
+    try:
+        moment = parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError):
+        try:
+            moment = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if moment.tzinfo is None:
+        return None
+    return max(moment.timestamp() - now, 0.0)
+
+
+# -- strategies ------------------------------------------------------------------------------
+
+
+def _outcome(retry_state: tenacity.RetryCallState) -> Outcome | None:
+    future = retry_state.outcome
+    if future is None or future.failed:
+        return None
+    result: Outcome = future.result()
+    return result
+
+
+class retry_if_transient(retry_base):  # noqa: N801 (tenacity's naming)
+    """Retry an outcome the table allows; an unexpected exception is never retried."""
+
+    def __init__(self, *, safe: bool) -> None:
+        self.safe = safe
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        outcome = _outcome(retry_state)
+        return outcome is not None and may_resend(outcome, safe=self.safe)
+
+
+class wait_jitter(wait_base):  # noqa: N801
+    """A random wait in [0, seconds), from an injectable source of floats in [0, 1)."""
+
+    def __init__(self, seconds: float, random: Clock) -> None:
+        self.seconds = seconds
+        self.random = random
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        return self.seconds * self.random()
+
+
+class wait_server_hint(wait_base):  # noqa: N801
+    """The wait the server asks for (Retry-After headers); otherwise the fallback backoff."""
+
+    def __init__(self, fallback: wait_base, now: Clock) -> None:
+        self.fallback = fallback
+        self.now = now
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        outcome = _outcome(retry_state)
+        hint = server_wait(outcome, self.now()) if isinstance(outcome, Response) else None
+        return self.fallback(retry_state) if hint is None else hint
+
+
+class stop_at_deadline(stop_base):  # noqa: N801
+    """Stop when the coming wait would end at or past the deadline (a monotonic instant)."""
+
+    def __init__(self, deadline_at: float, clock: Clock) -> None:
+        self.deadline_at = deadline_at
+        self.clock = clock
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        return self.clock() + retry_state.upcoming_sleep >= self.deadline_at
+
+
+def backoff(policy: RetryPolicy, random: Clock) -> wait_base:
+    """`intervalSeconds x backoffRate^(n-1)`, capped by `maxIntervalSeconds`, plus jitter."""
+    exponential = tenacity.wait_exponential(
+        multiplier=policy.interval_seconds,
+        exp_base=policy.backoff_rate,
+        max=policy.max_interval_seconds,
+    )
+    return exponential + wait_jitter(policy.jitter_seconds, random)
+
+
+# -- composition -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Final:
+    """How a run of attempts ended."""
+
+    outcome: Outcome
+    stopped: bool = False
+    """The outcome could have been retried, but attempts or time ran out."""
+    wait_skipped: float = 0.0
+    """The wait that stopping did not sleep (the server's ask, or the next backoff)."""
+
+
+def _stopped(retry_state: tenacity.RetryCallState) -> Final:
+    future = retry_state.outcome
+    assert future is not None  # tenacity only stops after an attempt
+    return Final(future.result(), stopped=True, wait_skipped=retry_state.upcoming_sleep)
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """What a retry run needs from the outside: limits, and the injected clock and sleep."""
+
+    max_attempts: int
+    deadline_at: float
+    clock: Clock
+    now: Clock
+    sleep: Callable[[float], None]
+    random: Clock
+
+
+def build_retrying(
+    policy: RetryPolicy,
+    method: str,
+    schedule: Schedule,
+    *,
+    before_sleep: Callable[[tenacity.RetryCallState], None] | None = None,
+) -> tenacity.Retrying:
+    """One `tenacity.Retrying` for one request, built from the template's policy."""
+    return tenacity.Retrying(
+        retry=retry_if_transient(safe=is_safe_to_repeat(method, policy)),
+        wait=wait_server_hint(backoff(policy, schedule.random), schedule.now),
+        stop=tenacity.stop_after_attempt(schedule.max_attempts)
+        | stop_at_deadline(schedule.deadline_at, schedule.clock),
+        sleep=schedule.sleep,
+        before_sleep=before_sleep,
+        retry_error_callback=_stopped,
+    )
+
+
+def run_attempts(retrying: tenacity.Retrying, attempt: Callable[[], Outcome]) -> Final:
+    """Call `attempt` as the policy decides; how it ended."""
+    result: Outcome | Final = retrying(attempt)
+    return result if isinstance(result, Final) else Final(result)

@@ -1,0 +1,179 @@
+"""One attempt on the wire: send a prepared request with a `requests.Session`, read the answer.
+
+Every attempt has a connect and a read timeout, never follows a redirect (a 3xx is the
+answer, so a credential cannot travel to another host), and reads the body with a size cap so
+that a huge or endless body keeps memory bounded. JSON is parsed when the content type says
+JSON; anything else (an HTML error page from a proxy) is kept as text. `requests`' exceptions
+are translated to the connector's error tree here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import requests
+from urllib3.exceptions import NameResolutionError, NewConnectionError
+
+from connector._errors import (
+    ConnectError,
+    ConnectionLostError,
+    ConnectTimeoutError,
+    ReadTimeoutError,
+    TransportError,
+)
+from connector._request import PreparedRequest
+
+MAX_BODY_BYTES: Final = 1024 * 1024
+"""Default cap on a response body; what is past it is dropped and reported."""
+
+_CHUNK_BYTES: Final = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Connect and read timeouts of one attempt, in seconds."""
+
+    connect: float
+    read: float
+
+    def within(self, remaining: float) -> Timeouts:
+        """These timeouts, none longer than `remaining` (the time left before the deadline)."""
+        remaining = max(remaining, 0.001)
+        return Timeouts(min(self.connect, remaining), min(self.read, remaining))
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """What one attempt received: status, headers and the parsed body."""
+
+    status_code: int
+    reason: str
+    headers: Mapping[str, str]
+    body: Any
+    truncated: bool = False
+
+    def header(self, name: str) -> str | None:
+        """One header's value, by case-insensitive name."""
+        wanted = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == wanted), None)
+
+
+def send(
+    session: requests.Session,
+    request: PreparedRequest,
+    timeouts: Timeouts,
+    *,
+    max_body_bytes: int = MAX_BODY_BYTES,
+) -> Response:
+    """Send `request` once and read its answer.
+
+    Raises:
+        TransportError: (or a subclass) when no usable response arrived.
+    """
+    with _translated(request, timeouts):
+        raw = session.request(
+            request.method,
+            request.url,
+            headers=request.wire_headers(),
+            data=request.content,
+            timeout=(timeouts.connect, timeouts.read),
+            allow_redirects=False,
+            stream=True,
+        )
+        with raw:
+            content, truncated = _read_capped(raw, max_body_bytes)
+        return Response(
+            status_code=raw.status_code,
+            reason=raw.reason or "",
+            headers=dict(raw.headers),
+            body=_decode(content, raw.headers.get("Content-Type", ""), raw.encoding),
+            truncated=truncated,
+        )
+
+
+def _read_capped(raw: requests.Response, limit: int) -> tuple[bytes, bool]:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in raw.iter_content(chunk_size=_CHUNK_BYTES):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            return b"".join(chunks)[:limit], True
+    return b"".join(chunks), False
+
+
+def is_json(content_type: str) -> bool:
+    """Whether a Content-Type names JSON (`application/json`, `…+json`)."""
+    media = content_type.partition(";")[0].strip().lower()
+    return media == "application/json" or media.endswith("+json")
+
+
+def _decode(content: bytes, content_type: str, encoding: str | None) -> Any:
+    if not content:
+        return None
+    if is_json(content_type):
+        try:
+            return json.loads(content)
+        except ValueError:
+            pass
+    return content.decode(encoding or "utf-8", errors="replace")
+
+
+@contextmanager
+def _translated(request: PreparedRequest, timeouts: Timeouts) -> Iterator[None]:
+    """Turn `requests`' exceptions into the connector's, with messages that hold no secret."""
+    host = urlsplit(request.url).netloc
+    try:
+        yield
+    except requests.ConnectTimeout:
+        raise ConnectTimeoutError(
+            f"connecting to {host} timed out after {timeouts.connect:g} s", task=request.task
+        ) from None
+    except requests.ReadTimeout:
+        raise ReadTimeoutError(
+            f"{host} did not answer within {timeouts.read:g} s", task=request.task
+        ) from None
+    except requests.exceptions.SSLError:
+        raise TransportError(f"TLS with {host} failed", task=request.task) from None
+    except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+        raise ConnectionLostError(f"{host} broke off the response", task=request.task) from None
+    except requests.ConnectionError as exc:
+        raise _connection_error(exc, host, request.task) from None
+    except requests.RequestException as exc:
+        raise TransportError(
+            f"cannot send to {host}: {type(exc).__name__}", task=request.task
+        ) from None
+
+
+def _connection_error(exc: requests.ConnectionError, host: str, task: str) -> TransportError:
+    """Tell 'could not connect' (nothing sent) from 'dropped after sending'."""
+    chain = list(_chain(exc))
+    reason = _describe(chain[-1])
+    connect_failures = NewConnectionError | NameResolutionError | ConnectionRefusedError
+    if any(isinstance(error, connect_failures) for error in chain):
+        return ConnectError(f"cannot connect to {host}: {reason}", task=task)
+    return ConnectionLostError(f"{host} closed the connection: {reason}", task=task)
+
+
+def _chain(exc: BaseException) -> Iterator[BaseException]:
+    """The exception and the ones it wraps (urllib3 `reason`, args, cause), at most 8 deep."""
+    seen: BaseException | None = exc
+    for _ in range(8):
+        if seen is None:
+            return
+        yield seen
+        wrapped = [getattr(seen, "reason", None), *reversed(seen.args), seen.__cause__]
+        wrapped.append(seen.__context__)
+        seen = next((error for error in wrapped if isinstance(error, BaseException)), None)
+
+
+def _describe(reason: BaseException) -> str:
+    """A short, secret-free reason: the OS error text or the exception's class name."""
+    if isinstance(reason, OSError) and reason.strerror:
+        return reason.strerror.lower()
+    return type(reason).__name__
