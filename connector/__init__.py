@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         TemplateError,
         TransportError,
     )
+    from connector._executor import Executor, run_task
     from connector._request import PreparedRequest
     from connector._result import TaskResult
     from connector._task import Task
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "ConnectorError": "connector._errors",
     "DefinitionError": "connector._errors",
+    "Executor": "connector._executor",
     "FieldError": "connector._errors",
     "InputError": "connector._errors",
     "PreparedRequest": "connector._request",
@@ -49,12 +51,14 @@ _EXPORTS = {
     "TemplateError": "connector._errors",
     "TransportError": "connector._errors",
     "load_task": "connector._catalog",
+    "run_task": "connector._executor",
     "task_names": "connector._catalog",
 }
 
 __all__ = [
     "ConnectorError",
     "DefinitionError",
+    "Executor",
     "FieldError",
     "InputError",
     "PreparedRequest",
@@ -70,6 +74,7 @@ __all__ = [
     "TransportError",
     "__version__",
     "load_task",
+    "run_task",
     "task_names",
 ]
 
