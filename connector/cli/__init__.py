@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "connector.cli._catalog",
     "connector.cli._render",
     "connector.cli._serve",
+    "connector.cli._test_request",
 )
 
 

@@ -1,0 +1,204 @@
+"""`connector test-request TASK --input FILE|-`: render, validate, send, show the response.
+
+Where it sends, unless told otherwise:
+- no credentials configured (REBILLY_API_KEY / REBILLY_JWT): `local`, a Rebilly emulator
+  started for this command on a free loopback port, with a one-line notice on stderr;
+- credentials configured: `sandbox`. `live` only when named (`--environment live`).
+`--environment local` always means an emulator started for the command, sent a generated
+`sk_local_…` key (a real key never goes there); `--base-url` points anywhere else (a running
+`connector emulator`, a proxy). Exit 0 COMPLETED; 1 sent but FAILED; 2 nothing sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import ExitStack, contextmanager
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from connector.cli._output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail_with, print_json
+from connector.cli._render import add_target_arguments, load_inputs
+
+if TYPE_CHECKING:
+    from connector._result import TaskResult
+    from connector._task import Task
+
+NOTHING_SENT = frozenset({"validation", "render", "template", "usage"})
+
+
+def register(commands: Any) -> None:
+    """Add `test-request`."""
+    parser = commands.add_parser(
+        "test-request", help="send the request once (with retries) and show the response"
+    )
+    add_target_arguments(parser, default=None)
+    parser.add_argument("--connect-timeout", type=_seconds, metavar="S", help="seconds")
+    parser.add_argument("--read-timeout", type=_seconds, metavar="S", help="seconds")
+    parser.add_argument("--max-attempts", type=_attempts, metavar="N", help="attempts (>= 1)")
+    parser.add_argument("--deadline", type=_seconds, metavar="S", help="total seconds")
+    parser.epilog = (
+        "default environment: 'sandbox' when REBILLY_API_KEY or REBILLY_JWT is set, else "
+        "'local' (an emulator started for this command). 'live' only when named."
+    )
+    parser.set_defaults(handler=run)
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not 0 < value <= 86400:
+        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds in (0, 86400]")
+    return value
+
+
+def _attempts(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 50:
+        raise argparse.ArgumentTypeError(f"{text} is not a number of attempts in [1, 50]")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    """Send one test request and report it."""
+    from connector._catalog import load_task
+    from connector._errors import ConnectorError
+    from connector._executor import has_credentials
+
+    inputs = load_inputs(args)
+    if inputs is None:
+        return EXIT_USAGE
+    try:
+        task = load_task(args.task)
+    except ConnectorError as exc:
+        return fail_with(exc, as_json=args.json)
+    environment = args.environment
+    if environment is None and args.base_url is None:
+        environment = "sandbox" if has_credentials(task.template, os.environ) else "local"
+    with ExitStack() as stack:
+        if environment == "local" and args.base_url is None:
+            base_url, environ = stack.enter_context(_local_target(task))
+        else:
+            base_url, environ = args.base_url, os.environ
+        result = _send(
+            task,
+            inputs,
+            args,
+            environment=environment or "sandbox",
+            base_url=base_url,
+            environ=environ,
+        )
+    _report(result, as_json=args.json)
+    return _exit_code(result)
+
+
+def _send(
+    task: Task,
+    inputs: Any,
+    args: argparse.Namespace,
+    *,
+    environment: str,
+    base_url: str | None,
+    environ: Mapping[str, str],
+) -> TaskResult:
+    from connector._executor import Executor
+
+    with Executor(environ=environ) as executor:
+        return executor.run(
+            task,
+            inputs,
+            environment=environment,
+            base_url=base_url,
+            connect_timeout=args.connect_timeout,
+            read_timeout=args.read_timeout,
+            max_attempts=args.max_attempts,
+            deadline=args.deadline,
+        )
+
+
+@contextmanager
+def _local_target(task: Task) -> Iterator[tuple[str, dict[str, str]]]:
+    """An emulator for this command: the base URL to use and an environment with its key."""
+    from connector.emulator import Emulator
+
+    with Emulator(host="127.0.0.1", port=0) as emulator:
+        sys.stderr.write(f"connector: sending to a local Rebilly emulator at {emulator.url} ")
+        sys.stderr.write("(set REBILLY_API_KEY and use --environment sandbox for Rebilly)\n")
+        yield _local_base_url(task, emulator.url), _local_environ(task)
+
+
+def _local_base_url(task: Task, emulator_url: str) -> str:
+    """The template's `local` server URL, pointed at the running emulator."""
+    running = urlsplit(emulator_url)
+    local = urlsplit(task.template.servers.get("local", "http://127.0.0.1/"))
+    return urlunsplit((running.scheme, running.netloc, local.path, local.query, ""))
+
+
+def _local_environ(task: Task) -> dict[str, str]:
+    """The environment without real credentials, and a generated local key in their place."""
+    names = {scheme.env for scheme in task.template.auth}
+    environ = {name: value for name, value in os.environ.items() if name not in names}
+    if task.template.auth:
+        environ[task.template.auth[0].env] = f"sk_local_{secrets.token_hex(12)}"
+    return environ
+
+
+def _exit_code(result: TaskResult) -> int:
+    if result.status == "COMPLETED":
+        return EXIT_OK
+    if result.error is not None and result.error.kind in NOTHING_SENT:
+        return EXIT_USAGE
+    return EXIT_FAILED
+
+
+# -- output ----------------------------------------------------------------------------------
+
+
+def _report(result: TaskResult, *, as_json: bool) -> None:
+    if as_json:
+        print_json(result.to_json())
+    else:
+        sys.stdout.write("".join(f"{line}\n" for line in summary(result)))
+    for warning in result.warnings:
+        sys.stderr.write(f"warning: {warning}\n")
+
+
+def summary(result: TaskResult) -> Iterator[str]:
+    """The readable report: status, code, time, attempts with waits, the response body."""
+    response = result.response
+    code = f"{response.status_code} {response.reason_phrase}".strip() if response else "-"
+    yield f"{result.status}  {code}  in {_ms(result.elapsed_ms)}"
+    if result.request is not None:
+        yield f"{result.request.method} {result.request.url}"
+    yield from _attempt_lines(result)
+    if result.error is not None:
+        yield f"error ({result.error.kind}): {result.error.message}"
+        yield from (f"  {e.field or '(input)'}: {e.message}" for e in result.error.field_errors)
+        yield f"retryable: {'yes' if result.retryable else 'no'}"
+    if response is not None:
+        yield from _response_lines(response.headers, response.body)
+
+
+def _attempt_lines(result: TaskResult) -> Iterator[str]:
+    if result.attempts:
+        yield "attempts:"
+    for attempt in result.attempts:
+        outcome = str(attempt.status_code) if attempt.status_code is not None else attempt.error
+        wait = f", then waited {attempt.wait_seconds:.2f} s" if attempt.wait_seconds else ""
+        yield f"  {attempt.number}. {outcome} in {_ms(attempt.elapsed_ms)}{wait}"
+
+
+def _response_lines(headers: Mapping[str, str], body: Any) -> Iterator[str]:
+    yield ""
+    yield from (f"{name}: {value}" for name, value in headers.items())
+    if body is None:
+        return
+    yield ""
+    yield body if isinstance(body, str) else json.dumps(body, indent=2, ensure_ascii=False)
+
+
+def _ms(milliseconds: float) -> str:
+    return f"{milliseconds:.0f} ms" if milliseconds < 10_000 else f"{milliseconds / 1000:.1f} s"
