@@ -78,11 +78,11 @@ def run(args: argparse.Namespace) -> int:
     environment = args.environment
     if environment is None and args.base_url is None:
         environment = "sandbox" if has_credentials(task.template, os.environ) else "local"
+    base_url: str | None = args.base_url
+    environ: Mapping[str, str] = os.environ
     with ExitStack() as stack:
-        if environment == "local" and args.base_url is None:
+        if environment == "local" and base_url is None:
             base_url, environ = stack.enter_context(_local_target(task))
-        else:
-            base_url, environ = args.base_url, os.environ
         result = _send(
             task,
             inputs,
