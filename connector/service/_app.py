@@ -29,6 +29,7 @@ from pydantic import JsonValue
 
 from connector._catalog import load_task, read_manifest, task_names
 from connector._errors import ConnectorError, FieldError, InputError
+from connector._executor import Executor
 from connector._request import PreparedRequest
 from connector._result import TaskResult
 from connector._task import Task
@@ -71,11 +72,9 @@ class NotFoundError(ConnectorError):
 
 
 def default_runner(request: PreparedRequest, task: Task) -> TaskResult:
-    """Send with the connector's executor."""
-    from connector._executor import Executor
-
+    """Send with the connector's executor, under the template's retry policy."""
     with Executor() as executor:
-        return executor.send(request, task.template)
+        return executor.execute(request, task.template)
 
 
 def create_app(

@@ -16,6 +16,7 @@ from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from connector._template import TaskTemplate
+from connector.emulator import Emulator
 
 
 class EmulatorLike(Protocol):
@@ -30,9 +31,7 @@ EmulatorFactory = Callable[[], AbstractContextManager[EmulatorLike]]
 
 
 def _default_factory() -> AbstractContextManager[EmulatorLike]:
-    from connector.emulator import Emulator
-
-    emulator: AbstractContextManager[EmulatorLike] = Emulator(port=0)
+    emulator: AbstractContextManager[EmulatorLike] = Emulator(host="127.0.0.1", port=0)
     return emulator
 
 

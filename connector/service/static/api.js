@@ -1,0 +1,41 @@
+// The service's JSON API. The token (only needed when the service is bound beyond
+// loopback) comes from the page URL's fragment (#token=…), which is never sent to a server.
+
+const TOKEN_KEY = "connector-token";
+
+function token() {
+  const match = /(?:^#|&)token=([^&]+)/.exec(window.location.hash);
+  if (match) {
+    sessionStorage.setItem(TOKEN_KEY, decodeURIComponent(match[1]));
+    history.replaceState(null, "", window.location.pathname);
+  }
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+/** Call the API; resolves to {status, body}. Never throws for an HTTP status. */
+export async function call(method, path, body) {
+  const headers = { Accept: "application/json" };
+  const secret = token();
+  if (secret) headers.Authorization = `Bearer ${secret}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const response = await fetch(path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 401) {
+    const given = window.prompt("This service needs its API token:");
+    if (given) {
+      sessionStorage.setItem(TOKEN_KEY, given);
+      return call(method, path, body);
+    }
+  }
+  const text = await response.text();
+  let parsed = null;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    parsed = { error: { kind: "http", message: text, fieldErrors: [] } };
+  }
+  return { status: response.status, body: parsed };
+}
