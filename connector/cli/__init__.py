@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "connector.cli._render",
     "connector.cli._serve",
     "connector.cli._test_request",
+    "connector.cli._emulator",
 )
 
 
