@@ -58,6 +58,7 @@ STATIC = files("connector.service") / "static"
 _Responses = dict[int | str, dict[str, Any]]
 
 _NOT_FOUND: _Responses = {404: {"model": ErrorBody, "description": "No such task"}}
+_UNAVAILABLE: _Responses = {501: {"model": ErrorBody, "description": "No such engine adapter"}}
 _REFUSED: _Responses = {
     400: {"model": ErrorBody, "description": "The body is not JSON"},
     413: {"model": ErrorBody, "description": "The body is too large"},
@@ -69,6 +70,9 @@ class NotFoundError(ConnectorError):
     """The API was asked for a task that is not shipped."""
 
     kind = "not_found"
+
+
+_STATUS = {"not_found": 404, "unavailable": 501}
 
 
 def default_runner(request: PreparedRequest, task: Task) -> TaskResult:
@@ -192,9 +196,11 @@ def _test_request(name: str, body: TestRequest, request: Request) -> TaskResult:
 def _export(name: str, body: ExportRequest) -> ExportResponse:
     """The configured step as the engine's task JSON (no secret in it)."""
     task = _task_named(name)
-    document = _engines.export(task, body)
+    result = _engines.export(task, body)
     filename = f"{task.name}.{body.engine}.json"
-    return ExportResponse(engine=body.engine, filename=filename, document=document)
+    return ExportResponse(
+        engine=body.engine, filename=filename, document=result.document, warnings=result.warnings
+    )
 
 
 def _import(body: ImportRequest) -> ImportResponse:
@@ -241,7 +247,7 @@ def _prepare(request: Request, task: Task, body: RenderRequest) -> PreparedReque
 
 def _connector_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ConnectorError)
-    status = 404 if isinstance(exc, NotFoundError) else 422
+    status = _STATUS.get(exc.kind, 422)
     return _error_response(status, ErrorBody.from_error(exc))
 
 

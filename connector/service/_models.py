@@ -97,6 +97,7 @@ class ExportRequest(_Model):
 
     engine: Engine
     inputs: dict[str, JsonValue] = Field(default_factory=dict, max_length=MAX_INPUT_KEYS)
+    environment: Literal["sandbox", "live"] = "sandbox"
     workflow: str | None = Field(default=None, min_length=1, max_length=100)
     credentials: str | None = Field(default=None, min_length=1, max_length=100)
 
@@ -107,6 +108,7 @@ class ExportResponse(_Model):
     engine: Engine
     filename: str
     document: JsonValue
+    warnings: list[str] = Field(default_factory=list)
 
 
 class ImportRequest(_Model):
@@ -124,3 +126,4 @@ class ImportResponse(_Model):
     template: dict[str, JsonValue]
     inputs: dict[str, JsonValue]
     shipped: bool
+    warnings: list[str] = Field(default_factory=list)
