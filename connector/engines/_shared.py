@@ -21,6 +21,7 @@ from typing import Any
 import jsonschema_rs
 
 from connector._errors import FieldError, TemplateError
+from connector._render import is_placeholder_only
 from connector._task import Task
 from connector._template import TaskTemplate, parse_template
 from connector.engines._expressions import escape_literal, unescape_literal
@@ -137,17 +138,30 @@ def _is_absolute(url: str) -> bool:
 # -- schemas -------------------------------------------------------------------------------
 
 
+def _schemas() -> dict[str, dict[str, Any]]:
+    folder = resources.files("connector.engines").joinpath("schemas")
+    return {
+        entry.name: json.loads(entry.read_text("utf-8"))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".schema.json")
+    }
+
+
 @cache
 def _validator(name: str) -> Any:
-    text = resources.files("connector.engines").joinpath("schemas", name).read_text("utf-8")
-    return jsonschema_rs.validator_for(json.loads(text))
+    schemas = _schemas()
+    registry = jsonschema_rs.Registry([(s["$id"], s) for s in schemas.values()])
+    return jsonschema_rs.validator_for(schemas[name], registry=registry, retriever=_offline)
+
+
+def _offline(uri: str) -> Any:
+    """Schemas refer only to each other: nothing is ever fetched."""
+    raise ValueError(f"{uri} is not a shipped engine schema")
 
 
 def schema(name: str) -> dict[str, Any]:
     """One of the shipped engine schemas, parsed."""
-    text = resources.files("connector.engines").joinpath("schemas", name).read_text("utf-8")
-    result: dict[str, Any] = json.loads(text)
-    return result
+    return _schemas()[name]
 
 
 def validate(document: Any, name: str, what: str) -> None:
@@ -184,6 +198,26 @@ def prefer(precise: Any, native: Any, export: Any) -> Any:
         return precise if export(precise) == export(native) else native
     except (TypeError, ValueError, KeyError):
         return native
+
+
+def null_warning(template: TaskTemplate) -> list[str]:
+    """Engines send null for a body field whose input is missing; the connector omits it."""
+    if not _has_field_placeholder(template.http_request.body):
+        return []
+    return [
+        "body fields whose input is not given are sent as null by the engine (the connector "
+        "leaves them out): give every field, or run the task with the connector worker"
+    ]
+
+
+def _has_field_placeholder(value: Any) -> bool:
+    if isinstance(value, str):
+        return is_placeholder_only(value)
+    if isinstance(value, dict):
+        return any(_has_field_placeholder(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_field_placeholder(item) for item in value)
+    return False
 
 
 # -- numbers -------------------------------------------------------------------------------

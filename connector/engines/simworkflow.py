@@ -29,6 +29,7 @@ from connector.engines._shared import (
     finish,
     full_url,
     metadata,
+    null_warning,
     number,
     read_metadata,
     slug,
@@ -75,7 +76,8 @@ def export(task: Task, options: ExportOptions) -> Export:
         TemplateError: a leaf the engine cannot express (its field named), or an unknown
             environment.
     """
-    template, warnings = task.template, list[str]()
+    template = task.template
+    warnings = null_warning(template)
     convert = _Converter()
     body = template.http_request.body
     if body is not None and not isinstance(body, dict):
