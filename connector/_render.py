@@ -92,6 +92,9 @@ def compile_leaf(text: str, path: str) -> Leaf:
         if one:
             expression = ENVIRONMENT.compile_expression(one.group("expr"), undefined_to_none=False)
             return Leaf(path, variables, _native(expression, path, variables))
+        parts = _substitution_parts(ast)
+        if parts is not None:
+            return Leaf(path, variables, _substitute(parts, path))
         template = ENVIRONMENT.from_string(ast)
     except TemplateSyntaxError as exc:
         raise RenderError(
@@ -99,6 +102,37 @@ def compile_leaf(text: str, path: str) -> Leaf:
             field_errors=[FieldError(field=path, message=exc.message or "")],
         ) from None
     return Leaf(path, variables, _guarded(template.render, path, variables))
+
+
+def _substitution_parts(ast: nodes.Template) -> list[tuple[bool, str]] | None:
+    """`[(is_name, text)]` when the leaf is plain text and `<<name>>` only, else None."""
+    parts: list[tuple[bool, str]] = []
+    for output in ast.body:
+        if not isinstance(output, nodes.Output):
+            return None
+        for node in output.nodes:
+            if isinstance(node, nodes.TemplateData):
+                parts.append((False, node.data))
+            elif isinstance(node, nodes.Name):
+                parts.append((True, node.name))
+            else:
+                return None
+    return parts
+
+
+def _substitute(parts: list[tuple[bool, str]], path: str) -> Callable[[Context], str]:
+    """Plain substitution without the jinja runtime: same text, a fraction of the cost."""
+
+    def render(context: Context) -> str:
+        try:
+            return "".join([str(context[text]) if is_name else text for is_name, text in parts])
+        except KeyError as exc:
+            message = f"input '{exc.args[0]}' is not given"
+            raise RenderError(
+                "cannot render", field_errors=[FieldError(field=path, message=message)]
+            ) from None
+
+    return render
 
 
 def _native(expression: Callable[..., Any], path: str, variables: frozenset[str]) -> Any:

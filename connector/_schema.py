@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -22,14 +23,15 @@ from connector._errors import FieldError
 JSON_SCALARS = (str, int, float, bool, type(None))
 
 
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+
+
 def _is_uri(value: str) -> bool:
     """An absolute http(s) URI. Braces stay legal: `{{id}}` is Rebilly's own placeholder."""
+    if _SPACE_OR_CONTROL.search(value):
+        return False
     parts = urlsplit(value)
-    return (
-        parts.scheme in {"http", "https"}
-        and bool(parts.netloc)
-        and not any(char.isspace() or ord(char) < 32 for char in value)
-    )
+    return parts.scheme in {"http", "https"} and bool(parts.netloc)
 
 
 def _is_date_time(value: str) -> bool:
@@ -51,12 +53,19 @@ class BodyValidator:
         self._validator = jsonschema_rs.validator_for(
             self.schema, formats=FORMATS, validate_formats=True
         )
+        self._annotated = frozenset(
+            key for key, sub in self.schema.get("properties", {}).items() if _has_annotations(sub)
+        )
 
     def errors(self, body: Any, prefix: str = "") -> list[FieldError]:
         """Every problem with `body`, non-JSON values (NaN, Infinity, objects) first."""
         problems = list(non_json_values(body, prefix))
         if problems:
             return problems
+        return self.schema_errors(body, prefix)
+
+    def schema_errors(self, body: Any, prefix: str = "") -> list[FieldError]:
+        """Every schema problem of a body already known to hold only JSON values."""
         if self._validator.is_valid(body):
             return []
         return sorted(
@@ -66,6 +75,8 @@ class BodyValidator:
 
     def warnings(self, body: Any) -> list[str]:
         """Read-only fields and deprecated forms present in a valid body."""
+        if isinstance(body, Mapping) and self._annotated.isdisjoint(body):
+            return []
         return list(_annotations(self.schema, body, ""))
 
     def _translate(self, error: jsonschema_rs.ValidationError, prefix: str) -> FieldError:
@@ -149,6 +160,17 @@ def _annotations(schema: Mapping[str, Any], value: Any, field: str) -> Iterator[
     for branch in schema.get("anyOf", []) + schema.get("oneOf", []):
         if branch.get("deprecated") and jsonschema_rs.is_valid(branch, value):
             yield f"{field}: {branch.get('description') or 'deprecated form'}"
+
+
+def _has_annotations(schema: Any) -> bool:
+    """True when a schema or any schema below it is readOnly or deprecated."""
+    if isinstance(schema, Mapping):
+        if schema.get("readOnly") or schema.get("deprecated"):
+            return True
+        return any(_has_annotations(value) for value in schema.values())
+    if isinstance(schema, list):
+        return any(_has_annotations(item) for item in schema)
+    return False
 
 
 def _join(field: str, key: str) -> str:

@@ -7,6 +7,7 @@ listing every problem at once. Nothing here touches the network.
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import os
 import re
@@ -53,6 +54,7 @@ class Task:
             template.parameters,
         )
         self._check_auth_not_written_in()
+        self._plans: dict[tuple[str | None, str | None], tuple[list[Leaf], list[str]]] = {}
 
     # -- compile ------------------------------------------------------------------------
 
@@ -70,9 +72,10 @@ class Task:
             self._leaves.append(leaf)
             return _leaf_node(leaf)
         if isinstance(value, dict):
-            items = [
-                (key, self._compile_json(item, _join(path, key))) for key, item in value.items()
-            ]
+            items = []
+            for key, item in value.items():
+                child = self._compile_json(item, _join(path, key))
+                items.append((key, self._leaves[-1].simple if _is_simple(item) else None, child))
             return _object_node(items)
         if isinstance(value, list):
             nodes = [self._compile_json(item, _join(path, str(i))) for i, item in enumerate(value)]
@@ -117,11 +120,7 @@ class Task:
         context = self._context(inputs, environ, errors)
         url = self._render_url(context, environment, base_url, errors)
         headers = self._render_headers(context, errors)
-        before_body = len(errors)
-        body = self._body(context, errors)
-        body = None if body is MISSING else body
-        if len(errors) == before_body:
-            errors.extend(self._check_body(body))
+        body, content = self.build_body(context, errors)
         if errors:
             raise InputError(
                 f"invalid input ({_count(errors)})", task=self.name, field_errors=errors
@@ -133,16 +132,36 @@ class Task:
             url=url,
             headers=headers,
             body=body,
-            content=None if body is None else _serialise(body),
+            content=content,
             warnings=tuple(self._warnings(body, credential is not None, environment, base_url)),
             credential=credential,
             redactor=Redactor.for_credential(credential, self.template.auth),
         )
 
-    def _check_body(self, body: Any) -> list[FieldError]:
-        if self._validator is not None:
-            return self._validator.errors(body)
-        return list(non_json_values(body))
+    def build_body(
+        self, context: Mapping[str, Any], errors: list[FieldError]
+    ) -> tuple[Any, bytes | None]:
+        """Render the body, validate it and serialise it; problems go to `errors`."""
+        before = len(errors)
+        body = self._body(context, errors)
+        body = None if body is MISSING else body
+        if len(errors) > before:
+            return body, None
+        content, problems = self._check_body(body)
+        errors.extend(problems)
+        return body, content
+
+    def _check_body(self, body: Any) -> tuple[bytes | None, list[FieldError]]:
+        """The serialised body, or the problems that stop it from being sent."""
+        if body is None:
+            content = None
+        else:
+            try:
+                content = _serialise(body)
+            except (TypeError, ValueError):  # NaN, Infinity or a non-JSON object: find where
+                return None, list(non_json_values(body)) or [_NOT_JSON]
+        problems = self._validator.schema_errors(body) if self._validator is not None else []
+        return content, problems
 
     def _context(
         self, inputs: Mapping[str, Any], environ: Mapping[str, str], errors: list[FieldError]
@@ -167,11 +186,10 @@ class Task:
         base_url: str | None,
         errors: list[FieldError],
     ) -> str:
-        base = self._base_leaf(environment, base_url)
-        leaves = [self._url] if _is_absolute(self.template.http_request.url) else [base, self._url]
+        leaves, names = self._url_plan(environment, base_url)
         path_context = dict(context)
         known_errors = len(errors)
-        for name in sorted(frozenset().union(*(leaf.variables for leaf in leaves))):
+        for name in names:
             path_context[name] = self._path_segment(name, context.get(name, MISSING), errors)
         if len(errors) > known_errors:
             return ""
@@ -180,6 +198,21 @@ class Task:
         if not errors and (parts.scheme not in {"http", "https"} or not parts.netloc):
             errors.append(FieldError(field="url", message=f"{url!r} is not an http(s) URL"))
         return url
+
+    def _url_plan(
+        self, environment: str | None, base_url: str | None
+    ) -> tuple[list[Leaf], list[str]]:
+        """The leaves that make the URL, and the path variables they read (cached)."""
+        key = (environment, base_url)
+        plan = self._plans.get(key)
+        if plan is None:
+            base = self._base_leaf(environment, base_url)
+            absolute = _is_absolute(self.template.http_request.url)
+            leaves = [self._url] if absolute else [base, self._url]
+            plan = leaves, sorted(frozenset().union(*(leaf.variables for leaf in leaves)))
+            if len(self._plans) < 64:
+                self._plans[key] = plan
+        return plan
 
     def _base_leaf(self, environment: str | None, base_url: str | None) -> Leaf:
         if base_url is not None:
@@ -201,10 +234,15 @@ class Task:
         if isinstance(value, bool) or not isinstance(value, str | int):
             errors.append(FieldError(field=name, message="must be a string"))
             return ""
-        text = str(value)
-        problems = _segment_problems(text, parameter.json_schema)
+        schema = parameter.json_schema
+        encoded, problems = _segment(
+            str(value),
+            schema.get("maxLength", 2048),
+            schema.get("minLength", 1),
+            schema.get("pattern"),
+        )
         errors.extend(FieldError(field=name, message=problem) for problem in problems)
-        return quote(text, safe="@~")
+        return encoded
 
     def _render_headers(
         self, context: Mapping[str, Any], errors: list[FieldError]
@@ -240,6 +278,7 @@ class Task:
 
 
 _ANY_SEGMENT = Parameter.model_validate({"in": "path"})
+_NOT_JSON = FieldError(field="", message="the body is not JSON")
 
 
 def _leaf_node(leaf: Leaf) -> _Node:
@@ -257,16 +296,23 @@ def _leaf_node(leaf: Leaf) -> _Node:
     return node
 
 
-def _object_node(items: list[tuple[str, _Node]]) -> _Node:
+def _object_node(items: list[tuple[str, str | None, _Node]]) -> _Node:
+    """An object whose `<<name>>` members are looked up inline (the common, hot case)."""
+
     def node(context: Mapping[str, Any], errors: list[FieldError]) -> Any:
         result = {}
-        for key, child in items:
-            value = child(context, errors)
+        get = context.get
+        for key, name, child in items:
+            value = get(name, MISSING) if name is not None else child(context, errors)
             if value is not MISSING:
                 result[key] = value
         return result
 
     return node
+
+
+def _is_simple(value: Any) -> bool:
+    return isinstance(value, str) and compile_leaf(value, "").simple is not None
 
 
 def _array_node(nodes: list[_Node], path: str) -> _Node:
@@ -296,16 +342,32 @@ def _render_text(leaf: Leaf, context: Mapping[str, Any], errors: list[FieldError
     return value if isinstance(value, str) else json.dumps(value)
 
 
-def _segment_problems(text: str, schema: Mapping[str, Any]) -> Iterator[str]:
+@functools.lru_cache(maxsize=1024)
+def _segment(
+    text: str, max_length: int, min_length: int, pattern: str | None
+) -> tuple[str, tuple[str, ...]]:
+    """A path value percent-encoded as one segment, and what is wrong with it."""
+    problems = tuple(_segment_problems(text, max_length, min_length, pattern))
+    return quote(text, safe="@~"), problems
+
+
+def _segment_problems(
+    text: str, max_length: int, min_length: int, pattern: str | None
+) -> Iterator[str]:
     if text in {".", ".."}:
         yield f"{text!r} is not a valid path segment"
-    if len(text) > schema.get("maxLength", 2048):
-        yield f"is longer than {schema.get('maxLength', 2048)} characters"
-    if len(text) < schema.get("minLength", 1):
+    if len(text) > max_length:
+        yield f"is longer than {max_length} characters"
+    if len(text) < min_length:
         yield "is too short"
-    pattern = schema.get("pattern")
-    if pattern and not re.search(pattern, text, re.ASCII):
+    if pattern and not _ascii_pattern(pattern).search(text):
         yield f"{text!r} does not match {pattern} (letters, digits and _ @ ~ - . only)"
+
+
+@functools.lru_cache(maxsize=32)
+def _ascii_pattern(pattern: str) -> re.Pattern[str]:
+    """Path-segment patterns are read as ECMA-262 reads them: `\\w` is ASCII."""
+    return re.compile(pattern, re.ASCII)
 
 
 def _serialise(body: Any) -> bytes:
