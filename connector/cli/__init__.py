@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "connector.cli._serve",
     "connector.cli._test_request",
     "connector.cli._emulator",
+    "connector.cli._engines",
 )
 
 
