@@ -1,48 +1,16 @@
-"""Where the shipped task templates and the manifest live, and finding a task by name or path.
-
-In a source checkout they are `task_templates/` and `manifest.json` at the repository root;
-in an installed wheel the same files ship as `connector/_data/`.
-"""
+"""Finding a task by name (a shipped template) or by path (any template file)."""
 
 from __future__ import annotations
 
-import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from connector._errors import TemplateError
+from connector._resources import data_dir, manifest_path, read_manifest, task_names, templates_dir
 from connector._task import Task
 from connector._template import load_template_file
 
-_PACKAGE = Path(__file__).resolve().parent
-
-
-def data_dir() -> Path:
-    """The folder holding `task_templates/` and `manifest.json`."""
-    shipped = _PACKAGE / "_data"
-    return shipped if (shipped / "manifest.json").is_file() else _PACKAGE.parent
-
-
-def templates_dir() -> Path:
-    """The folder of the shipped task templates."""
-    return data_dir() / "task_templates"
-
-
-def manifest_path() -> Path:
-    """The shipped manifest.json."""
-    return data_dir() / "manifest.json"
-
-
-def read_manifest() -> dict[str, Any]:
-    """The shipped manifest as parsed JSON."""
-    result: dict[str, Any] = json.loads(manifest_path().read_text(encoding="utf-8"))
-    return result
-
-
-def task_names() -> list[str]:
-    """Names of the shipped task templates, sorted."""
-    return sorted(path.stem for path in templates_dir().glob("*.json"))
+__all__ = ["data_dir", "load_task", "manifest_path", "read_manifest", "task_names", "templates_dir"]
 
 
 def load_task(name_or_path: str | Path) -> Task:

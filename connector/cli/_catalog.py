@@ -29,7 +29,7 @@ def register(commands: Any) -> None:
 
 def run_list(args: argparse.Namespace) -> int:
     """List tasks from the manifest alone (no template is compiled)."""
-    from connector._catalog import read_manifest
+    from connector._resources import read_manifest
 
     tasks = [
         {"name": t["name"], "title": t["title"], "method": t["method"], "path": t["path"]}
