@@ -1,0 +1,170 @@
+"""`connector test-request`: where it sends by default, what it prints, how it exits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import responses
+
+from connector.cli import main
+from connector.emulator import Emulator
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = str(ROOT / "examples" / "upsert-payout-request.json")
+KEY = "sk_sandbox_CLITESTKEY99"
+SANDBOX = "https://api-sandbox.rebilly.com/organizations/org-demo/payout-requests/payout-2026-0001"
+LIVE = "https://api.rebilly.com/organizations/org-demo/payout-requests/payout-2026-0001"
+
+
+@pytest.fixture(autouse=True)
+def no_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts with no Rebilly credential in the environment."""
+    monkeypatch.delenv("REBILLY_API_KEY", raising=False)
+    monkeypatch.delenv("REBILLY_JWT", raising=False)
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """Run the command line; exit code, stdout and stderr."""
+    code = main(["test-request", "upsert-payout-request", *args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_without_credentials_it_sends_to_a_local_emulator(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """No credentials: an emulator is started for the command, announced in one line."""
+    code, out, err = run(capsys, "--input", EXAMPLE)
+    assert code == 0
+    notices = [line for line in err.splitlines() if "local Rebilly emulator" in line]
+    assert len(notices) == 1
+    assert out.startswith("COMPLETED  201 CREATED  in ")
+    assert "PUT http://127.0.0.1:" in out
+    assert "  1. 201 in " in out
+    assert '"status": "pending"' in out
+
+
+def test_json_prints_the_structured_response(capsys: pytest.CaptureFixture[str]) -> None:
+    """--json prints the TaskResult's JSON shape, with the generated local key redacted."""
+    code, out, _ = run(capsys, "--input", EXAMPLE, "--json")
+    result = json.loads(out)
+    assert code == 0
+    assert result["status"] == "COMPLETED"
+    assert result["response"]["statusCode"] == 201
+    assert result["request"]["headers"]["REB-APIKEY"] == "<redacted>"
+    assert "sk_local_" not in out
+
+
+def test_a_running_emulator_is_reached_with_base_url(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--base-url points at a running emulator; its 503s show as attempts with their waits."""
+    monkeypatch.setenv("REBILLY_API_KEY", KEY)
+    with Emulator(api_keys=[KEY]) as emulator:
+        emulator.inject("503", count=1)
+        args = ["--input", EXAMPLE, "--base-url", emulator.base_url("org-demo")]
+        code, out, err = run(capsys, *args, "--max-attempts", "1")
+        assert code == 1
+        assert "error (http): 503" in out
+        code, out, err = run(capsys, *args)
+    assert code == 0
+    assert "local Rebilly emulator" not in err
+
+
+def test_a_validation_error_sends_nothing_and_exits_2(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Invalid input exits 2 and lists the field; nothing is sent."""
+    bad = json.loads(Path(EXAMPLE).read_text())
+    bad["currency"] = "DOLLARS"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(bad))
+    with responses.RequestsMock():  # any request would fail the test
+        code, out, _ = run(capsys, "--input", str(path), "--environment", "sandbox")
+    assert code == 2
+    assert "currency" in out
+    assert "error (validation)" in out
+
+
+def test_an_unreadable_input_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    """A missing input file is reported and exits 2."""
+    code, _, err = run(capsys, "--input", "/nonexistent/input.json")
+    assert code == 2
+    assert "cannot read --input" in err
+
+
+@responses.activate
+def test_with_credentials_the_default_is_sandbox(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A configured key makes sandbox the default target, never live."""
+    monkeypatch.setenv("REBILLY_API_KEY", KEY)
+    responses.put(SANDBOX, status=200, json={"id": "payout-2026-0001"})
+    code, out, _ = run(capsys, "--input", EXAMPLE)
+    assert code == 0
+    assert responses.calls[0].request.url == SANDBOX
+    assert KEY not in out
+
+
+@responses.activate
+def test_live_only_when_named_and_with_a_warning(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--environment live sends to live and warns that real money moves."""
+    monkeypatch.setenv("REBILLY_API_KEY", KEY)
+    responses.put(LIVE, status=201, json={})
+    code, _, err = run(capsys, "--input", EXAMPLE, "--environment", "live")
+    assert code == 0
+    assert "real money" in err
+
+
+@responses.activate
+def test_a_422_exits_1_and_shows_the_invalid_fields(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 422 was sent and FAILED: exit 1, the invalid fields listed, not retryable."""
+    monkeypatch.setenv("REBILLY_API_KEY", KEY)
+    problem = {"title": "Invalid", "invalidFields": [{"field": "amount", "message": "too big"}]}
+    responses.put(SANDBOX, status=422, json=problem)
+    code, out, _ = run(capsys, "--input", EXAMPLE)
+    assert code == 1
+    assert "  amount: too big" in out
+    assert "retryable: no" in out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(["--max-attempts", "0"], id="zero-attempts"),
+        pytest.param(["--deadline", "-1"], id="negative-deadline"),
+        pytest.param(["--read-timeout", "soon"], id="not-a-number"),
+    ],
+)
+def test_bad_limits_are_usage_errors(capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
+    """Out-of-range limits are refused before anything is sent (exit 2)."""
+    with pytest.raises(SystemExit) as exit_info:
+        run(capsys, "--input", EXAMPLE, *args)
+    assert exit_info.value.code == 2
+
+
+def test_limits_reach_the_executor(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--max-attempts and --read-timeout override the template's policy."""
+    seen: dict[str, Any] = {}
+
+    def fake_run(self: Any, task: Any, inputs: Any, **kw: Any) -> Any:
+        from connector import TaskResult
+
+        seen.update(kw)
+        return TaskResult(status="COMPLETED")
+
+    monkeypatch.setattr("connector._executor.Executor.run", fake_run)
+    args = ["--max-attempts", "2", "--read-timeout", "1.5", "--deadline", "9"]
+    code, _, _ = run(capsys, "--input", EXAMPLE, "--base-url", "http://127.0.0.1:9", *args)
+    assert code == 0
+    assert (seen["max_attempts"], seen["read_timeout"], seen["deadline"]) == (2, 1.5, 9.0)
+    assert seen["connect_timeout"] is None
