@@ -59,22 +59,22 @@ def run(args: argparse.Namespace) -> int:
             as_json=False,
         )
     emulator = Emulator(host=args.host.strip("[]"), port=args.port)
-    try:
-        emulator.start()
-    except OSError as exc:
-        return fail("usage", f"cannot listen on {args.host}:{args.port}: {exc}", as_json=False)
     if not args.quiet:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
         logger = logging.getLogger("connector.emulator")
         logger.addHandler(handler)
         logger.setLevel(logging.INFO)
-    sys.stdout.write(
-        f"connector emulator: {emulator.url} "
-        f"(base URL {emulator.base_url('<organizationId>')}; Ctrl-C stops it)\n"
-    )
-    sys.stdout.flush()
-    try:
+    try:  # everything from here on inside: a Ctrl-C at any point stops cleanly
+        try:
+            emulator.start()
+        except OSError as exc:
+            return fail("usage", f"cannot listen on {args.host}:{args.port}: {exc}", as_json=False)
+        sys.stdout.write(
+            f"connector emulator: {emulator.url} "
+            f"(base URL {emulator.base_url('<organizationId>')}; Ctrl-C stops it)\n"
+        )
+        sys.stdout.flush()
         emulator.wait()
     except KeyboardInterrupt:
         pass

@@ -166,6 +166,8 @@ class Emulator:
         rate_limit: tuple[int, float] = (3000, 600),
         clock: Callable[[], float] = time.time,
     ) -> None:
+        if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
+            raise ValueError(f"port must be 0-65535, not {port!r}")
         self.host = host
         self._requested_port = port
         self.app = EmulatorApp(api_keys=api_keys, rate_limit=rate_limit, clock=clock)
