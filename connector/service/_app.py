@@ -58,7 +58,6 @@ STATIC = files("connector.service") / "static"
 _Responses = dict[int | str, dict[str, Any]]
 
 _NOT_FOUND: _Responses = {404: {"model": ErrorBody, "description": "No such task"}}
-_UNAVAILABLE: _Responses = {501: {"model": ErrorBody, "description": "No such engine adapter"}}
 _REFUSED: _Responses = {
     400: {"model": ErrorBody, "description": "The body is not JSON"},
     413: {"model": ErrorBody, "description": "The body is too large"},
@@ -72,7 +71,7 @@ class NotFoundError(ConnectorError):
     kind = "not_found"
 
 
-_STATUS = {"not_found": 404, "unavailable": 501}
+_STATUS = {"not_found": 404}
 
 
 def default_runner(request: PreparedRequest, task: Task) -> TaskResult:

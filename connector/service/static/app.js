@@ -138,7 +138,9 @@ function formContext() {
 
 function renderForm(focusPath) {
   const detail = state.tasks.get(step().task);
+  const open = Boolean($("server-managed")?.open);
   buildForm($("input-form"), detail.inputSchema, formContext());
+  if (open && $("server-managed")) $("server-managed").open = true;
   if (focusPath) {
     const prefix = focusPath.join(".");
     const target = [...$("input-form").querySelectorAll("[data-path]")].find((n) =>
@@ -167,9 +169,7 @@ function onJsonEdited() {
   state.localErrors.delete("(json)");
   $("json-error").hidden = true;
   step().inputs = parsed;
-  const open = $("server-managed")?.open;
   renderForm(null);
-  if (open) $("server-managed").open = true;
 }
 
 function jsonProblem(message) {
@@ -186,17 +186,29 @@ function hideGeneralErrors() {
 }
 
 function showProblems(error) {
-  const unplaced = showFieldErrors($("input-form"), error.fieldErrors || []);
-  const lines = [error.message, ...unplaced.map((e) => `${e.field || "(input)"}: ${e.message}`)];
-  fill($("general-errors"), h("strong", {}, "Nothing was sent. "), lines.map((line) => h("div", {}, line)));
+  const errors = error.fieldErrors || [];
+  showFieldErrors($("input-form"), errors);
+  const lines = errors.map((e) => h("li", {}, `${e.field || "(input)"}: ${e.message}`));
+  fill(
+    $("general-errors"),
+    h("strong", {}, "Nothing was sent: "),
+    error.message,
+    lines.length ? h("ul", {}, lines) : null,
+  );
   $("general-errors").hidden = false;
+  $("input-form").querySelector(".invalid")?.scrollIntoView({ block: "center" });
+}
+
+function notSent(message) {
+  showNothingSent($("request-view"), "Fix the marked fields; the request is shown once it is valid.");
+  showNothingSent($("response-view"), message);
 }
 
 function localBlock() {
   if (state.localErrors.size === 0) return false;
   const errors = [...state.localErrors].map(([field, message]) => ({ field, message }));
-  showProblems({ message: "Fix the input first.", fieldErrors: errors });
-  showNothingSent($("response-view"), "Fix the fields marked in the form first.");
+  showProblems({ message: "fix the input first.", fieldErrors: errors });
+  notSent("Fix the fields marked in the form first.");
   return true;
 }
 
@@ -225,6 +237,7 @@ async function dryRun() {
       showRequest($("request-view"), body, "Dry run: nothing was sent.");
     } else {
       showProblems(body.error);
+      notSent(body.error.message);
     }
   });
 }
@@ -248,7 +261,7 @@ async function testRequest() {
       if (body.error?.fieldErrors?.length) showFieldErrors($("input-form"), body.error.fieldErrors);
     } else {
       showProblems(body.error);
-      showNothingSent($("response-view"), body.error.message);
+      notSent(body.error.message);
     }
   });
 }

@@ -135,13 +135,15 @@ function makeControl(path, schema, ctx) {
   };
   if (schema.kind === "enum" || schema.kind === "boolean") {
     const options = schema.kind === "enum" ? schema.enum.filter((v) => v !== null) : [true, false];
+    const key = (option) => (typeof option === "string" ? option : JSON.stringify(option));
+    const byKey = new Map(options.map((option) => [key(option), option]));
     const select = h(
       "select",
       {},
       h("option", { value: "" }, "— not set —"),
-      options.map((option, i) => h("option", { value: String(i), selected: option === value }, String(option))),
+      options.map((option) => h("option", { value: key(option), selected: option === value }, String(option))),
     );
-    select.addEventListener("change", () => commit(select.value === "" ? undefined : options[Number(select.value)]));
+    select.addEventListener("change", () => commit(select.value === "" ? undefined : byKey.get(select.value)));
     return select;
   }
   if (schema.kind === "number" || schema.kind === "integer") {

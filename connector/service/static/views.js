@@ -77,5 +77,6 @@ export function showResult(node, result) {
 
 /** A pane showing that nothing was sent, and why. */
 export function showNothingSent(node, message) {
-  fill(node, h("p", { class: "nothing-sent", id: "nothing-sent" }, "Nothing was sent. ", message));
+  const id = node.id === "response-view" ? "nothing-sent" : null;
+  fill(node, h("p", { class: "nothing-sent", id }, "Nothing was sent. ", message));
 }
