@@ -42,6 +42,8 @@ class ExportOptions:
     """SimWorkflow: the saved credentials id. Conductor: the secret name (default: auth env)."""
     environment: str = "sandbox"
     base_url: str | None = None
+    metadata: bool = True
+    """Keep what the engine cannot say under `connector:template` (off: a plain engine task)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,12 +67,14 @@ class Import:
 
 
 def metadata(template: TaskTemplate, options: ExportOptions) -> dict[str, Any]:
-    """The template fields the engine format does not carry, made inert for the engine."""
+    """`{connector:template: …}`: the fields the engine cannot carry, inert for the engine."""
+    if not options.metadata:
+        return {}
     kept = {k: v for k, v in template.to_json().items() if k not in _NATIVE_KEYS}
     where = {"baseUrl": options.base_url} if options.base_url else {}
     if not options.base_url and not _is_absolute(template.http_request.url):
         where = {"environment": options.environment}
-    return dict(escape_literal({"template": kept, **where}))
+    return {METADATA_KEY: escape_literal({"template": kept, **where})}
 
 
 @dataclass(frozen=True, slots=True)

@@ -105,7 +105,7 @@ def _workflow_task(
     task: dict[str, Any] = {"name": name, "taskReferenceName": f"{name}_ref", "type": "HTTP"}
     task["description"] = template.title
     http = _http_request(template, options, convert, warnings)
-    task["inputParameters"] = {"http_request": http, METADATA_KEY: metadata(template, options)}
+    task["inputParameters"] = {"http_request": http, **metadata(template, options)}
     return task
 
 
@@ -201,6 +201,7 @@ def import_(document: Any, *, task: str | None = None, name: str | None = None) 
 
     Accepted: `{"workflowTask", "taskDef"}`, `{"workflowDef", "taskDef"}`, a workflow
     definition, or a bare workflow task (whose inline `taskDefinition` is used if present).
+    The template name comes from the Conductor task name; `name` is accepted for symmetry.
 
     Raises:
         TemplateError: not a Conductor HTTP task, or a value a template cannot hold.
@@ -211,13 +212,14 @@ def import_(document: Any, *, task: str | None = None, name: str | None = None) 
         validate(task_def, TASK_DEF_SCHEMA, "the task definition")
     inputs = source["inputParameters"]
     meta = read_metadata(inputs.get(METADATA_KEY))
-    data, credentials = _native(source, task_def or {}, meta, name)
+    data, credentials = _native(source, task_def or {}, meta)
     template = finish(data, f"Conductor task {source['name']}")
     options = ExportOptions(
         workflow=workflow,
         credentials=credentials,
         environment=meta.environment or "sandbox",
         base_url=meta.base_url,
+        metadata=METADATA_KEY in inputs,
     )
     again = export(Task(template), options).document
     again_task = again["workflowDef"]["tasks"][0] if workflow else again["workflowTask"]
@@ -256,14 +258,14 @@ def _pick(
 
 
 def _native(
-    source: dict[str, Any], task_def: dict[str, Any], meta: Metadata, name: str | None
+    source: dict[str, Any], task_def: dict[str, Any], meta: Metadata
 ) -> tuple[dict[str, Any], str | None]:
     http = source["inputParameters"].get("http_request")
     if not isinstance(http, dict):
         raise unsupported("inputParameters.http_request", "an HTTP task needs http_request")
     request, auth, credentials = _request(http, meta)
     data: dict[str, Any] = {**meta.template, "httpRequest": request}
-    data["name"] = _name(source["name"], meta, name)
+    data["name"] = _name(source["name"], meta)
     data["title"] = source.get("description") or meta.template.get("title") or data["name"]
     data["description"] = task_def.get("description", "")
     if auth is not None:
@@ -278,11 +280,11 @@ def _native(
     return data, credentials
 
 
-def _name(native: str, meta: Metadata, name: str | None) -> str:
+def _name(native: str, meta: Metadata) -> str:
     precise = meta.template.get("name")
     if isinstance(precise, str) and conductor_name(precise) == native:
         return precise
-    return slug(name or native)
+    return slug(native)
 
 
 def _request(

@@ -117,7 +117,7 @@ def _task(
     elif template.auth:
         warnings.append("no --credentials given: the task sends no API key until one is set")
     inputs: dict[str, Any] = {name: "${workflow.input." + name + "}" for name in names}
-    task["inputParameters"] = {**inputs, METADATA_KEY: metadata(template, options)}
+    task["inputParameters"] = {**inputs, **metadata(template, options)}
     task["httpRequest"] = request
     if template.retry.max_attempts > 1:
         task["retry"] = {
@@ -160,6 +160,7 @@ def import_(document: Any, *, task: str | None = None, name: str | None = None) 
     workflow, task_name, source = _pick(document, task)
     validate(source, TASK_SCHEMA, f"task {task_name or '(document)'}")
     inputs = dict(source.get("inputParameters", {}))
+    has_metadata = METADATA_KEY in inputs
     meta = read_metadata(inputs.pop(METADATA_KEY, None))
     data = {**meta.template, **_native(source, meta)}
     data["name"] = meta.template.get("name") or slug(name or task_name or "imported-task")
@@ -170,6 +171,7 @@ def import_(document: Any, *, task: str | None = None, name: str | None = None) 
         credentials=source.get("credentials"),
         environment=meta.environment or "sandbox",
         base_url=meta.base_url,
+        metadata=has_metadata,
     )
     warnings = _wiring_warnings(inputs)
     again = export(Task(template), options).document
