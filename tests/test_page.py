@@ -12,6 +12,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -62,11 +63,13 @@ def service(emulator: Emulator) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(service: str) -> Iterator[object]:
+def page(service: str) -> Iterator[Any]:
     """A fresh page in headless Chromium that may reach loopback only."""
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(viewport={"width": 1500, "height": 1000}, accept_downloads=True)
+        context = browser.new_context(
+            viewport={"width": 1500, "height": 1000}, accept_downloads=True
+        )
         context.route("**/*", _loopback_only)
         page = context.new_page()
         page.set_default_timeout(10_000)
@@ -76,24 +79,24 @@ def page(service: str) -> Iterator[object]:
         browser.close()
 
 
-def _loopback_only(route: object) -> None:
-    url = route.request.url  # type: ignore[attr-defined]
+def _loopback_only(route: Any) -> None:
+    url = route.request.url
     if url.startswith(("http://127.0.0.1:", "blob:", "data:")):
-        route.continue_()  # type: ignore[attr-defined]
+        route.continue_()
     else:
-        route.abort()  # type: ignore[attr-defined]
+        route.abort()
 
 
-def field(page: object, path: str) -> object:
+def field(page: Any, path: str) -> Any:
     """The form control for a dot path such as `allocations.0.method`."""
-    return page.locator(f'#input-form [data-path="{path}"]')  # type: ignore[attr-defined]
+    return page.locator(f'#input-form [data-path="{path}"]')
 
 
 def test_a_person_configures_tests_exports_and_imports_a_step(
-    page: object, emulator: Emulator, tmp_path: Path
+    page: Any, emulator: Emulator, tmp_path: Path
 ) -> None:
-    """The whole journey: drag, fill, dry run, 201 then 200, a field error sends nothing, export and import."""
-    p = page  # the Playwright page
+    """Drag, fill, dry run, 201 then 200, a field error sends nothing, export and import."""
+    p = page
     palette_item = p.locator(".palette-item", has_text="Upsert a payout request")
     expect(palette_item).to_be_visible()
     palette_item.drag_to(p.locator("#workflow"))
@@ -130,7 +133,9 @@ def test_a_person_configures_tests_exports_and_imports_a_step(
     expect(field(p, "description")).to_have_value("Edited in JSON")
 
     p.get_by_role("button", name="Dry run").click()
-    expect(p.locator("#request-url")).to_contain_text("/organizations/org-page/payout-requests/po-page-1")
+    expect(p.locator("#request-url")).to_contain_text(
+        "/organizations/org-page/payout-requests/po-page-1"
+    )
     expect(p.locator("#request-view table.headers")).to_contain_text("<redacted>")
     assert emulator.requests == []
     p.screenshot(path=str(tmp_path / "01-dry-run.png"), full_page=True)
@@ -162,24 +167,24 @@ def test_a_person_configures_tests_exports_and_imports_a_step(
         _export_and_import(p, engine, label, tmp_path)
 
 
-def _export_and_import(p: object, engine: str, label: str, tmp_path: Path) -> None:
+def _export_and_import(p: Any, engine: str, label: str, tmp_path: Path) -> None:
     """Export the step for `engine`, download it, import the file and get the step back."""
-    p.get_by_role("button", name=f"Export as {label}").click()  # type: ignore[attr-defined]
-    expect(p.locator("#export-json")).to_contain_text("po-page-1")  # type: ignore[attr-defined]
-    assert "<redacted>" not in p.locator("#export-json").text_content()  # type: ignore[attr-defined]
-    with p.expect_download() as download:  # type: ignore[attr-defined]
-        p.get_by_role("button", name="Download").click()  # type: ignore[attr-defined]
+    p.get_by_role("button", name=f"Export as {label}").click()
+    expect(p.locator("#export-json")).to_contain_text("po-page-1")
+    assert "<redacted>" not in p.locator("#export-json").text_content()
+    with p.expect_download() as download:
+        p.get_by_role("button", name="Download").click()
     saved = tmp_path / f"step.{engine}.json"
     download.value.save_as(saved)
     assert json.loads(saved.read_text())
-    p.screenshot(path=str(tmp_path / f"05-export-{engine}.png"), full_page=True)  # type: ignore[attr-defined]
+    p.screenshot(path=str(tmp_path / f"05-export-{engine}.png"), full_page=True)
 
-    steps = p.locator("#workflow .step").count()  # type: ignore[attr-defined]
-    p.locator("#import-engine").select_option(engine)  # type: ignore[attr-defined]
-    p.locator("#import-file").set_input_files(str(saved))  # type: ignore[attr-defined]
-    expect(p.locator("#import-status")).to_contain_text("Imported")  # type: ignore[attr-defined]
-    expect(p.locator("#workflow .step")).to_have_count(steps + 1)  # type: ignore[attr-defined]
+    steps = p.locator("#workflow .step").count()
+    p.locator("#import-engine").select_option(engine)
+    p.locator("#import-file").set_input_files(str(saved))
+    expect(p.locator("#import-status")).to_contain_text("Imported")
+    expect(p.locator("#workflow .step")).to_have_count(steps + 1)
     expect(field(p, "id")).to_have_value("po-page-1")
     expect(field(p, "currency")).to_have_value("EUR")
     expect(field(p, "allocations.0.method")).to_have_value("paypal")
-    p.screenshot(path=str(tmp_path / f"06-imported-{engine}.png"), full_page=True)  # type: ignore[attr-defined]
+    p.screenshot(path=str(tmp_path / f"06-imported-{engine}.png"), full_page=True)

@@ -26,6 +26,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import JsonValue
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from connector._catalog import load_task, read_manifest, task_names
 from connector._errors import ConnectorError, FieldError, InputError
@@ -122,6 +123,7 @@ def build_api(
     app.state.environ = environ
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(ConnectorError, _connector_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     _add_routes(app)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     return app
@@ -248,6 +250,14 @@ def _connector_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ConnectorError)
     status = _STATUS.get(exc.kind, 422)
     return _error_response(status, ErrorBody.from_error(exc))
+
+
+def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    kind = "not_found" if exc.status_code == 404 else "http"
+    response = _error_response(exc.status_code, ErrorBody.of(kind, str(exc.detail)))
+    response.headers.update(exc.headers or {})
+    return response
 
 
 def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
