@@ -117,6 +117,8 @@ def build_api(
         version=__version__,
         description="API operations as workflow steps: dry run, test request, export.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.local = local
     app.state.runner = runner
