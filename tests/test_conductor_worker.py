@@ -1,0 +1,129 @@
+"""The Conductor worker, through the SDK's own `Worker.execute(Task)` against the emulator."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("conductor.client")
+
+from conductor.client.http.models.task import Task as ConductorTask
+
+from connector._catalog import load_task, templates_dir
+from connector.cli import main
+from connector.conductor import worker_for
+from connector.emulator import Emulator
+from connector.engines import export_task
+
+SECRET = "sk_sandbox_TESTKEY123"
+ENVIRON = {"REBILLY_API_KEY": SECRET}
+INPUT = {"id": "po-1", "websiteId": "web-1", "customerId": "cus-1", "currency": "USD"}
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    """A local Rebilly emulator on a random loopback port."""
+    with Emulator(port=0) as emu:
+        yield emu
+
+
+def _template(tmp_path: Path, *, attempts: int, schema: bool = True) -> str:
+    """The shipped template with no waits between in-task attempts (and, optionally, no
+    body schema, so that the emulator is the one to refuse a body)."""
+    data = json.loads((templates_dir() / "upsert-payout-request.json").read_text())
+    data["retry"] = {"maxAttempts": attempts, "intervalSeconds": 0, "jitterSeconds": 0}
+    if not schema:
+        data.pop("bodySchema")
+    path = tmp_path / "upsert-payout-request.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def _run(worker: Any, inputs: dict[str, Any], task_id: str = "task-1") -> Any:
+    task = ConductorTask(task_id=task_id, workflow_instance_id="wf-1", input_data=inputs)
+    return worker.execute(task)
+
+
+def test_worker_is_named_like_the_export(emulator: Emulator) -> None:
+    """The worker polls for the exported Conductor task definition name."""
+    worker = worker_for("upsert-payout-request", base_url=emulator.base_url("org-1"))
+    exported = export_task(load_task("upsert-payout-request"), "conductor").document
+    assert worker.get_task_definition_name() == exported["taskDef"]["name"]
+
+
+def test_success_is_completed_with_the_structured_response(emulator: Emulator) -> None:
+    """A 201 is COMPLETED and the output is the connector's structured response."""
+    worker = worker_for(
+        "upsert-payout-request", base_url=emulator.base_url("org-1"), environ=ENVIRON
+    )
+    result = _run(worker, {**INPUT, "amount": 10})
+    assert result.status == "COMPLETED"
+    assert result.task_id == "task-1"
+    assert result.output_data["status"] == "COMPLETED"
+    assert result.output_data["response"]["statusCode"] == 201
+    assert result.output_data["request"]["headers"]["REB-APIKEY"] == "<redacted>"
+    assert SECRET not in json.dumps(result.output_data)
+
+
+def test_a_422_is_a_terminal_failure_with_status_and_body(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """A 422 cannot be fixed by retrying: FAILED_WITH_TERMINAL_ERROR, response kept."""
+    template = _template(tmp_path, attempts=3, schema=False)
+    worker = worker_for(template, base_url=emulator.base_url("org-1"), environ=ENVIRON)
+    result = _run(worker, {**INPUT, "amount": "ten"})
+    assert result.status == "FAILED_WITH_TERMINAL_ERROR"
+    assert result.output_data["response"]["statusCode"] == 422
+    assert result.output_data["retryable"] is False
+    assert "422" in result.reason_for_incompletion
+    assert SECRET not in result.reason_for_incompletion
+
+
+def test_503_then_success_inside_one_execution(emulator: Emulator, tmp_path: Path) -> None:
+    """Two 503s are absorbed by the connector's own attempts: COMPLETED on the third."""
+    worker = worker_for(
+        _template(tmp_path, attempts=3), base_url=emulator.base_url("org-1"), environ=ENVIRON
+    )
+    emulator.inject("503", count=2)
+    result = _run(worker, {**INPUT, "amount": 10})
+    assert result.status == "COMPLETED"
+    assert [a["statusCode"] for a in result.output_data["attempts"]] == [503, 503, 201]
+
+
+def test_503_is_retryable_for_the_engine_then_succeeds(emulator: Emulator, tmp_path: Path) -> None:
+    """With one in-task attempt a 503 is FAILED (the engine retries); the retry completes."""
+    worker = worker_for(
+        _template(tmp_path, attempts=1), base_url=emulator.base_url("org-1"), environ=ENVIRON
+    )
+    emulator.inject("503", count=1)
+    first = _run(worker, {**INPUT, "amount": 10}, task_id="attempt-1")
+    second = _run(worker, {**INPUT, "amount": 10}, task_id="attempt-2")
+    assert first.status == "FAILED"
+    assert first.output_data["retryable"] is True
+    assert first.output_data["response"]["statusCode"] == 503
+    assert second.status == "COMPLETED"
+
+
+def test_invalid_input_is_terminal_and_sends_nothing(emulator: Emulator) -> None:
+    """Invalid input fails terminally with field errors; the emulator receives nothing."""
+    worker = worker_for(
+        "upsert-payout-request", base_url=emulator.base_url("org-1"), environ=ENVIRON
+    )
+    result = _run(worker, {**INPUT, "currency": "usd", "amount": 10})
+    assert result.status == "FAILED_WITH_TERMINAL_ERROR"
+    assert result.output_data["error"]["kind"] == "validation"
+    assert "currency" in result.reason_for_incompletion
+    assert emulator.requests == []
+
+
+def test_cli_worker_refuses_without_a_server(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`connector worker` needs CONDUCTOR_SERVER_URL and says so with exit 2."""
+    monkeypatch.delenv("CONDUCTOR_SERVER_URL", raising=False)
+    assert main(["worker", "--engine", "conductor"]) == 2
+    assert "CONDUCTOR_SERVER_URL" in capsys.readouterr().err
