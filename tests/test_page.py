@@ -188,3 +188,11 @@ def _export_and_import(p: Any, engine: str, label: str, tmp_path: Path) -> None:
     expect(field(p, "currency")).to_have_value("EUR")
     expect(field(p, "allocations.0.method")).to_have_value("paypal")
     p.screenshot(path=str(tmp_path / f"06-imported-{engine}.png"), full_page=True)
+
+
+def test_the_keyboard_adds_a_step_too(page: Any) -> None:
+    """Enter on a focused palette item adds the step and moves focus into its form."""
+    page.locator(".palette-item").first.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#workflow .step")).to_have_count(1)
+    expect(page.locator("#input-form [data-path]").first).to_be_focused()
