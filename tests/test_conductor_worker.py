@@ -127,3 +127,14 @@ def test_cli_worker_refuses_without_a_server(
     monkeypatch.delenv("CONDUCTOR_SERVER_URL", raising=False)
     assert main(["worker", "--engine", "conductor"]) == 2
     assert "CONDUCTOR_SERVER_URL" in capsys.readouterr().err
+
+
+def test_missing_sdk_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without conductor-python, importing the worker says which extra to install."""
+    import importlib
+    import sys
+
+    monkeypatch.setitem(sys.modules, "conductor.client.http.models.task", None)
+    monkeypatch.delitem(sys.modules, "connector.conductor")
+    with pytest.raises(ImportError, match=r"pip install 'connector\[conductor\]'"):
+        importlib.import_module("connector.conductor")
