@@ -24,6 +24,7 @@ import requests
 import tenacity
 
 from connector._catalog import load_task
+from connector._credentials import Redactor
 from connector._errors import (
     DefinitionError,
     FieldError,
@@ -313,7 +314,8 @@ def _result(
     outcome = final.outcome
     response = outcome if isinstance(outcome, Response) else None
     completed = response is not None and response.status_code in policy.success_status_codes
-    warnings = [*request.public()["warnings"], *_response_warnings(response, request)]
+    warnings = [request.redactor.text(warning) for warning in request.warnings]
+    warnings += _response_warnings(response, request)
     return TaskResult(
         status="COMPLETED" if completed else "FAILED",
         retryable=not completed and _retryable(outcome, request, policy),
@@ -332,21 +334,35 @@ def _retryable(outcome: Outcome, request: PreparedRequest, policy: SendPolicy) -
 
 
 def _request_view(request: PreparedRequest) -> RequestView:
-    return RequestView(
+    content = request.content.decode() if request.content is not None else None
+    return RequestView.model_construct(
         method=request.method,
         url=request.redactor.text(request.url),
         headers=request.public_headers(),
-        body=request.redactor.json(request.body),
+        body=_redacted(request.redactor, request.body, content),
     )
 
 
 def _response_view(response: Response, request: PreparedRequest) -> ResponseView:
-    return ResponseView(
+    # Built without re-validation: every field comes typed from the transport (the body from
+    # json.loads or a str), and re-validating a large body costs more than the request.
+    return ResponseView.model_construct(
         status_code=response.status_code,
         reason_phrase=request.redactor.text(response.reason),
         headers=request.redactor.headers(response.headers),
-        body=request.redactor.json(response.body),
+        body=_redacted(request.redactor, response.body, response.text),
     )
+
+
+def _redacted(redactor: Redactor, value: Any, text: str | None) -> Any:
+    """`redactor.json(value)`, skipped when the JSON text it was parsed from holds no secret.
+
+    Without a backslash every string of the parsed value is a verbatim slice of the text, so
+    a secret absent from the text is absent from the value.
+    """
+    if text is not None and "\\" not in text and redactor.text(text) == text:
+        return value
+    return redactor.json(value)
 
 
 def _response_warnings(response: Response | None, request: PreparedRequest) -> list[str]:

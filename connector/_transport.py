@@ -56,6 +56,8 @@ class Response:
     headers: Mapping[str, str]
     body: Any
     truncated: bool = False
+    text: str | None = None
+    """The UTF-8 text `body` was parsed or taken from (None when it was decoded otherwise)."""
 
     def header(self, name: str) -> str | None:
         """One header's value, by case-insensitive name."""
@@ -87,12 +89,14 @@ def send(
         )
         with raw:
             content, truncated = _read_capped(raw, max_body_bytes)
+        body, text = _decode(content, raw.headers.get("Content-Type", ""), raw.encoding)
         return Response(
             status_code=raw.status_code,
             reason=raw.reason or "",
             headers=dict(raw.headers),
-            body=_decode(content, raw.headers.get("Content-Type", ""), raw.encoding),
+            body=body,
             truncated=truncated,
+            text=text,
         )
 
 
@@ -113,15 +117,22 @@ def is_json(content_type: str) -> bool:
     return media == "application/json" or media.endswith("+json")
 
 
-def _decode(content: bytes, content_type: str, encoding: str | None) -> Any:
+def _decode(content: bytes, content_type: str, encoding: str | None) -> tuple[Any, str | None]:
+    """The body (parsed JSON, or text) and the UTF-8 text it came from, if it did."""
     if not content:
-        return None
+        return None, None
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        return content.decode(encoding or "utf-8", errors="replace"), None
     if is_json(content_type):
         try:
-            return json.loads(content)
+            return json.loads(text), text
         except ValueError:
             pass
-    return content.decode(encoding or "utf-8", errors="replace")
+    if encoding is None or encoding.lower().replace("_", "-") in {"utf-8", "utf8", "ascii"}:
+        return text, text
+    return content.decode(encoding, errors="replace"), None
 
 
 @contextmanager

@@ -422,3 +422,12 @@ def test_a_truncated_result_is_a_valid_task_result(executor: Executor) -> None:
     with ScriptedServer(Reply(500, "oops")) as server:
         result = send(executor, server, max_attempts=1)
     assert TaskResult.model_validate(result.to_json()) == result
+
+
+def test_a_key_hidden_behind_json_escapes_is_still_redacted(executor: Executor) -> None:
+    """A body spelling the key with \\u escapes parses to the key, and is redacted all the same."""
+    escaped = "".join(f"\\u{ord(c):04x}" for c in KEY)
+    raw = '{"echo": "' + escaped + '"}'
+    with ScriptedServer(Reply(200, raw, {"Content-Type": "application/json"})) as server:
+        result = send(executor, server)
+    assert result.response.body == {"echo": "<redacted>"}
