@@ -14,29 +14,23 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.alias_generators import to_camel
+from pydantic import Field
 
 from connector._catalog import load_task, manifest_path, task_names
+from connector._model import StrictModel
 from connector._result import output_schema
 from connector._template import AuthScheme
 from connector._version import __version__
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True
-    )
-
-
-class Vendor(_Model):
+class Vendor(StrictModel):
     """Who provides the API."""
 
     name: str
     url: str
 
 
-class Environment(_Model):
+class Environment(StrictModel):
     """A place requests can go; `default` marks where a dry run points."""
 
     name: str
@@ -45,7 +39,7 @@ class Environment(_Model):
     default: bool = False
 
 
-class TaskEntry(_Model):
+class TaskEntry(StrictModel):
     """One step offered in a designer's palette."""
 
     name: str
@@ -58,7 +52,7 @@ class TaskEntry(_Model):
     output_schema: dict[str, Any]
 
 
-class Manifest(_Model):
+class Manifest(StrictModel):
     """The connector's catalogue entry."""
 
     name: str

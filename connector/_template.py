@@ -14,32 +14,24 @@ from pathlib import Path
 from typing import Any, Literal
 
 import jsonschema_rs
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, ValidationError, model_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, JsonValue, ValidationError, model_validator
 
 from connector._errors import FieldError, TemplateError
+from connector._model import StrictModel
 
 HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 IDEMPOTENT_METHODS: frozenset[str] = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
 
-class _Model(BaseModel):
-    """Strict, immutable, camelCase on the wire."""
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True
-    )
-
-
-class Operation(_Model):
+class Operation(StrictModel):
     """Which API operation the task performs."""
 
     api: str
     operation_id: str | None = None
 
 
-class Parameter(_Model):
+class Parameter(StrictModel):
     """An input parameter that is not a body field (a path segment)."""
 
     location: Literal["path"] = Field(alias="in")
@@ -49,7 +41,7 @@ class Parameter(_Model):
     json_schema: dict[str, Any] = Field(default_factory=dict, alias="schema")
 
 
-class AuthScheme(_Model):
+class AuthScheme(StrictModel):
     """A way to authenticate, read from an environment variable at send time."""
 
     type: Literal["apiKey", "bearer"]
@@ -58,7 +50,7 @@ class AuthScheme(_Model):
     scheme: str | None = Field(default=None, description="Prefix such as 'Bearer'")
 
 
-class HttpRequest(_Model):
+class HttpRequest(StrictModel):
     """The request, in the vocabulary of the workflow engines' HTTP task."""
 
     url: str = Field(description="Path appended to the environment's base URL, or absolute")
@@ -67,7 +59,7 @@ class HttpRequest(_Model):
     body: JsonValue = None
 
 
-class RetryPolicy(_Model):
+class RetryPolicy(StrictModel):
     """How one task run retries: delay = interval x backoffRate^(n-1), capped, plus jitter."""
 
     interval_seconds: float = Field(default=1.0, ge=0, le=3600)
@@ -80,7 +72,7 @@ class RetryPolicy(_Model):
     )
 
 
-class TaskTemplate(_Model):
+class TaskTemplate(StrictModel):
     """One API operation as a workflow step."""
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{0,79}$")

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
-from pydantic.alias_generators import to_camel
+from pydantic import Field, JsonValue
 
 from connector._errors import ConnectorError, FieldError
+from connector._model import StrictModel
 
 Environment = Literal["local", "sandbox", "live"]
 Engine = Literal["simworkflow", "conductor"]
@@ -19,13 +19,7 @@ Engine = Literal["simworkflow", "conductor"]
 MAX_INPUT_KEYS = 500
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True
-    )
-
-
-class ErrorInfo(_Model):
+class ErrorInfo(StrictModel):
     """Why a request was refused; `fieldErrors` use dot notation (`allocations.0.method`)."""
 
     kind: str
@@ -33,7 +27,7 @@ class ErrorInfo(_Model):
     field_errors: list[FieldError] = Field(default_factory=list)
 
 
-class ErrorBody(_Model):
+class ErrorBody(StrictModel):
     """Every 4xx answer of the API."""
 
     error: ErrorInfo
@@ -49,7 +43,7 @@ class ErrorBody(_Model):
         return cls.of(error.kind, error.message, error.field_errors)
 
 
-class TaskSummary(_Model):
+class TaskSummary(StrictModel):
     """A task as the palette lists it."""
 
     name: str
@@ -68,7 +62,7 @@ class TaskDetail(TaskSummary):
     environments: list[str]
 
 
-class RenderRequest(_Model):
+class RenderRequest(StrictModel):
     """Task inputs and where the request would go."""
 
     inputs: dict[str, JsonValue] = Field(default_factory=dict, max_length=MAX_INPUT_KEYS)
@@ -82,7 +76,7 @@ class TestRequest(RenderRequest):
     confirm_live: bool = False
 
 
-class PreparedView(_Model):
+class PreparedView(StrictModel):
     """The dry run: exactly what would be sent, credentials redacted."""
 
     method: str
@@ -92,7 +86,7 @@ class PreparedView(_Model):
     warnings: list[str] = Field(default_factory=list)
 
 
-class ExportRequest(_Model):
+class ExportRequest(StrictModel):
     """Which engine to export the configured step for."""
 
     engine: Engine
@@ -102,7 +96,7 @@ class ExportRequest(_Model):
     credentials: str | None = Field(default=None, min_length=1, max_length=100)
 
 
-class ExportResponse(_Model):
+class ExportResponse(StrictModel):
     """The engine's task JSON, ready to copy or download."""
 
     engine: Engine
@@ -111,7 +105,7 @@ class ExportResponse(_Model):
     warnings: list[str] = Field(default_factory=list)
 
 
-class ImportRequest(_Model):
+class ImportRequest(StrictModel):
     """An engine's HTTP task JSON (a task or a whole definition)."""
 
     engine: Engine
@@ -119,7 +113,7 @@ class ImportRequest(_Model):
     task: str | None = Field(default=None, max_length=200)
 
 
-class ImportResponse(_Model):
+class ImportResponse(StrictModel):
     """The step back: the task it runs, its template and the inputs it was configured with."""
 
     task: str
