@@ -250,7 +250,7 @@ def test_nested_fields_use_dot_notation() -> None:
         (b"", "application/json", 400),
         (b'{"amount": NaN}', "application/json", 400),
         (b'{"amount": 1e999}', "application/json", 400),
-        (b"[1, 2]", "application/json", 400),
+        (b"[1, 2]", "application/json", 422),
         (b"{}", "text/plain", 415),
     ],
     ids=["malformed", "empty", "nan", "infinite", "array", "text"],

@@ -604,15 +604,11 @@ class EmulatorApp:
                 instance=request.path,
                 headers=headers,
             )
-        if not isinstance(body, dict):
-            return _problem(
-                400,
-                "Bad Request",
-                "The body must be a JSON object (a PayoutRequest)",
-                instance=request.path,
-                headers=headers,
-            )
-        writable = {name: body[name] for name in WRITABLE if name in body}
+        writable = (
+            {name: body[name] for name in WRITABLE if name in body}
+            if isinstance(body, dict)
+            else body
+        )
         problems = field_errors(writable)
         if problems:
             return _problem(
@@ -644,7 +640,7 @@ class EmulatorApp:
     ) -> dict[str, Any]:
         links = [{"href": url, "rel": "self"}]
         instrument = writable.get("paymentInstrumentId")
-        if isinstance(instrument, str):
+        if isinstance(instrument, str) and instrument:
             base = url.rsplit("/payout-requests/", 1)[0]
             href = f"{base}/payment-instruments/{quote(instrument)}"
             links.append({"href": href, "rel": "paymentInstrument"})
