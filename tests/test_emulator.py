@@ -510,6 +510,46 @@ def test_keep_alive_after_errors_and_chunked_bodies(
     assert put(session, emu).status_code == 200
 
 
+def test_bad_content_length_is_400_and_closes(emu: Emulator) -> None:
+    import socket
+
+    with socket.create_connection(("127.0.0.1", emu.port), timeout=5) as sock:
+        sock.sendall(
+            b"PUT /organizations/org-1/payout-requests/po-1 HTTP/1.1\r\n"
+            b"Host: x\r\nREB-APIKEY: k\r\nContent-Length: ten\r\n\r\n{}"
+        )
+        data = b""
+        while chunk := sock.recv(4096):
+            data += chunk
+    assert data.startswith(b"HTTP/1.1 400")
+    assert b"Connection: close" in data
+
+
+def test_stop_ends_idle_kept_alive_connections_at_once(session: requests.Session) -> None:
+    emu = Emulator().start()
+    assert put(session, emu).status_code == 201  # the session keeps its connection open
+    started = time.monotonic()
+    emu.stop()
+    assert time.monotonic() - started < 1
+    assert emu.wait(0)  # not serving
+
+
+def test_ipv6_loopback(session: requests.Session) -> None:
+    import socket
+
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6")
+    try:
+        emu = Emulator(host="::1").start()
+    except OSError:
+        pytest.skip("no IPv6 loopback here")
+    try:
+        assert emu.url.startswith("http://[::1]:")
+        assert put(session, emu).status_code == 201
+    finally:
+        emu.stop()
+
+
 def test_concurrent_puts(emu: Emulator) -> None:
     codes: list[int] = []
 
@@ -590,6 +630,15 @@ def test_emulator_command_runs_until_interrupted() -> None:
     assert process.returncode == 0
     assert "payout-requests/po-1" in err and "201" in err
     assert "s3cr3t" not in out + err + line
+
+
+def test_emulator_command_reports_a_busy_port(
+    emu: Emulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from connector.cli import main
+
+    assert main(["emulator", "--quiet", "--port", str(emu.port)]) == 2
+    assert f"cannot listen on 127.0.0.1:{emu.port}" in capsys.readouterr().err
 
 
 def test_emulator_command_refuses_a_public_host(capsys: pytest.CaptureFixture[str]) -> None:

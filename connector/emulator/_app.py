@@ -41,6 +41,7 @@ SENSITIVE_HEADERS: Final = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "reb-apikey", "x-api-key"}
 )
 MAX_BODY_BYTES: Final = 1 << 20
+MAX_RECORDED: Final = 10_000
 CONTROL_PREFIX: Final = "/_emulator/"
 
 FaultKind = Literal["503", "reset", "stall", "429"]
@@ -306,7 +307,7 @@ _ROUTES: Final = Map(
 class _State:
     store: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     faults: deque[Fault] = field(default_factory=deque)
-    requests: list[ReceivedRequest] = field(default_factory=list)
+    requests: deque[ReceivedRequest] = field(default_factory=lambda: deque(maxlen=MAX_RECORDED))
 
 
 class EmulatorApp:
@@ -357,7 +358,8 @@ class EmulatorApp:
 
     @property
     def requests(self) -> list[ReceivedRequest]:
-        """A copy of what the API routes received, oldest first (control calls excluded)."""
+        """A copy of what the API routes received, oldest first (control calls excluded;
+        the most recent 10,000)."""
         with self._lock:
             return list(self._state.requests)
 
@@ -379,6 +381,12 @@ class EmulatorApp:
 
     def respond(self, environ: WSGIEnvironment) -> Reply:
         """One request in, one `Reply` out."""
+        declared = environ.get("CONTENT_LENGTH", "")
+        if declared and not declared.strip().isdigit():
+            return Reply(
+                _problem(400, "Bad Request", "Content-Length is not a number of bytes"),
+                close=True,
+            )
         request = Request(environ)
         request.max_content_length = MAX_BODY_BYTES
         try:
