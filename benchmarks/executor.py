@@ -1,12 +1,13 @@
 """Per-request cost of the connector's test request against a bare `requests.Session.put`.
 
 Both send the same PUT to the same loopback emulator (run in its own process, so that its
-work does not compete with the client for the GIL), N times in sequence on one keep-alive
-session each, interleaved in short rounds so that drift affects both alike. The connector path is
+work does not compete with the client for the GIL) on one keep-alive session each,
+alternating request by request so that load and drift affect both alike; the median time
+per request of each path is compared (robust to the spikes of a busy machine). The connector path is
 `Executor.run` (render, validate, send with the retry policy, parse, redact, build the
 result); the bare path is `session.put(url, data=body, headers=headers)` and `.json()`.
 
-    python benchmarks/executor.py [-n 3000] [--batch 100]
+    python benchmarks/executor.py [-n 3000]
 
 The last line is `ratio: X.XX` (connector time per request / bare time per request; the
 target is <= 1.15).
@@ -16,20 +17,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from connector import Executor, load_task
+from connector import Executor, Task, load_task
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "sk_sandbox_BENCHMARKKEY000"
+WARM_UP = 100
+Inputs = dict[str, Any]
 SERVE = (
     "import sys; from connector.emulator import Emulator; "
     "emulator = Emulator(api_keys=[sys.argv[1]], rate_limit=(10**9, 600)).start(); "
@@ -52,54 +56,53 @@ def emulator_process() -> Iterator[str]:
         child.wait(10)
 
 
-def connector_loop(executor: Executor, base_url: str, inputs: dict[str, Any], n: int) -> float:
-    """Seconds for n requests through the connector."""
-    task = load_task("upsert-payout-request")
-    started = time.perf_counter()
-    for _ in range(n):
-        result = executor.run(task, inputs, base_url=base_url)
-        if result.status != "COMPLETED":
-            raise SystemExit(f"connector request failed: {result.error}")
-    return time.perf_counter() - started
+def connector_request(executor: Executor, task: Task, base_url: str, inputs: Inputs) -> None:
+    """One request through the connector: render, validate, send, parse, redact, result."""
+    result = executor.run(task, inputs, base_url=base_url)
+    if result.status != "COMPLETED":
+        raise SystemExit(f"connector request failed: {result.error}")
 
 
-def bare_loop(session: requests.Session, url: str, body: bytes, n: int) -> float:
-    """Seconds for n requests with a bare session.put."""
+def bare_request(session: requests.Session, url: str, body: bytes) -> None:
+    """The same request with a bare session.put, its JSON parsed."""
     headers = {"Content-Type": "application/json", "Accept": "application/json", "REB-APIKEY": KEY}
+    response = session.put(url, data=body, headers=headers, timeout=(5, 10))
+    response.json()
+    if response.status_code not in {200, 201}:
+        raise SystemExit(f"bare request failed: {response.status_code}")
+
+
+def timed(send: Callable[[], None]) -> float:
+    """Seconds one call takes."""
     started = time.perf_counter()
-    for _ in range(n):
-        response = session.put(url, data=body, headers=headers, timeout=(5, 10))
-        response.json()
-        if response.status_code not in {200, 201}:
-            raise SystemExit(f"bare request failed: {response.status_code}")
+    send()
     return time.perf_counter() - started
 
 
 def main() -> None:
-    """Run both paths in alternating batches and print the rates and the ratio."""
+    """Alternate the two paths request by request; print rates and the ratio of medians."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=3000, help="requests per path")
-    parser.add_argument("--batch", type=int, default=100, help="requests per alternation")
     args = parser.parse_args()
 
     inputs = json.loads((ROOT / "examples" / "upsert-payout-request.json").read_text())
     environ = {"REBILLY_API_KEY": KEY}
+    task = load_task("upsert-payout-request")
     with emulator_process() as emulator_url:
         base_url = emulator_url + "/organizations/<<organizationId>>"
-        request = load_task("upsert-payout-request").prepare(
-            inputs, base_url=base_url, environ=environ
-        )
+        request = task.prepare(inputs, base_url=base_url, environ=environ)
         assert request.content is not None
+        body = request.content
         with Executor(environ=environ) as executor, requests.Session() as session:
-            connector_loop(executor, base_url, inputs, 100)  # warm up both connections
-            bare_loop(session, request.url, request.content, 100)
-            ours = bare = 0.0
-            for _ in range(max(1, args.n // args.batch)):
-                ours += connector_loop(executor, base_url, inputs, args.batch)
-                bare += bare_loop(session, request.url, request.content, args.batch)
-    count = max(1, args.n // args.batch) * args.batch
-    per_ours, per_bare = ours / count, bare / count
-    print(f"{count} requests per path, alternating in batches of {args.batch}")
+            ours, bare = [], []
+            for index in range(args.n + WARM_UP):
+                ours.append(timed(lambda: connector_request(executor, task, base_url, inputs)))
+                bare.append(timed(lambda: bare_request(session, request.url, body)))
+                if index < WARM_UP:
+                    ours.clear()
+                    bare.clear()
+    per_ours, per_bare = statistics.median(ours), statistics.median(bare)
+    print(f"{args.n} requests per path, alternating; median time per request")
     print(f"connector: {1 / per_ours:8.0f} req/s  {per_ours * 1e6:8.1f} us/request")
     print(f"bare:      {1 / per_bare:8.0f} req/s  {per_bare * 1e6:8.1f} us/request")
     print(f"ratio: {per_ours / per_bare:.2f}")
