@@ -193,6 +193,7 @@ def test_keys_never_appear_in_records_or_logs(
         put(session, emu, {**BODY, "description": f"oops {KEY}"})
         put(session, emu, headers={"REB-APIKEY": KEY + "-wrong"})
         session.get(url(emu), headers={"REB-APIKEY": KEY + "x"}, timeout=5)
+        session.post(f"{emu.url}/nowhere", data=f"x {KEY}", headers={"X-Key": KEY}, timeout=5)
         emu.inject("reset")
         with pytest.raises(requests.ConnectionError):
             put(session, emu)
@@ -200,7 +201,7 @@ def test_keys_never_appear_in_records_or_logs(
         records = repr(emu.requests)
         statuses = [r.authorized for r in emu.requests]
     out, err = capfd.readouterr()
-    assert statuses == [True, True, True, False, False, True]
+    assert statuses == [True, True, True, False, False, False, True]
     for text in (records, listed, caplog.text, out, err):
         assert "s3cr3t" not in text
     assert emu.requests[0].headers["reb-apikey"] == "<redacted>"
@@ -308,6 +309,9 @@ def test_organization_outside_the_rule_is_404(emu: Emulator, session: requests.S
 
 
 def test_other_routes_and_methods(emu: Emulator, session: requests.Session) -> None:
+    assert_problem(session.put(url(emu) + "/", json=BODY, headers=AUTH, timeout=5), 404)
+    no_org = f"{emu.url}/organizations//payout-requests/po-1"
+    assert_problem(session.put(no_org, json=BODY, headers=AUTH, timeout=5), 404)
     assert_problem(session.get(f"{emu.url}/organizations/org-1/payouts/po-1", timeout=5), 404)
     assert_problem(session.get(f"{emu.url}/", timeout=5), 404)
     for method in ("POST", "PATCH", "DELETE"):

@@ -14,7 +14,8 @@ What it does, and the choices made where the published API is silent:
 
 - Credentials: `REB-APIKEY: <key>` or `Authorization: Bearer <token>`, else 401. With
   `api_keys=None` any non-empty value is accepted; with a collection only those. Keys are
-  never logged, echoed or kept: `emu.requests` holds them as `<redacted>`.
+  never logged, echoed or kept: `emu.requests` holds credential headers as `<redacted>`, and
+  the presented key and every configured key are masked wherever else they appear.
 - The id rule (`^[@~\\-\\.\\w]+$` ASCII, at most 50 characters, not `.`/`..`) applies to the
   organization and the payout request id in the path. A value outside it answers **404**:
   the route with such a segment does not exist (what a router with a requirement does);

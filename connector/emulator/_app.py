@@ -298,8 +298,9 @@ _ROUTES: Final = Map(
         Rule("/_emulator/reset", methods=["POST"], endpoint="reset"),
         Rule("/_emulator/requests", methods=["GET"], endpoint="requests"),
     ],
-    strict_slashes=False,
+    strict_slashes=True,
     merge_slashes=False,
+    redirect_defaults=False,
 )
 
 
@@ -439,24 +440,28 @@ class EmulatorApp:
         return any(hmac.compare_digest(secret.encode(), key.encode()) for key in self.api_keys)
 
     def _record(
-        self,
-        request: Request,
-        body: bytes,
-        *,
-        credential: str | None = None,
-        secret: str = "",
-        authorized: bool = False,
-        fault: str | None = None,
+        self, request: Request, body: bytes, *, authorized: bool = False, fault: str | None = None
     ) -> None:
+        """Keep the request with credentials masked: credential headers by name; the
+        presented key or token and every configured key by value, wherever they appear."""
+        credential, secret = self._credential(request)
+        secrets = sorted(
+            {key for key in (secret, *(self.api_keys or ())) if len(key) >= 4},
+            key=len,
+            reverse=True,
+        )
+
         def mask(text: str) -> str:
-            return text.replace(secret, REDACTED) if len(secret) >= 4 else text
+            for key in secrets:
+                text = text.replace(key, REDACTED)
+            return text
 
         headers = Headers(
             (name, _mask_header(value) if name.lower() in SENSITIVE_HEADERS else mask(value))
             for name, value in request.headers.items()
         )
-        if len(secret) >= 4:
-            body = body.replace(secret.encode(), REDACTED.encode())
+        for key in secrets:
+            body = body.replace(key.encode(), REDACTED.encode())
         received = ReceivedRequest(
             method=request.method,
             path=mask(request.path),
@@ -471,18 +476,10 @@ class EmulatorApp:
             self._state.requests.append(received)
 
     def _api(self, request: Request, body: bytes, org: str, rid: str) -> Reply:
-        credential, secret = self._credential(request)
-        authorized = self._accepts(secret)
+        authorized = self._accepts(self._credential(request)[1])
         with self._lock:
             fault = self._state.faults.popleft() if self._state.faults else None
-        self._record(
-            request,
-            body,
-            credential=credential,
-            secret=secret,
-            authorized=authorized,
-            fault=fault.kind if fault else None,
-        )
+        self._record(request, body, authorized=authorized, fault=fault.kind if fault else None)
         if fault is not None:
             reply = self._fault(fault, request, body, org, rid, authorized=authorized)
             if reply is not None:
