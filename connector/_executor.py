@@ -53,7 +53,7 @@ from connector._retry import (
 )
 from connector._task import Task
 from connector._template import RetryPolicy, TaskTemplate
-from connector._transport import MAX_BODY_BYTES, Response, Timeouts, send
+from connector._transport import MAX_BODY_BYTES, EnvironmentCache, Response, Timeouts, send
 
 logger = logging.getLogger("connector")
 
@@ -125,6 +125,7 @@ class Executor:
         self._random = random
         self.environ = os.environ if environ is None else environ
         self.max_body_bytes = max_body_bytes
+        self._environment: EnvironmentCache = {}
 
     def run(
         self,
@@ -199,7 +200,13 @@ class Executor:
 
     def _send(self, request: PreparedRequest, timeouts: Timeouts) -> Outcome:
         try:
-            return send(self.session, request, timeouts, max_body_bytes=self.max_body_bytes)
+            return send(
+                self.session,
+                request,
+                timeouts,
+                max_body_bytes=self.max_body_bytes,
+                environment=self._environment,
+            )
         except TransportError as error:
             return error
 

@@ -54,6 +54,11 @@ class Task:
             template.parameters,
         )
         self._check_auth_not_written_in()
+        self._constant_headers = (
+            {name: leaf.render({}) for name, leaf in self._headers.items()}
+            if all(leaf.is_constant for leaf in self._headers.values())
+            else None
+        )
         self._plans: dict[tuple[str | None, str | None], tuple[list[Leaf], list[str]]] = {}
 
     # -- compile ------------------------------------------------------------------------
@@ -169,11 +174,13 @@ class Task:
         if not isinstance(inputs, Mapping):
             errors.append(FieldError(field="", message="the task input must be a JSON object"))
             return {}
-        context = {k: v for k, v in inputs.items() if not str(k).startswith(ENGINE_KEY_PREFIXES)}
-        for name in context:
-            if name not in self.variables:
-                hint = _did_you_mean(str(name), sorted(self.variables))
-                errors.append(FieldError(field=str(name), message=f"unknown input parameter{hint}"))
+        context = dict(inputs)
+        for name in context.keys() - self.variables:
+            if str(name).startswith(ENGINE_KEY_PREFIXES):
+                del context[name]
+                continue
+            hint = _did_you_mean(str(name), sorted(self.variables))
+            errors.append(FieldError(field=str(name), message=f"unknown input parameter{hint}"))
         for name, parameter in self.template.parameters.items():
             if name not in context and parameter.env and environ.get(parameter.env):
                 context[name] = environ[parameter.env]
@@ -187,7 +194,7 @@ class Task:
         errors: list[FieldError],
     ) -> str:
         leaves, names = self._url_plan(environment, base_url)
-        path_context = dict(context)
+        path_context: dict[str, str] = {}
         known_errors = len(errors)
         for name in names:
             path_context[name] = self._path_segment(name, context.get(name, MISSING), errors)
@@ -247,6 +254,8 @@ class Task:
     def _render_headers(
         self, context: Mapping[str, Any], errors: list[FieldError]
     ) -> dict[str, str]:
+        if self._constant_headers is not None:
+            return dict(self._constant_headers)
         headers = {}
         for name, leaf in self._headers.items():
             value = _render_text(leaf, context, errors)

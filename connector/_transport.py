@@ -33,6 +33,9 @@ MAX_BODY_BYTES: Final = 1024 * 1024
 
 _CHUNK_BYTES: Final = 64 * 1024
 
+EnvironmentCache = dict[tuple[str, str], dict[str, Any]]
+"""Proxy and TLS settings from the environment, by (scheme, host:port)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
@@ -71,6 +74,7 @@ def send(
     timeouts: Timeouts,
     *,
     max_body_bytes: int = MAX_BODY_BYTES,
+    environment: EnvironmentCache | None = None,
 ) -> Response:
     """Send `request` once and read its answer.
 
@@ -78,14 +82,20 @@ def send(
         TransportError: (or a subclass) when no usable response arrived.
     """
     with _translated(request, timeouts):
-        raw = session.request(
-            request.method,
-            request.url,
-            headers=request.wire_headers(),
-            data=request.content,
+        prepared = session.prepare_request(
+            requests.Request(
+                request.method,
+                request.url,
+                headers=request.wire_headers(),
+                data=request.content,
+                auth=_no_auth,
+            )
+        )
+        raw = session.send(
+            prepared,
             timeout=(timeouts.connect, timeouts.read),
             allow_redirects=False,
-            stream=True,
+            **_environment_settings(session, request.url, environment),
         )
         with raw:
             content, truncated = _read_capped(raw, max_body_bytes)
@@ -98,6 +108,30 @@ def send(
             truncated=truncated,
             text=text,
         )
+
+
+def _no_auth(prepared: requests.PreparedRequest) -> requests.PreparedRequest:
+    """Explicitly no extra auth: keeps `~/.netrc` from adding a second credential."""
+    return prepared
+
+
+def _environment_settings(
+    session: requests.Session, url: str, cache: EnvironmentCache | None
+) -> dict[str, Any]:
+    """Proxies and TLS settings from the environment, worked out once per origin.
+
+    `requests` reads them again from `os.environ` on every request (a scan of the whole
+    environment); a workflow step sends to one origin thousands of times, so the executor
+    keeps them (a changed `HTTPS_PROXY` applies to the next executor).
+    """
+    parts = urlsplit(url)
+    origin = (parts.scheme, parts.netloc)
+    settings = None if cache is None else cache.get(origin)
+    if settings is None:
+        settings = dict(session.merge_environment_settings(url, {}, True, None, None))
+        if cache is not None:
+            cache[origin] = settings
+    return settings
 
 
 def _read_capped(raw: requests.Response, limit: int) -> tuple[bytes, bool]:

@@ -431,3 +431,36 @@ def test_a_key_hidden_behind_json_escapes_is_still_redacted(executor: Executor) 
     with ScriptedServer(Reply(200, raw, {"Content-Type": "application/json"})) as server:
         result = send(executor, server)
     assert result.response.body == {"echo": "<redacted>"}
+
+
+def test_an_environment_proxy_is_honoured_and_worked_out_once(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY from the environment carries the request; it is read once per origin."""
+    with ScriptedServer(Reply(201), Reply(200)) as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        executor = Executor(sleep=clock.sleep, clock=clock, environ=ENVIRON)
+        task = make_task()
+        first = executor.run(task, {"id": "t-1", "n": 1}, base_url="http://payouts.invalid")
+        monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # not read again
+        second = executor.run(task, {"id": "t-1", "n": 1}, base_url="http://payouts.invalid")
+    assert [first.status, second.status] == ["COMPLETED", "COMPLETED"]
+    assert [r.path for r in proxy.received] == ["http://payouts.invalid/things/t-1"] * 2
+
+
+def test_netrc_adds_no_second_credential(
+    executor: Executor, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A ~/.netrc entry for the host is not turned into an Authorization header."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password netrc-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    with ScriptedServer(Reply(201)) as server:
+        result = send(executor, server)
+    assert result.status == "COMPLETED"
+    headers = {k.lower(): v for k, v in server.received[0].headers.items()}
+    assert "authorization" not in headers
+    assert headers["reb-apikey"] == KEY
