@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
-from pydantic.alias_generators import to_camel
+from pydantic import Field, JsonValue
 
 from connector._errors import ConnectorError, FieldError
+from connector._model import StrictModel
 
 ErrorKind = Literal[
     "validation",
@@ -29,13 +29,7 @@ ErrorKind = Literal[
 ]
 
 
-class _View(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, alias_generator=to_camel, populate_by_name=True
-    )
-
-
-class RequestView(_View):
+class RequestView(StrictModel):
     """The request as sent, credentials redacted."""
 
     method: str
@@ -44,7 +38,7 @@ class RequestView(_View):
     body: JsonValue = None
 
 
-class ResponseView(_View):
+class ResponseView(StrictModel):
     """The final response, whatever its status."""
 
     status_code: int
@@ -53,7 +47,7 @@ class ResponseView(_View):
     body: JsonValue = None
 
 
-class Attempt(_View):
+class Attempt(StrictModel):
     """One attempt: its outcome, how long it took, and the wait before the next one."""
 
     number: int
@@ -63,7 +57,7 @@ class Attempt(_View):
     wait_seconds: float = 0.0
 
 
-class ErrorInfo(_View):
+class ErrorInfo(StrictModel):
     """Why the task failed; `kind` tells 'nothing sent' kinds from run-time kinds."""
 
     kind: ErrorKind
@@ -71,7 +65,7 @@ class ErrorInfo(_View):
     field_errors: list[FieldError] = Field(default_factory=list)
 
 
-class TaskResult(_View):
+class TaskResult(StrictModel):
     """The structured response of one task run."""
 
     status: Literal["COMPLETED", "FAILED"]
