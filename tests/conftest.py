@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from connector import Task, load_task
+from connector.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -39,3 +41,10 @@ def minimal() -> dict[str, Any]:
         "currency": "USD",
         "amount": 10,
     }
+
+
+@pytest.fixture
+def emulator() -> Iterator[Emulator]:
+    """A local Rebilly emulator on a free loopback port (any non-empty key accepted)."""
+    with Emulator(host="127.0.0.1", port=0) as emu:
+        yield emu

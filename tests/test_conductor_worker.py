@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +22,6 @@ SECRET = "sk_sandbox_TESTKEY123"
 ENVIRON = {"REBILLY_API_KEY": SECRET}
 INPUT = {"id": "po-1", "websiteId": "web-1", "customerId": "cus-1", "currency": "USD"}
 
-
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    """A local Rebilly emulator on a random loopback port."""
-    with Emulator(port=0) as emu:
-        yield emu
 
 
 def _template(tmp_path: Path, *, attempts: int, schema: bool = True) -> str:

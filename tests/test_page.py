@@ -41,12 +41,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    """A Rebilly emulator on a free loopback port."""
-    with Emulator(host="127.0.0.1", port=0) as emu:
-        yield emu
-
 
 @pytest.fixture
 def service(emulator: Emulator) -> Iterator[str]:

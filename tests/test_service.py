@@ -19,12 +19,6 @@ TASK = "/api/tasks/upsert-payout-request"
 SECRET = "sk_sandbox_service_test_secret_1234"
 
 
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    """A Rebilly emulator on a free loopback port."""
-    with Emulator(host="127.0.0.1", port=0) as emu:
-        yield emu
-
 
 @pytest.fixture
 def client(emulator: Emulator) -> Iterator[TestClient]:
