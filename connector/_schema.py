@@ -1,7 +1,8 @@
 """Validating a rendered body against the template's body schema, before anything is sent.
 
 All problems are reported at once, each with a field path in dot notation
-(`allocations.0.method`) and a message a person can act on. Fields the schema marks
+(`allocations.0.method`) and a message a person can act on (a schema may word its pattern
+errors with the annotation `x-patternMessage`). Fields the schema marks
 `readOnly`, and values matching a `deprecated` alternative, are accepted and reported as
 warnings.
 """
@@ -113,7 +114,8 @@ class BodyValidator:
         elif isinstance(kind, jsonschema_rs.ValidationErrorKind.Format):
             message = f"{error.instance!r} is not a valid {kind.format}"
         elif isinstance(kind, jsonschema_rs.ValidationErrorKind.Pattern):
-            message = f"{error.instance!r} does not match {kind.pattern}"
+            hint = self._subschema(error.schema_path[:-1]).get("x-patternMessage")
+            message = f"{error.instance!r} " + (hint or f"does not match {kind.pattern}")
         return FieldError(field=field, message=message)
 
     def _subschema(self, schema_path: Sequence[str | int]) -> dict[str, Any]:

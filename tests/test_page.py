@@ -148,7 +148,7 @@ def test_a_person_configures_tests_exports_and_imports_a_step(
     field(p, "currency").fill("usd")
     field(p, "allocations.0.currency").fill("EURO")
     p.get_by_role("button", name="Test request").click()
-    expect(p.locator('[data-field="currency"] > .field-error')).to_contain_text("does not match")
+    expect(p.locator('[data-field="currency"] > .field-error')).to_contain_text("ISO 4217")
     expect(p.locator('[data-field="allocations.0.currency"] > .field-error')).to_be_visible()
     expect(p.locator("#nothing-sent")).to_be_visible()
     assert len(emulator.requests) == 2
