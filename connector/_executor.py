@@ -184,7 +184,7 @@ class Executor:
         def attempt() -> Outcome:
             timeouts = policy.timeouts.within(schedule.deadline_at - self._clock())
             begun = self._clock()
-            outcome = self._send(request, timeouts)
+            outcome = self._send(request, timeouts, schedule.deadline_at)
             attempts.append(_attempt(len(attempts) + 1, outcome, self._clock() - begun, request))
             return outcome
 
@@ -198,7 +198,7 @@ class Executor:
         elapsed = (self._clock() - started) * 1000
         return _result(request, policy, final, attempts, elapsed)
 
-    def _send(self, request: PreparedRequest, timeouts: Timeouts) -> Outcome:
+    def _send(self, request: PreparedRequest, timeouts: Timeouts, deadline_at: float) -> Outcome:
         try:
             return send(
                 self.session,
@@ -206,6 +206,8 @@ class Executor:
                 timeouts,
                 max_body_bytes=self.max_body_bytes,
                 environment=self._environment,
+                deadline_at=deadline_at,
+                clock=self._clock,
             )
         except TransportError as error:
             return error

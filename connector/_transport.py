@@ -10,7 +10,8 @@ are translated to the connector's error tree here and nowhere else.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
@@ -75,6 +76,8 @@ def send(
     *,
     max_body_bytes: int = MAX_BODY_BYTES,
     environment: EnvironmentCache | None = None,
+    deadline_at: float | None = None,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Response:
     """Send `request` once and read its answer.
 
@@ -98,7 +101,7 @@ def send(
             **_environment_settings(session, request.url, environment),
         )
         with raw:
-            content, truncated = _read_capped(raw, max_body_bytes)
+            content, truncated = _read_capped(raw, max_body_bytes, deadline_at, clock)
         body, text = _decode(content, raw.headers.get("Content-Type", ""), raw.encoding)
         return Response(
             status_code=raw.status_code,
@@ -134,15 +137,28 @@ def _environment_settings(
     return settings
 
 
-def _read_capped(raw: requests.Response, limit: int) -> tuple[bytes, bool]:
+def _read_capped(
+    raw: requests.Response, limit: int, deadline_at: float | None, clock: Callable[[], float]
+) -> tuple[bytes, bool]:
+    """The body, cut at `limit` bytes; a body still arriving at the deadline is a timeout.
+
+    `read1` returns whatever has arrived (each socket read bounded by the read timeout), so
+    a body that trickles in byte by byte cannot hold the task past its deadline.
+    """
     chunks: list[bytes] = []
     size = 0
-    for chunk in raw.iter_content(chunk_size=_CHUNK_BYTES):
+    while chunk := raw.raw.read1(_CHUNK_BYTES, decode_content=True):
         chunks.append(chunk)
         size += len(chunk)
         if size > limit:
             return b"".join(chunks)[:limit], True
+        if deadline_at is not None and clock() > deadline_at:
+            raise _BodyPastDeadlineError
     return b"".join(chunks), False
+
+
+class _BodyPastDeadlineError(Exception):
+    """The response body was still arriving when the deadline passed."""
 
 
 def is_json(content_type: str) -> bool:
@@ -175,6 +191,11 @@ def _translated(request: PreparedRequest, timeouts: Timeouts) -> Iterator[None]:
     host = urlsplit(request.url).netloc
     try:
         yield
+    except _BodyPastDeadlineError:
+        raise ReadTimeoutError(
+            f"the response body from {host} was still arriving at the deadline",
+            task=request.task,
+        ) from None
     except requests.ConnectTimeout:
         raise ConnectTimeoutError(
             f"connecting to {host} timed out after {timeouts.connect:g} s", task=request.task

@@ -147,6 +147,26 @@ def test_an_endless_body_is_cut_at_the_size_cap(clock: FakeClock) -> None:
     assert any("cut at 100000 bytes" in warning for warning in result.warnings)
 
 
+class TickingClock(FakeClock):
+    """A clock that moves one second each time it is read (a body that takes its time)."""
+
+    def __call__(self) -> float:
+        self.now += 1.0
+        return self.now
+
+
+def test_a_body_still_arriving_at_the_deadline_is_a_timeout() -> None:
+    """A body that keeps coming cannot hold the task past its deadline: the read stops."""
+    clock = TickingClock()
+    executor = Executor(sleep=clock.sleep, clock=clock, environ=ENVIRON)
+    task = make_task(deadlineSeconds=20, retry={"maxAttempts": 1})
+    with ScriptedServer(Endless(content_type="text/plain")) as server:
+        result = send(executor, server, task)
+    assert (result.status, result.error.kind, result.response) == ("FAILED", "timeout", None)
+    assert "still arriving at the deadline" in result.error.message
+    assert clock.waits == []
+
+
 @pytest.mark.parametrize(
     ("headers", "kind"),
     [
