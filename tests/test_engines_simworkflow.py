@@ -275,3 +275,46 @@ def test_cli_export_reports_an_inexpressible_field(
     path.write_text(json.dumps(data))
     assert main(["export", str(path), "--engine", "simworkflow"]) == 2
     assert "httpRequest.body.a" in capsys.readouterr().err
+
+
+def test_cli_export_of_chosen_fields_keeps_the_required_ones_and_round_trips(
+    tmp_path: Path,
+) -> None:
+    """`--fields` leaves the other body fields out (no nulls sent), and imports back as such."""
+    exported, imported = tmp_path / "task.json", tmp_path / "template.json"
+    argv = [
+        "export",
+        "upsert-payout-request",
+        "--engine",
+        "simworkflow",
+        "--fields",
+        "description, blocked",
+        "-o",
+        str(exported),
+    ]
+    assert main(argv) == 0
+    body = json.loads(exported.read_text())["httpRequest"]["body"]
+    assert sorted(body) == [
+        "amount",
+        "blocked",
+        "currency",
+        "customerId",
+        "description",
+        "websiteId",
+    ]
+    assert main(["import", str(exported), "--engine", "simworkflow", "-o", str(imported)]) == 0
+    template = parse_template(json.loads(imported.read_text()), source="x")
+    assert template.http_request.body == {key: f"<<{key}>>" for key in body}
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [pytest.param("descripton", id="typo"), pytest.param("description,nope", id="one-unknown")],
+)
+def test_cli_export_refuses_an_unknown_field(
+    fields: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A name that is not a body field fails the export and is named."""
+    argv = ["export", "upsert-payout-request", "--engine", "simworkflow", "--fields", fields]
+    assert main(argv) == 2
+    assert "not a field of the body" in capsys.readouterr().err

@@ -27,6 +27,12 @@ def register(commands: Any) -> None:
     )
     export.add_argument("--environment", choices=["sandbox", "live", "local"], default="sandbox")
     export.add_argument("--base-url", metavar="URL", help="replaces the environment's base URL")
+    export.add_argument(
+        "--fields",
+        metavar="NAME,...",
+        help="only these body fields (and the required ones): the engine sends a missing "
+        "input as null, so leave out what the workflow will not give",
+    )
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     export.set_defaults(handler=run_export, json=False)
 
@@ -50,6 +56,7 @@ def run_export(args: argparse.Namespace) -> int:
     from connector._catalog import load_task
     from connector._errors import ConnectorError
     from connector.engines import ExportOptions, export_task
+    from connector.engines._shared import with_body_fields
 
     options = ExportOptions(
         workflow=args.workflow,
@@ -58,7 +65,10 @@ def run_export(args: argparse.Namespace) -> int:
         base_url=args.base_url,
     )
     try:
-        result = export_task(load_task(args.task), args.engine, options)
+        task = load_task(args.task)
+        if args.fields:
+            task = with_body_fields(task, filter(None, map(str.strip, args.fields.split(","))))
+        result = export_task(task, args.engine, options)
     except ConnectorError as exc:
         return fail_with(exc, as_json=False)
     if args.environment == "live" and not args.base_url:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -210,7 +211,8 @@ def null_warning(template: TaskTemplate) -> list[str]:
         return []
     return [
         "body fields whose input is not given are sent as null by the engine (the connector "
-        "leaves them out): give every field, or run the task with the connector worker"
+        "leaves them out): give every field, export only the fields you give (--fields), or "
+        "run the task with the connector worker"
     ]
 
 
@@ -252,3 +254,28 @@ def differences(original: Any, again: Any, path: str = "") -> list[str]:
                 found += differences(original[key], again[key], child)
         return found
     return [] if original == again else [path or "(document)"]
+
+
+def with_body_fields(task: Task, names: Iterable[str]) -> Task:
+    """The task with a body of only the named top-level fields (and the required ones).
+
+    For engines, which send a field whose input is missing as null: exporting only the fields
+    a workflow gives keeps the others out of the request, as the connector itself does.
+
+    Raises:
+        TemplateError: a name that is not a field of the body.
+    """
+    template = task.template
+    body = template.http_request.body
+    if not isinstance(body, dict):
+        raise TemplateError("only an object body can be cut to fields", task=task.name)
+    wanted = set(names)
+    unknown = sorted(wanted - set(body))
+    if unknown:
+        errors = [FieldError(field=name, message="not a field of the body") for name in unknown]
+        raise TemplateError("unknown body fields", task=task.name, field_errors=errors)
+    keep = wanted | set((template.body_schema or {}).get("required", []))
+    request = template.http_request.model_copy(
+        update={"body": {key: value for key, value in body.items() if key in keep}}
+    )
+    return Task(template.model_copy(update={"http_request": request}), source=task.source)
