@@ -12,6 +12,7 @@ from pydantic import Field, JsonValue
 
 from connector._errors import ConnectorError, FieldError
 from connector._model import StrictModel
+from connector._result import RequestView
 
 Environment = Literal["local", "sandbox", "live"]
 Engine = Literal["simworkflow", "conductor"]
@@ -76,13 +77,9 @@ class TestRequest(RenderRequest):
     confirm_live: bool = False
 
 
-class PreparedView(StrictModel):
-    """The dry run: exactly what would be sent, credentials redacted."""
+class PreparedView(RequestView):
+    """The dry run: exactly what would be sent, credentials redacted, and its warnings."""
 
-    method: str
-    url: str
-    headers: dict[str, str]
-    body: JsonValue = None
     warnings: list[str] = Field(default_factory=list)
 
 
