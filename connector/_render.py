@@ -188,3 +188,79 @@ def has_logic(text: str) -> bool:
             if not isinstance(node, nodes.TemplateData | nodes.Name):
                 return True
     return False
+
+
+Node = Callable[[Context, list[FieldError]], Any]
+"""A compiled part of a JSON template: `node(context, errors)` returns its value."""
+
+
+def compile_json(value: Any, path: str, leaves: list[Leaf]) -> Node:
+    """Compile every string leaf of a parsed JSON template once; `leaves` collects them.
+
+    Raises:
+        RenderError: a leaf does not compile, with its field path.
+    """
+    if isinstance(value, str):
+        leaf = compile_leaf(value, path or "body")
+        leaves.append(leaf)
+        return _leaf_node(leaf)
+    if isinstance(value, dict):
+        items = []
+        for key, item in value.items():
+            child = compile_json(item, _join(path, key), leaves)
+            simple = leaves[-1].simple if isinstance(item, str) else None
+            items.append((key, simple, child))
+        return _object_node(items)
+    if isinstance(value, list):
+        children = [compile_json(item, _join(path, str(i)), leaves) for i, item in enumerate(value)]
+        return _array_node(children, path)
+    return lambda _context, _errors: value
+
+
+def _leaf_node(leaf: Leaf) -> Node:
+    if leaf.is_constant:
+        constant = leaf.render({})
+        return lambda _context, _errors: constant
+
+    def node(context: Context, errors: list[FieldError]) -> Any:
+        try:
+            return leaf.render(context)
+        except RenderError as exc:
+            errors.extend(exc.field_errors)
+            return MISSING
+
+    return node
+
+
+def _object_node(items: list[tuple[str, str | None, Node]]) -> Node:
+    """An object whose `<<name>>` members are looked up inline (the common, hot case)."""
+
+    def node(context: Context, errors: list[FieldError]) -> Any:
+        result = {}
+        get = context.get
+        for key, name, child in items:
+            value = get(name, MISSING) if name is not None else child(context, errors)
+            if value is not MISSING:
+                result[key] = value
+        return result
+
+    return node
+
+
+def _array_node(nodes: list[Node], path: str) -> Node:
+    def node(context: Context, errors: list[FieldError]) -> Any:
+        result = []
+        for index, child in enumerate(nodes):
+            value = child(context, errors)
+            if value is MISSING:
+                errors.append(
+                    FieldError(field=_join(path, str(index)), message="input is not given")
+                )
+            result.append(value)
+        return result
+
+    return node
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key

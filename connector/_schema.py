@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 import jsonschema_rs
 
 from connector._errors import FieldError
+from connector._render import compile_leaf
+from connector._template import TaskTemplate
 
 JSON_SCALARS = (str, int, float, bool, type(None))
 
@@ -213,3 +215,47 @@ def _json_type(value: Any) -> str:
     if isinstance(value, str):
         return "a string"
     return "an object" if isinstance(value, dict) else "an array"
+
+
+# -- the task's input schema -------------------------------------------------------------------
+
+
+def input_schema(template: TaskTemplate) -> dict[str, Any]:
+    """Each parameter's schema, and for each body leaf `<<name>>` the schema of its field."""
+    properties: dict[str, Any] = {}
+    required: list[str] = []
+    for name, parameter in template.parameters.items():
+        properties[name] = {**parameter.json_schema, "description": parameter.description}
+        if parameter.required and not parameter.env:
+            required.append(name)
+    body_schema = template.body_schema or {}
+    for path, name in _simple_leaves(template.http_request.body, ()):
+        schema, is_required = _schema_at(body_schema, path)
+        properties.setdefault(name, schema)
+        if is_required and name not in required:
+            required.append(name)
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": template.title,
+        "type": "object",
+        "properties": properties,
+        "required": required,
+    }
+
+
+def _simple_leaves(value: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
+    if isinstance(value, str):
+        leaf = compile_leaf(value, ".".join(path))
+        if leaf.simple:
+            yield path, leaf.simple
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _simple_leaves(item, (*path, key))
+
+
+def _schema_at(schema: Mapping[str, Any], path: tuple[str, ...]) -> tuple[dict[str, Any], bool]:
+    node, required = schema, True
+    for key in path:
+        required = required and key in node.get("required", [])
+        node = node.get("properties", {}).get(key, {})
+    return dict(node), required

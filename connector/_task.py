@@ -7,25 +7,22 @@ listing every problem at once. Nothing here touches the network.
 from __future__ import annotations
 
 import difflib
-import functools
 import json
 import os
-import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from connector._credentials import Redactor, resolve_credential
 from connector._errors import FieldError, InputError, RenderError, TemplateError
-from connector._render import MISSING, Leaf, compile_leaf
+from connector._paths import path_segment
+from connector._render import MISSING, Leaf, compile_json, compile_leaf
 from connector._request import PreparedRequest
-from connector._schema import BodyValidator, non_json_values
+from connector._schema import BodyValidator, input_schema, non_json_values
 from connector._template import Parameter, TaskTemplate
 
 ENGINE_KEY_PREFIXES = ("swf:",)
 """Keys a workflow engine adds to every task input; they are not ours to check."""
-
-_Node = Callable[[Mapping[str, Any], list[FieldError]], Any]
 
 
 class Task:
@@ -44,7 +41,12 @@ class Task:
             for name, value in template.http_request.headers.items()
         }
         self._leaves: list[Leaf] = []
-        self._body = self._compile_json(template.http_request.body, "")
+        try:
+            self._body = compile_json(template.http_request.body, "", self._leaves)
+        except RenderError as exc:
+            raise TemplateError(
+                f"{self.source}: {exc.message}", task=self.name, field_errors=exc.field_errors
+            ) from None
         self._validator = BodyValidator(template.body_schema) if template.body_schema else None
         self.variables = frozenset().union(
             self._url.variables,
@@ -70,22 +72,6 @@ class Task:
             raise TemplateError(
                 f"{self.source}: {exc.message}", task=self.name, field_errors=exc.field_errors
             ) from None
-
-    def _compile_json(self, value: Any, path: str) -> _Node:
-        if isinstance(value, str):
-            leaf = self._compile(value, path or "body")
-            self._leaves.append(leaf)
-            return _leaf_node(leaf)
-        if isinstance(value, dict):
-            items = []
-            for key, item in value.items():
-                child = self._compile_json(item, _join(path, key))
-                items.append((key, self._leaves[-1].simple if _is_simple(item) else None, child))
-            return _object_node(items)
-        if isinstance(value, list):
-            nodes = [self._compile_json(item, _join(path, str(i))) for i, item in enumerate(value)]
-            return _array_node(nodes, path)
-        return lambda _context, _errors: value
 
     def _check_auth_not_written_in(self) -> None:
         declared = {scheme.header.lower() for scheme in self.template.auth}
@@ -242,7 +228,7 @@ class Task:
             errors.append(FieldError(field=name, message="must be a string"))
             return ""
         schema = parameter.json_schema
-        encoded, problems = _segment(
+        encoded, problems = path_segment(
             str(value),
             schema.get("maxLength", 2048),
             schema.get("minLength", 1),
@@ -290,55 +276,6 @@ _ANY_SEGMENT = Parameter.model_validate({"in": "path"})
 _NOT_JSON = FieldError(field="", message="the body is not JSON")
 
 
-def _leaf_node(leaf: Leaf) -> _Node:
-    if leaf.is_constant:
-        constant = leaf.render({})
-        return lambda _context, _errors: constant
-
-    def node(context: Mapping[str, Any], errors: list[FieldError]) -> Any:
-        try:
-            return leaf.render(context)
-        except RenderError as exc:
-            errors.extend(exc.field_errors)
-            return MISSING
-
-    return node
-
-
-def _object_node(items: list[tuple[str, str | None, _Node]]) -> _Node:
-    """An object whose `<<name>>` members are looked up inline (the common, hot case)."""
-
-    def node(context: Mapping[str, Any], errors: list[FieldError]) -> Any:
-        result = {}
-        get = context.get
-        for key, name, child in items:
-            value = get(name, MISSING) if name is not None else child(context, errors)
-            if value is not MISSING:
-                result[key] = value
-        return result
-
-    return node
-
-
-def _is_simple(value: Any) -> bool:
-    return isinstance(value, str) and compile_leaf(value, "").simple is not None
-
-
-def _array_node(nodes: list[_Node], path: str) -> _Node:
-    def node(context: Mapping[str, Any], errors: list[FieldError]) -> Any:
-        result = []
-        for index, child in enumerate(nodes):
-            value = child(context, errors)
-            if value is MISSING:
-                errors.append(
-                    FieldError(field=_join(path, str(index)), message="input is not given")
-                )
-            result.append(value)
-        return result
-
-    return node
-
-
 def _render_text(leaf: Leaf, context: Mapping[str, Any], errors: list[FieldError]) -> str:
     try:
         value = leaf.render(context)
@@ -349,34 +286,6 @@ def _render_text(leaf: Leaf, context: Mapping[str, Any], errors: list[FieldError
         errors.append(FieldError(field=leaf.simple or leaf.path, message="is required"))
         return ""
     return value if isinstance(value, str) else json.dumps(value)
-
-
-@functools.lru_cache(maxsize=1024)
-def _segment(
-    text: str, max_length: int, min_length: int, pattern: str | None
-) -> tuple[str, tuple[str, ...]]:
-    """A path value percent-encoded as one segment, and what is wrong with it."""
-    problems = tuple(_segment_problems(text, max_length, min_length, pattern))
-    return quote(text, safe="@~"), problems
-
-
-def _segment_problems(
-    text: str, max_length: int, min_length: int, pattern: str | None
-) -> Iterator[str]:
-    if text in {".", ".."}:
-        yield f"{text!r} is not a valid path segment"
-    if len(text) > max_length:
-        yield f"is longer than {max_length} characters"
-    if len(text) < min_length:
-        yield "is too short"
-    if pattern and not _ascii_pattern(pattern).search(text):
-        yield f"{text!r} does not match {pattern} (letters, digits and _ @ ~ - . only)"
-
-
-@functools.lru_cache(maxsize=32)
-def _ascii_pattern(pattern: str) -> re.Pattern[str]:
-    """Path-segment patterns are read as ECMA-262 reads them: `\\w` is ASCII."""
-    return re.compile(pattern, re.ASCII)
 
 
 def _serialise(body: Any) -> bytes:
@@ -398,44 +307,3 @@ def _count(errors: list[FieldError]) -> str:
 def _did_you_mean(value: str, options: list[str]) -> str:
     close = difflib.get_close_matches(value, options, n=1)
     return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-def input_schema(template: TaskTemplate) -> dict[str, Any]:
-    """Each parameter's schema, and for each body leaf `<<name>>` the schema of its field."""
-    properties: dict[str, Any] = {}
-    required: list[str] = []
-    for name, parameter in template.parameters.items():
-        properties[name] = {**parameter.json_schema, "description": parameter.description}
-        if parameter.required and not parameter.env:
-            required.append(name)
-    body_schema = template.body_schema or {}
-    for path, name in _simple_leaves(template.http_request.body, ()):
-        schema, is_required = _schema_at(body_schema, path)
-        properties.setdefault(name, schema)
-        if is_required and name not in required:
-            required.append(name)
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": template.title,
-        "type": "object",
-        "properties": properties,
-        "required": required,
-    }
-
-
-def _simple_leaves(value: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
-    if isinstance(value, str):
-        leaf = compile_leaf(value, ".".join(path))
-        if leaf.simple:
-            yield path, leaf.simple
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _simple_leaves(item, (*path, key))
-
-
-def _schema_at(schema: Mapping[str, Any], path: tuple[str, ...]) -> tuple[dict[str, Any], bool]:
-    node, required = schema, True
-    for key in path:
-        required = required and key in node.get("required", [])
-        node = node.get("properties", {}).get(key, {})
-    return dict(node), required
