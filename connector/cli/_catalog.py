@@ -71,7 +71,7 @@ def run_describe(args: argparse.Namespace) -> int:
     ]
     for name, prop in schema["properties"].items():
         mark = "*" if name in schema["required"] else " "
-        kind = prop.get("type", "any")
+        kind = prop.get("type") or [branch.get("type", "any") for branch in prop.get("anyOf", [])]
         note = " read-only" if prop.get("readOnly") else ""
         lines.append(f"   {mark} {name:<38} {json.dumps(kind)}{note}")
     sys.stdout.write("\n".join(lines) + "\n")
