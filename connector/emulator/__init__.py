@@ -43,7 +43,10 @@ What it does, and the choices made where the published API is silent:
 
 from __future__ import annotations
 
-from connector.emulator._app import EmulatorApp, Fault, ReceivedRequest, valid_id
+from connector.emulator._app import EmulatorApp
+from connector.emulator._faults import Fault
+from connector.emulator._payouts import valid_id
+from connector.emulator._records import ReceivedRequest
 from connector.emulator._server import Emulator
 
 __all__ = ["Emulator", "EmulatorApp", "Fault", "ReceivedRequest", "valid_id"]

@@ -28,14 +28,10 @@ from typing import Any, Final, Self
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler, select_address_family
 
-from connector.emulator._app import (
-    EmulatorApp,
-    Fault,
-    ReceivedRequest,
-    Reply,
-    _problem,
-    make_fault,
-)
+from connector.emulator._app import EmulatorApp
+from connector.emulator._faults import Fault, make_fault
+from connector.emulator._http import Reply, problem
+from connector.emulator._records import ReceivedRequest
 
 log = logging.getLogger("connector.emulator")
 
@@ -65,7 +61,7 @@ class _Handler(WSGIRequestHandler):
             reply = self.server.app.respond(environ)
         except Exception:
             log.exception("emulator: error handling %s %s", self.command, environ["PATH_INFO"])
-            reply = Reply(_problem(500, "Internal Server Error", "emulator error"), close=True)
+            reply = Reply(problem(500, "Internal Server Error", "emulator error"), close=True)
         if reply.drop is not None:
             self.close_connection = True
             if reply.drop == "reset":

@@ -1,0 +1,121 @@
+"""What the emulator keeps of a request: `ReceivedRequest`, with every credential masked,
+and the JSON view the control endpoint shows of it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from werkzeug.wrappers import Request
+
+REDACTED: Final = "<redacted>"
+SENSITIVE_HEADERS: Final = frozenset(
+    {"authorization", "proxy-authorization", "cookie", "set-cookie", "reb-apikey", "x-api-key"}
+)
+
+
+class Headers(Mapping[str, str]):
+    """Received headers, read-only, looked up without regard to case."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Iterable[tuple[str, str]]) -> None:
+        self._items = {name.lower(): (name, value) for name, value in items}
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()][1]
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return repr(dict(self.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedRequest:
+    """One request as the emulator received it, with every credential redacted.
+
+    `credential` names what authenticated it (`REB-APIKEY`, `Bearer` or None) and
+    `authorized` says whether it was accepted: a test can tell the key arrived without it
+    being kept anywhere.
+    """
+
+    method: str
+    path: str
+    query: str
+    headers: Headers
+    body: bytes
+    credential: str | None = None
+    authorized: bool = False
+    fault: str | None = None
+
+    def json(self) -> Any:
+        """The body parsed as JSON."""
+        return json.loads(self.body)
+
+    @property
+    def text(self) -> str:
+        """The body as text."""
+        return self.body.decode("utf-8", "replace")
+
+
+def masked_request(
+    request: Request,
+    body: bytes,
+    *,
+    credential: str | None,
+    keys: Iterable[str],
+    authorized: bool = False,
+    fault: str | None = None,
+) -> ReceivedRequest:
+    """The request with credentials masked: credential headers by name; every one of `keys`
+    (the presented key or token and every configured key) by value, wherever it appears."""
+    secrets = sorted({key for key in keys if len(key) >= 4}, key=len, reverse=True)
+
+    def mask(text: str) -> str:
+        for key in secrets:
+            text = text.replace(key, REDACTED)
+        return text
+
+    headers = Headers(
+        (name, mask_header(value) if name.lower() in SENSITIVE_HEADERS else mask(value))
+        for name, value in request.headers.items()
+    )
+    for key in secrets:
+        body = body.replace(key.encode(), REDACTED.encode())
+    return ReceivedRequest(
+        method=request.method,
+        path=mask(request.path),
+        query=mask(request.query_string.decode("latin-1")),
+        headers=headers,
+        body=body,
+        credential=credential,
+        authorized=authorized,
+        fault=fault,
+    )
+
+
+def mask_header(value: str) -> str:
+    """A credential header's value: its scheme kept (`Bearer <redacted>`), the rest masked."""
+    scheme, _, rest = value.partition(" ")
+    return f"{scheme} {REDACTED}" if rest and scheme.isalpha() else REDACTED
+
+
+def public_request(item: ReceivedRequest) -> dict[str, Any]:
+    """The JSON form `GET /_emulator/requests` shows."""
+    return {
+        "method": item.method,
+        "path": item.path,
+        "query": item.query,
+        "headers": dict(item.headers.items()),
+        "body": item.text,
+        "credential": item.credential,
+        "authorized": item.authorized,
+        "fault": item.fault,
+    }
