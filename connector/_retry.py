@@ -12,7 +12,8 @@
   the deadline stops at once instead of sleeping.
 
 `build_retrying` composes them into one `tenacity.Retrying`; the clock, `sleep` and the random
-source are injected, so tests never wait.
+source are injected, so tests never wait. `SendPolicy` holds what one request is sent under:
+the retry policy, the timeouts, the deadline and the success statuses.
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ from connector._errors import (
     ReadTimeoutError,
     TransportError,
 )
-from connector._template import IDEMPOTENT_METHODS, RetryPolicy
-from connector._transport import Response
+from connector._template import IDEMPOTENT_METHODS, RetryPolicy, TaskTemplate
+from connector._transport import Response, Timeouts
 
 Outcome = Response | TransportError
 """What one attempt ends with: a response (any status), or no usable response."""
@@ -228,6 +229,40 @@ class Final:
     """The outcome could have been retried, but attempts or time ran out."""
     wait_skipped: float = 0.0
     """The wait that stopping did not sleep (the server's ask, or the next backoff)."""
+
+
+@dataclass(frozen=True, slots=True)
+class SendPolicy:
+    """How one request is sent: retries, timeouts, the deadline and what counts as success."""
+
+    retry: RetryPolicy
+    timeouts: Timeouts
+    deadline_seconds: float
+    success_status_codes: frozenset[int]
+
+    @classmethod
+    def for_template(
+        cls,
+        template: TaskTemplate,
+        *,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+        max_attempts: int | None = None,
+        deadline: float | None = None,
+    ) -> SendPolicy:
+        """The template's policy, with any of its limits overridden."""
+        retry = template.retry
+        if max_attempts is not None:
+            retry = retry.model_copy(update={"max_attempts": max(1, max_attempts)})
+        return cls(
+            retry=retry,
+            timeouts=Timeouts(
+                connect_timeout or template.connection_timeout_seconds,
+                read_timeout or template.read_timeout_seconds,
+            ),
+            deadline_seconds=deadline or template.deadline_seconds,
+            success_status_codes=frozenset(template.success_status_codes),
+        )
 
 
 def _stopped(retry_state: tenacity.RetryCallState) -> Final:
