@@ -89,6 +89,20 @@ def test_a_validation_error_sends_nothing_and_exits_2(
     assert "error (validation)" in out
 
 
+def test_invalid_input_starts_no_local_emulator(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without credentials, input that cannot be sent is refused before any emulator starts."""
+    monkeypatch.delenv("REBILLY_API_KEY", raising=False)
+    monkeypatch.delenv("REBILLY_JWT", raising=False)
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps({"id": "..", "amount": "ten"}))
+    code, out, err = run(capsys, "--input", str(path))
+    assert code == 2
+    assert out.startswith("FAILED  nothing was sent")
+    assert "emulator" not in err
+
+
 def test_an_unreadable_input_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     """A missing input file is reported and exits 2."""
     code, _, err = run(capsys, "--input", "/nonexistent/input.json")

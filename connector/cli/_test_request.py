@@ -80,6 +80,11 @@ def run(args: argparse.Namespace) -> int:
         environment = "sandbox" if has_credentials(task.template, os.environ) else "local"
     base_url: str | None = args.base_url
     environ: Mapping[str, str] = os.environ
+    if environment == "local" and base_url is None:
+        refused = _refused(task, inputs)
+        if refused is not None:  # nothing to send: no emulator is started for it
+            _report(refused, as_json=args.json)
+            return _exit_code(refused)
     with ExitStack() as stack:
         if environment == "local" and base_url is None:
             base_url, environ = stack.enter_context(_local_target(task))
@@ -117,6 +122,18 @@ def _send(
             max_attempts=args.max_attempts,
             deadline=args.deadline,
         )
+
+
+def _refused(task: Task, inputs: Any) -> TaskResult | None:
+    """The FAILED result of an input that cannot be sent, or None when it can."""
+    from connector._errors import DefinitionError
+    from connector._result import TaskResult
+
+    try:
+        task.prepare(inputs, environment="local", environ=_local_environ(task))
+    except DefinitionError as error:
+        return TaskResult.from_error(error)
+    return None
 
 
 @contextmanager
@@ -169,8 +186,11 @@ def _report(result: TaskResult, *, as_json: bool) -> None:
 def summary(result: TaskResult) -> Iterator[str]:
     """The readable report: status, code, time, attempts with waits, the response body."""
     response = result.response
-    code = f"{response.status_code} {response.reason_phrase}".strip() if response else "-"
-    yield f"{result.status}  {code}  in {_ms(result.elapsed_ms)}"
+    if result.request is None:
+        yield f"{result.status}  nothing was sent"
+    else:
+        code = f"{response.status_code} {response.reason_phrase}".strip() if response else "-"
+        yield f"{result.status}  {code}  in {_ms(result.elapsed_ms)}"
     if result.request is not None:
         yield f"{result.request.method} {result.request.url}"
     yield from _attempt_lines(result)
