@@ -171,13 +171,6 @@ def is_placeholder_only(text: str) -> bool:
     return bool(_ONE_EXPRESSION.match(text))
 
 
-def find_variables(text: str) -> frozenset[str]:
-    """The input names a string leaf reads."""
-    if not has_syntax(text):
-        return frozenset()
-    return frozenset(meta.find_undeclared_variables(ENVIRONMENT.parse(text)))
-
-
 def has_logic(text: str) -> bool:
     """True when a leaf holds anything but plain `<<name>>` substitutions (filters, blocks)."""
     ast = ENVIRONMENT.parse(text)

@@ -296,10 +296,6 @@ def _is_absolute(url: str) -> bool:
     return url.lower().startswith(("http://", "https://"))
 
 
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
 def _count(errors: list[FieldError]) -> str:
     return "1 problem" if len(errors) == 1 else f"{len(errors)} problems"
 
