@@ -199,23 +199,25 @@ def map_strings(value: Any, field: str, convert: Callable[[str, str], str]) -> A
 
 def escape_literal(value: Any) -> Any:
     """A JSON value made inert for the engine: every `${` in strings and keys escaped."""
-    if isinstance(value, str):
-        return value.replace("${", "$${")
-    if isinstance(value, dict):
-        return {escape_literal(key): escape_literal(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [escape_literal(item) for item in value]
-    return value
+    return _replace_text(value, "${", "$${")
 
 
 def unescape_literal(value: Any) -> Any:
     """The inverse of `escape_literal`."""
+    return _replace_text(value, "$${", "${")
+
+
+def _replace_text(value: Any, old: str, new: str) -> Any:
+    """`value` with `old` replaced by `new` in every string, keys included."""
     if isinstance(value, str):
-        return value.replace("$${", "${")
+        return value.replace(old, new)
     if isinstance(value, dict):
-        return {unescape_literal(key): unescape_literal(item) for key, item in value.items()}
+        return {
+            _replace_text(key, old, new): _replace_text(item, old, new)
+            for key, item in value.items()
+        }
     if isinstance(value, list):
-        return [unescape_literal(item) for item in value]
+        return [_replace_text(item, old, new) for item in value]
     return value
 
 
