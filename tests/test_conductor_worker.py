@@ -23,7 +23,6 @@ ENVIRON = {"REBILLY_API_KEY": SECRET}
 INPUT = {"id": "po-1", "websiteId": "web-1", "customerId": "cus-1", "currency": "USD"}
 
 
-
 def _template(tmp_path: Path, *, attempts: int, schema: bool = True) -> str:
     """The shipped template with no waits between in-task attempts (and, optionally, no
     body schema, so that the emulator is the one to refuse a body)."""

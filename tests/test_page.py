@@ -41,7 +41,6 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-
 @pytest.fixture
 def service(emulator: Emulator) -> Iterator[str]:
     """The service on 127.0.0.1 and a free port, sending local test requests to `emulator`."""

@@ -19,7 +19,6 @@ TASK = "/api/tasks/upsert-payout-request"
 SECRET = "sk_sandbox_service_test_secret_1234"
 
 
-
 @pytest.fixture
 def client(emulator: Emulator) -> Iterator[TestClient]:
     """A client of the service on 127.0.0.1; a real key sits in its environment."""
