@@ -79,7 +79,7 @@ def build_manifest(current: dict[str, Any]) -> Manifest:
     servers: dict[str, str] = {}
     auth: list[AuthScheme] = []
     for task in tasks:
-        servers.update(task.template.servers)
+        servers.update(task.template.base_urls)
         auth.extend(scheme for scheme in task.template.auth if scheme not in auth)
     return Manifest.model_validate(
         {

@@ -261,7 +261,7 @@ class SendPolicy:
                 read_timeout or template.read_timeout_seconds,
             ),
             deadline_seconds=deadline or template.deadline_seconds,
-            success_status_codes=frozenset(template.success_status_codes),
+            success_status_codes=template.success_codes(),
         )
 
 

@@ -19,7 +19,7 @@ from connector._paths import path_segment
 from connector._render import MISSING, Leaf, compile_json, compile_leaf
 from connector._request import PreparedRequest
 from connector._schema import BodyValidator, input_schema, non_json_values
-from connector._template import Parameter, TaskTemplate
+from connector._template import Parameter, ServerVariable, TaskTemplate
 
 ENGINE_KEY_PREFIXES = ("swf:",)
 """Keys a workflow engine adds to every task input; they are not ours to check."""
@@ -34,7 +34,7 @@ class Task:
         self.source = source or template.name
         self._url = self._compile(template.http_request.url, "httpRequest.url")
         self._servers = {
-            name: self._compile(url, f"servers.{name}") for name, url in template.servers.items()
+            name: self._compile(url, f"servers.{name}") for name, url in template.base_urls.items()
         }
         self._headers = {
             name: self._compile(value, f"httpRequest.headers.{name}")
@@ -180,10 +180,15 @@ class Task:
         errors: list[FieldError],
     ) -> str:
         leaves, names = self._url_plan(environment, base_url)
+        server = self.template.server(environment or "") if base_url is None else None
+        variables = server.variables if server is not None else {}
         path_context: dict[str, str] = {}
         known_errors = len(errors)
         for name in names:
-            path_context[name] = self._path_segment(name, context.get(name, MISSING), errors)
+            value = context.get(name, MISSING)
+            if name in variables and name not in self.template.parameters:
+                value = _server_variable(name, variables[name], value, errors)
+            path_context[name] = self._path_segment(name, value, errors)
         if len(errors) > known_errors:
             return ""
         url = "".join(_render_text(leaf, path_context, errors) for leaf in leaves)
@@ -274,6 +279,17 @@ class Task:
 
 _ANY_SEGMENT = Parameter.model_validate({"in": "path"})
 _NOT_JSON = FieldError(field="", message="the body is not JSON")
+
+
+def _server_variable(
+    name: str, variable: ServerVariable, value: Any, errors: list[FieldError]
+) -> Any:
+    """A server variable's value: the input, or its default; one of its `enum` if it has one."""
+    if value is MISSING or value is None:
+        return variable.default
+    if variable.enum is not None and value not in variable.enum:
+        errors.append(FieldError(field=name, message=f"must be one of: {', '.join(variable.enum)}"))
+    return value
 
 
 def _render_text(leaf: Leaf, context: Mapping[str, Any], errors: list[FieldError]) -> str:

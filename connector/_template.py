@@ -10,8 +10,9 @@ Schema of the format itself is generated from these models (`TaskTemplate.model_
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Final, Literal
 
 import jsonschema_rs
 from pydantic import Field, JsonValue, ValidationError, model_validator
@@ -23,22 +24,98 @@ HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 IDEMPOTENT_METHODS: frozenset[str] = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
+MAX_REQUEST_BODY_BYTES: Final = 1 << 20
+"""The largest encoded request body a template sends unless it declares `maxBodyBytes`."""
+
 
 class Operation(StrictModel):
     """Which API operation the task performs."""
 
     api: str
     operation_id: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    deprecated: bool = False
+
+
+class ServerVariable(StrictModel):
+    """A `<<name>>` in a server URL that is not a path parameter: a default and its choices."""
+
+    default: str
+    enum: list[str] | None = None
+    description: str = ""
+
+    @model_validator(mode="after")
+    def _check_default(self) -> ServerVariable:
+        if self.enum is not None and self.default not in self.enum:
+            raise ValueError(f"default {self.default!r} is not one of enum")
+        return self
+
+
+class Server(StrictModel):
+    """A named environment: its base URL, and the variables written in it."""
+
+    url: str
+    description: str = ""
+    variables: dict[str, ServerVariable] = Field(default_factory=dict)
+
+
+ParameterLocation = Literal["path", "query", "header", "cookie"]
+ParameterStyle = Literal[
+    "simple", "label", "matrix", "form", "spaceDelimited", "pipeDelimited", "deepObject"
+]
+
+STYLES: dict[str, frozenset[str]] = {
+    "path": frozenset({"simple", "label", "matrix"}),
+    "query": frozenset({"form", "spaceDelimited", "pipeDelimited", "deepObject"}),
+    "header": frozenset({"simple"}),
+    "cookie": frozenset({"form"}),
+}
+"""The styles OpenAPI allows in each location; the first default is `DEFAULT_STYLE`."""
+
+DEFAULT_STYLE: dict[str, str] = {
+    "path": "simple",
+    "query": "form",
+    "header": "simple",
+    "cookie": "form",
+}
 
 
 class Parameter(StrictModel):
-    """An input parameter that is not a body field (a path segment)."""
+    """An input that is not a body field: a path segment, a query, header or cookie value."""
 
-    location: Literal["path"] = Field(alias="in")
+    location: ParameterLocation = Field(alias="in")
+    name: str | None = Field(default=None, description="Name on the wire; default: the key")
     required: bool = False
+    style: ParameterStyle | None = None
+    explode: bool | None = None
+    allow_reserved: bool = False
+    json_schema: dict[str, Any] = Field(default_factory=dict, alias="schema")
+    default: JsonValue = None
     env: str | None = Field(default=None, description="Environment variable used when not given")
     description: str = ""
-    json_schema: dict[str, Any] = Field(default_factory=dict, alias="schema")
+    deprecated: bool = False
+
+    @model_validator(mode="after")
+    def _check_style(self) -> Parameter:
+        if self.style is not None and self.style not in STYLES[self.location]:
+            allowed = ", ".join(sorted(STYLES[self.location]))
+            raise ValueError(f"style {self.style!r} is not for {self.location} ({allowed})")
+        return self
+
+    @property
+    def wire_style(self) -> str:
+        """The style used to serialise: the given one, or OpenAPI's default for `in`."""
+        return self.style or DEFAULT_STYLE[self.location]
+
+    @property
+    def wire_explode(self) -> bool:
+        """`explode` as given, or OpenAPI's default (true for form, else false)."""
+        return self.explode if self.explode is not None else self.wire_style == "form"
+
+    @property
+    def has_default(self) -> bool:
+        """True when the template gives a default (which may be null)."""
+        return "default" in self.model_fields_set
 
 
 class AuthScheme(StrictModel):
@@ -50,13 +127,40 @@ class AuthScheme(StrictModel):
     scheme: str | None = Field(default=None, description="Prefix such as 'Bearer'")
 
 
+class Encoding(StrictModel):
+    """How one property of a form or multipart body is written (OpenAPI's Encoding Object)."""
+
+    content_type: str | None = None
+    style: Literal["form", "spaceDelimited", "pipeDelimited", "deepObject"] | None = None
+    explode: bool | None = None
+    allow_reserved: bool = False
+
+
 class HttpRequest(StrictModel):
     """The request, in the vocabulary of the workflow engines' HTTP task."""
 
     url: str = Field(description="Path appended to the environment's base URL, or absolute")
     method: HttpMethod
     headers: dict[str, str] = Field(default_factory=dict)
+    content_type: str | None = Field(
+        default=None, description="How the body is encoded; default: a Content-Type header, or JSON"
+    )
     body: JsonValue = None
+    encoding: dict[str, Encoding] = Field(default_factory=dict)
+
+
+StatusCode = Annotated[int, Field(ge=100, le=599)] | Annotated[str, Field(pattern=r"^[1-5]XX$")]
+"""A status code, or a range of a hundred written as OpenAPI writes it (`2XX`)."""
+
+_RESPONSE_KEY = re.compile(r"^(?:[1-5][0-9][0-9]|[1-5]XX|default)$")
+
+
+class ResponseSpec(StrictModel):
+    """What the API answers with one status: its content type and body schema."""
+
+    description: str = ""
+    content_type: str | None = None
+    json_schema: dict[str, Any] | None = Field(default=None, alias="schema")
 
 
 class RetryPolicy(StrictModel):
@@ -72,6 +176,10 @@ class RetryPolicy(StrictModel):
     )
 
 
+def _default_success_codes() -> list[int | str]:
+    return [200, 201, 202, 204]
+
+
 class TaskTemplate(StrictModel):
     """One API operation as a workflow step."""
 
@@ -79,26 +187,76 @@ class TaskTemplate(StrictModel):
     title: str
     description: str = ""
     operation: Operation | None = None
-    servers: dict[str, str] = Field(default_factory=dict)
+    servers: dict[str, str | Server] = Field(default_factory=dict)
     parameters: dict[str, Parameter] = Field(default_factory=dict)
     auth: list[AuthScheme] = Field(default_factory=list)
+    env: list[str] = Field(
+        default_factory=list, description="Other environment variables the template reads"
+    )
     http_request: HttpRequest
     body_schema: dict[str, Any] | None = None
-    success_status_codes: list[int] = Field(default_factory=lambda: [200, 201, 202, 204])
+    max_body_bytes: int = Field(default=MAX_REQUEST_BODY_BYTES, ge=0, le=1 << 30)
+    success_status_codes: list[StatusCode] = Field(default_factory=_default_success_codes)
+    responses: dict[str, ResponseSpec] = Field(default_factory=dict)
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
     connection_timeout_seconds: float = Field(default=5, gt=0, le=600)
     read_timeout_seconds: float = Field(default=10, gt=0, le=3600)
     deadline_seconds: float = Field(default=60, gt=0, le=86400)
+    examples: list[dict[str, JsonValue]] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _check_body_schema(self) -> TaskTemplate:
+    def _check_schemas(self) -> TaskTemplate:
         if self.body_schema is not None and not jsonschema_rs.meta.is_valid(self.body_schema):
             raise ValueError("bodySchema is not a valid JSON Schema")
+        for key, response in self.responses.items():
+            if not _RESPONSE_KEY.match(key):
+                raise ValueError(f"responses.{key}: a status code, a range such as 2XX, or default")
+            if response.json_schema is not None and not jsonschema_rs.meta.is_valid(
+                response.json_schema
+            ):
+                raise ValueError(f"responses.{key}.schema is not a valid JSON Schema")
         return self
+
+    @property
+    def base_urls(self) -> dict[str, str]:
+        """Each environment's base URL as written (its `<<variables>>` not filled in)."""
+        return {name: _server_url(server) for name, server in self.servers.items()}
+
+    def server(self, name: str) -> Server | None:
+        """The environment `name` as a `Server` (a plain URL has no variables)."""
+        server = self.servers.get(name)
+        return Server(url=server) if isinstance(server, str) else server
+
+    def success_codes(self) -> frozenset[int]:
+        """Every status code that counts as success, ranges expanded."""
+        return expand_status_codes(self.success_status_codes)
+
+    def response_for(self, status_code: int) -> ResponseSpec | None:
+        """The declared response for a status: exact code, then its range, then default."""
+        for key in (str(status_code), f"{status_code // 100}XX", "default"):
+            if key in self.responses:
+                return self.responses[key]
+        return None
 
     def to_json(self) -> dict[str, Any]:
         """The template as it is written in a file (camelCase, defaults left out)."""
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def expand_status_codes(codes: list[int | str]) -> frozenset[int]:
+    """`[200, "3XX"]` as the set of codes it names."""
+    expanded: set[int] = set()
+    for code in codes:
+        if isinstance(code, int):
+            expanded.add(code)
+        else:
+            first = int(code[0]) * 100
+            expanded.update(range(first, first + 100))
+    return frozenset(expanded)
+
+
+def _server_url(server: str | Server) -> str:
+    return server if isinstance(server, str) else server.url
 
 
 def parse_template(data: object, *, source: str) -> TaskTemplate:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from connector import TemplateError, load_task, task_names
+from connector import InputError, TemplateError, load_task, task_names
 from connector._catalog import templates_dir
 from connector._task import Task
 from connector._template import TaskTemplate, load_template_file, parse_template
@@ -130,3 +130,145 @@ def test_a_template_file_path_works_wherever_a_name_does(
     path = tmp_path / "my-copy.json"
     path.write_text(json.dumps(data))
     assert load_task(str(path)).prepare(minimal, environ={}).task == "my-copy"
+
+
+# -- format 2 ----------------------------------------------------------------------------------
+
+FORMAT_2: dict[str, Any] = {
+    "name": "list-things",
+    "title": "List things",
+    "operation": {"api": "example", "operationId": "ListThings", "tags": ["things"]},
+    "servers": {
+        "sandbox": "https://sandbox.example.com/v1",
+        "eu": {
+            "url": "https://<<region>>.example.com/v1",
+            "description": "regional",
+            "variables": {"region": {"default": "eu", "enum": ["eu", "us"]}},
+        },
+    },
+    "parameters": {
+        "thingId": {"in": "path", "required": True, "schema": {"type": "string"}},
+        "expand": {"in": "query", "style": "form", "explode": False, "schema": {"type": "array"}},
+        "filter": {"in": "query", "style": "deepObject", "allowReserved": True},
+        "requestId": {"in": "header", "name": "X-Request-Id", "deprecated": True},
+        "session": {"in": "cookie", "default": "anonymous"},
+    },
+    "env": ["EXAMPLE_REGION"],
+    "httpRequest": {
+        "url": "/things/<<thingId>>",
+        "method": "POST",
+        "contentType": "application/x-www-form-urlencoded",
+        "body": {"tags": "<<tags>>"},
+        "encoding": {"tags": {"style": "deepObject", "explode": True}},
+    },
+    "maxBodyBytes": 4096,
+    "successStatusCodes": [200, "2XX"],
+    "responses": {
+        "200": {"description": "ok", "contentType": "application/json", "schema": {}},
+        "4XX": {"description": "client error"},
+        "default": {"description": "anything else"},
+    },
+    "examples": [{"thingId": "t-1"}],
+}
+
+
+def test_a_format_2_template_loads_and_round_trips() -> None:
+    """Every format-2 section loads strictly and is written back as it was read."""
+    template = parse_template(FORMAT_2, source="test")
+    assert template.to_json() == FORMAT_2
+    assert template.operation is not None and template.operation.tags == ["things"]
+    assert template.parameters["requestId"].name == "X-Request-Id"
+    assert template.parameters["filter"].allow_reserved is True
+    assert template.http_request.encoding["tags"].style == "deepObject"
+    assert template.env == ["EXAMPLE_REGION"]
+
+
+def test_servers_may_be_a_url_or_an_object_with_variables() -> None:
+    """`base_urls` gives each environment's URL; `server()` gives its variables."""
+    template = parse_template(FORMAT_2, source="test")
+    assert template.base_urls == {
+        "sandbox": "https://sandbox.example.com/v1",
+        "eu": "https://<<region>>.example.com/v1",
+    }
+    eu = template.server("eu")
+    assert eu is not None and eu.variables["region"].enum == ["eu", "us"]
+    sandbox = template.server("sandbox")
+    assert sandbox is not None and sandbox.variables == {}
+    assert template.server("nowhere") is None
+
+
+@pytest.mark.parametrize(
+    ("location", "style", "explode"),
+    [
+        pytest.param("path", "simple", False, id="path"),
+        pytest.param("query", "form", True, id="query"),
+        pytest.param("header", "simple", False, id="header"),
+        pytest.param("cookie", "form", True, id="cookie"),
+    ],
+)
+def test_parameter_style_and_explode_default_as_openapi_says(
+    location: str, style: str, explode: bool
+) -> None:
+    """Without `style` and `explode`, a parameter uses OpenAPI's defaults for its location."""
+    parameter = TaskTemplate.model_validate(
+        {**FORMAT_2, "parameters": {"p": {"in": location}}}
+    ).parameters["p"]
+    assert (parameter.wire_style, parameter.wire_explode) == (style, explode)
+    assert parameter.has_default is False
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        pytest.param({"parameters": {"p": {"in": "body"}}}, "parameters.p.in", id="location"),
+        pytest.param(
+            {"parameters": {"p": {"in": "header", "style": "form"}}}, "parameters.p", id="style"
+        ),
+        pytest.param({"successStatusCodes": ["2xx"]}, "successStatusCodes.0", id="range-case"),
+        pytest.param({"successStatusCodes": [700]}, "successStatusCodes.0", id="code"),
+        pytest.param({"responses": {"2XY": {}}}, "", id="response-key"),
+        pytest.param({"maxBodyBytes": -1}, "maxBodyBytes", id="max-body"),
+        pytest.param(
+            {
+                "servers": {
+                    "eu": {"url": "https://x", "variables": {"r": {"default": "x", "enum": []}}}
+                }
+            },
+            "servers.eu",
+            id="variable-default",
+        ),
+        pytest.param({"servers": {"eu": {"uri": "https://x"}}}, "servers.eu", id="server-key"),
+    ],
+)
+def test_bad_format_2_values_name_their_field(change: dict[str, Any], field: str) -> None:
+    """A bad parameter, status code, response key or server is an error naming where."""
+    with pytest.raises(TemplateError) as caught:
+        parse_template({**FORMAT_2, **change}, source="test")
+    fields = [error.field for error in caught.value.field_errors]
+    assert any(f.startswith(field) for f in fields), fields
+
+
+def test_success_ranges_expand_and_responses_match_code_then_range_then_default() -> None:
+    """`2XX` counts every 2xx code; a response is found by code, range, then default."""
+    template = parse_template(FORMAT_2, source="test")
+    assert template.success_codes() == frozenset(range(200, 300))
+    assert template.response_for(200) is template.responses["200"]
+    assert template.response_for(404) is template.responses["4XX"]
+    assert template.response_for(503) is template.responses["default"]
+
+
+def test_the_server_variable_default_and_enum_are_applied() -> None:
+    """A server variable takes its default, and an input outside its enum is refused."""
+    template = parse_template(
+        {**FORMAT_2, "parameters": {"thingId": {"in": "path", "required": True}}}, source="t"
+    )
+    task = Task(template)
+    assert task.prepare({"thingId": "a"}, environment="eu", environ={}).url.startswith(
+        "https://eu.example.com/v1/things/a"
+    )
+    assert task.prepare({"thingId": "a", "region": "us"}, environment="eu", environ={}).url == (
+        "https://us.example.com/v1/things/a"
+    )
+    with pytest.raises(InputError) as caught:
+        task.prepare({"thingId": "a", "region": "evil.com/"}, environment="eu", environ={})
+    assert [e.field for e in caught.value.field_errors] == ["region"]

@@ -62,7 +62,7 @@ def run_describe(args: argparse.Namespace) -> int:
     lines = [
         f"{template.name}: {template.title}",
         f"  {template.http_request.method} <base>{template.http_request.url}",
-        *(f"  base {name}: {url}" for name, url in template.servers.items()),
+        *(f"  base {name}: {url}" for name, url in template.base_urls.items()),
         "  auth: " + ", ".join(f"{a.header} from ${a.env}" for a in template.auth),
         f"  retry: {template.retry.max_attempts} attempts, {template.retry.interval_seconds}s"
         f" x {template.retry.backoff_rate}; timeouts connect {template.connection_timeout_seconds}s"

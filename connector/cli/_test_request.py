@@ -150,7 +150,7 @@ def _local_target(task: Task) -> Iterator[tuple[str, dict[str, str]]]:
 def _local_base_url(task: Task, emulator_url: str) -> str:
     """The template's `local` server URL, pointed at the running emulator."""
     running = urlsplit(emulator_url)
-    local = urlsplit(task.template.servers.get("local", "http://127.0.0.1/"))
+    local = urlsplit(task.template.base_urls.get("local", "http://127.0.0.1/"))
     return urlunsplit((running.scheme, running.netloc, local.path, local.query, ""))
 
 

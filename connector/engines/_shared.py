@@ -90,8 +90,12 @@ class Metadata:
         """The base URL (with `<<…>>`) the export joined the path to, if known."""
         if self.base_url:
             return self.base_url.rstrip("/")
-        servers = self.template.get("servers", {})
-        return servers.get(self.environment) if self.environment else None
+        server = (
+            self.template.get("servers", {}).get(self.environment) if self.environment else None
+        )
+        if isinstance(server, dict):  # format 2: {"url": ..., "variables": ...}
+            server = server.get("url")
+        return server if isinstance(server, str) else None
 
 
 def read_metadata(value: object) -> Metadata:
@@ -118,7 +122,7 @@ def full_url(template: TaskTemplate, options: ExportOptions) -> tuple[str, str]:
         return path, "httpRequest.url"
     if options.base_url:
         return options.base_url.rstrip("/") + path, "httpRequest.url"
-    base = template.servers.get(options.environment)
+    base = template.base_urls.get(options.environment)
     if base is None:
         known = ", ".join(template.servers) or "none"
         raise TemplateError(

@@ -57,7 +57,7 @@ class LocalTarget:
     def base_url(self, template: TaskTemplate) -> str:
         """The template's `local` server URL, pointed at the running emulator."""
         running = urlsplit(self.emulator().base_url("org"))
-        local = urlsplit(template.servers.get("local", "http://127.0.0.1/"))
+        local = urlsplit(template.base_urls.get("local", "http://127.0.0.1/"))
         return urlunsplit((running.scheme, running.netloc, local.path, local.query, ""))
 
     def environ(
