@@ -189,3 +189,141 @@ def test_the_keyboard_adds_a_step_too(page: Any) -> None:
     page.keyboard.press("Enter")
     expect(page.locator("#workflow .step")).to_have_count(1)
     expect(page.locator("#input-form [data-path]").first).to_be_focused()
+
+
+def _fill_valid_step(p: Any) -> None:
+    for path, value in {
+        "id": "po-state-1",
+        "organizationId": "org-page",
+        "websiteId": "web-1",
+        "customerId": "cust-1",
+        "currency": "USD",
+        "amount": "10",
+    }.items():
+        field(p, path).fill(value)
+
+
+def _add_step(p: Any) -> None:
+    steps = p.locator("#workflow .step").count()
+    p.locator(".palette-item").first.focus()
+    p.keyboard.press("Enter")
+    expect(p.locator("#workflow .step")).to_have_count(steps + 1)
+    expect(field(p, "currency")).to_be_visible()
+
+
+def test_fixed_errors_leave_no_banner_after_an_export(page: Any, emulator: Emulator) -> None:
+    """Once the marked fields are fixed and an export succeeds, no error of the old inputs stays."""
+    p = page
+    _add_step(p)
+    _fill_valid_step(p)
+    field(p, "currency").fill("usd")
+    p.get_by_role("button", name="Dry run").click()
+    expect(p.locator("#general-errors")).to_be_visible()
+    expect(p.locator("#general-errors")).to_contain_text("1 field is marked in the form")
+    expect(p.locator('[data-field="currency"] > .field-error')).to_contain_text("ISO 4217")
+    # the message is shown once: inline, not repeated in the banner or the panes
+    assert "ISO 4217" not in p.locator("#general-errors").text_content()
+    assert "ISO 4217" not in p.locator("#request-view").text_content()
+    assert "ISO 4217" not in p.locator("#response-view").text_content()
+
+    field(p, "currency").fill("USD")
+    expect(p.locator("#general-errors")).to_be_hidden()
+    p.get_by_role("button", name="Export as Conductor").click()
+    expect(p.locator("#export-json")).to_contain_text("po-state-1")
+    expect(p.locator("#general-errors")).to_be_hidden()
+    expect(p.locator(".field-error:visible")).to_have_count(0)
+    expect(p.locator("#nothing-sent")).to_have_count(0)
+    assert emulator.requests == []
+
+
+def test_a_new_step_starts_without_the_previous_steps_errors(page: Any) -> None:
+    """Errors belong to their step: a new step shows none, and going back shows them again."""
+    p = page
+    _add_step(p)
+    field(p, "currency").fill("usd")
+    p.get_by_role("button", name="Dry run").click()
+    expect(p.locator("#general-errors")).to_be_visible()
+
+    _add_step(p)
+    expect(p.locator("#workflow .step")).to_have_count(2)
+    expect(p.locator("#general-errors")).to_be_hidden()
+    expect(p.locator(".field-error:visible")).to_have_count(0)
+    expect(p.locator("#request-view")).to_contain_text("Press Dry run")
+
+    p.locator("#workflow .step-open").first.click()
+    expect(p.locator("#general-errors")).to_be_visible()
+    expect(field(p, "currency")).to_have_value("usd")
+
+
+def test_editing_the_json_view_keeps_the_form_controls(page: Any) -> None:
+    """A JSON edit of the same shape updates values in place instead of rebuilding the form."""
+    p = page
+    _add_step(p)
+    p.evaluate("window.probe = document.querySelector('[data-path=\"currency\"]')")
+    p.locator("#input-json").fill(json.dumps({"currency": "EUR", "amount": 5}))
+    expect(field(p, "currency")).to_have_value("EUR")
+    assert p.evaluate("window.probe === document.querySelector('[data-path=\"currency\"]')")
+    p.locator("#input-json").fill(json.dumps({"allocations": [{"method": "paypal"}]}))
+    expect(field(p, "allocations.0.method")).to_have_value("paypal")
+
+
+def test_a_failed_fetch_is_reported_and_nothing_hangs(page: Any) -> None:
+    """When the service does not answer, the page says so and the buttons work again."""
+    p = page
+    _add_step(p)
+    _fill_valid_step(p)
+    p.context.route("**/api/tasks/*/render", lambda route: route.abort())
+    p.get_by_role("button", name="Dry run").click()
+    expect(p.locator("#general-errors")).to_contain_text("did not answer")
+    expect(p.get_by_role("button", name="Dry run")).to_be_enabled()
+
+
+def test_ctrl_enter_sends_and_curl_names_the_variable(page: Any, emulator: Emulator) -> None:
+    """Ctrl+Enter sends the test request; Copy as cURL shows $REBILLY_API_KEY, not the key."""
+    p = page
+    _add_step(p)
+    _fill_valid_step(p)
+    field(p, "amount").press("Control+Enter")
+    expect(p.locator("#result-status")).to_have_text("COMPLETED")
+    assert len(emulator.requests) == 1
+    assert emulator.requests[0].credential == "REB-APIKEY"
+
+    p.get_by_role("button", name="Copy as cURL").click()
+    expect(p.locator("#export-json")).to_contain_text("curl -X PUT")
+    curl = p.locator("#export-json").text_content()
+    assert curl.startswith("curl -X PUT http://127.0.0.1:")
+    assert "/payout-requests/po-state-1" in curl
+    assert '"REB-APIKEY: ${REBILLY_API_KEY}"' in curl
+    assert "sk_local" not in curl
+    assert len(emulator.requests) == 1
+
+
+def test_the_layout_fits_its_content(page: Any, tmp_path: Path) -> None:
+    """No scroll box in the form, no clipped label, no per-character wrapping, no 404."""
+    p = page
+    missing: list[str] = []
+    p.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    p.reload()
+    _add_step(p)
+    _fill_valid_step(p)
+    p.get_by_role("button", name="Test request").click()
+    expect(p.locator("#result-status")).to_have_text("COMPLETED")
+    assert p.evaluate("getComputedStyle(document.getElementById('input-form')).overflowY") == (
+        "visible"
+    )
+    clipped = p.evaluate(
+        "[...document.querySelectorAll('#input-form .name')]"
+        ".filter(n => n.scrollWidth > n.clientWidth + 1).map(n => n.textContent)"
+    )
+    assert clipped == []
+    heights = p.evaluate(
+        "[...document.querySelectorAll('table.attempts th, table.attempts td:not(:nth-child(3))')]"
+        ".map(n => n.getBoundingClientRect().height)"
+    )
+    assert max(heights) < 2 * min(heights)
+    p.screenshot(path=str(tmp_path / "layout-wide.png"), full_page=True)
+    p.set_viewport_size({"width": 700, "height": 900})
+    width = p.evaluate("document.getElementById('environment').getBoundingClientRect().width")
+    assert width > 100
+    p.screenshot(path=str(tmp_path / "layout-narrow.png"), full_page=True)
+    assert missing == []

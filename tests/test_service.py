@@ -210,6 +210,7 @@ def test_openapi_description_is_generated_from_the_models(client: TestClient) ->
     assert set(spec["paths"]) == {
         "/api/manifest",
         "/api/tasks",
+        "/api/engines",
         "/api/tasks/{name}",
         "/api/tasks/{name}/render",
         "/api/tasks/{name}/test-request",

@@ -2,6 +2,7 @@
 
     GET  /api/manifest                      the shipped manifest
     GET  /api/tasks                         the palette: every task, summarised
+    GET  /api/engines                       the engines a step can be exported to
     GET  /api/tasks/{name}                  one task: template, input and body schemas
     POST /api/tasks/{name}/render           dry run: the exact request, nothing sent
     POST /api/tasks/{name}/test-request     send it; the structured response
@@ -19,7 +20,7 @@ import json
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from importlib.resources import files
-from typing import Any
+from typing import Any, get_args
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -29,6 +30,7 @@ from pydantic import JsonValue
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from connector._catalog import load_task, read_manifest, task_names
+from connector._curl import curl_command
 from connector._errors import ConnectorError, FieldError, InputError
 from connector._executor import Executor
 from connector._request import PreparedRequest
@@ -39,6 +41,9 @@ from connector.service import _engines
 from connector.service._guards import Guard, GuardSettings
 from connector.service._local import LocalTarget
 from connector.service._models import (
+    ENGINE_TITLES,
+    Engine,
+    EngineInfo,
     ErrorBody,
     ExportRequest,
     ExportResponse,
@@ -135,6 +140,7 @@ def _add_routes(app: FastAPI) -> None:
     app.get("/", include_in_schema=False)(_page)
     app.get("/api/manifest", response_model=dict[str, JsonValue])(_manifest)
     app.get("/api/tasks", response_model=list[TaskSummary])(_tasks)
+    app.get("/api/engines", response_model=list[EngineInfo])(_engines_list)
     app.get("/api/tasks/{name}", response_model=TaskDetail, responses=_NOT_FOUND)(_task)
     refused: _Responses = {**_NOT_FOUND, **_REFUSED}
     app.post("/api/tasks/{name}/render", response_model=PreparedView, responses=refused)(_render)
@@ -158,6 +164,11 @@ def _manifest() -> dict[str, Any]:
     return read_manifest()
 
 
+def _engines_list() -> list[EngineInfo]:
+    """The engines a step can be exported to and imported from."""
+    return [EngineInfo(name=name, title=ENGINE_TITLES[name]) for name in get_args(Engine)]
+
+
 def _tasks() -> list[TaskSummary]:
     """Every shipped task, as the palette lists it."""
     return [_summary(_task_named(name)) for name in task_names()]
@@ -179,7 +190,7 @@ def _task(name: str) -> TaskDetail:
 def _render(name: str, body: RenderRequest, request: Request) -> PreparedView:
     """Dry run: render and validate; nothing is sent."""
     prepared = _prepare(request, _task_named(name), body)
-    return PreparedView.model_validate(prepared.public())
+    return PreparedView.model_validate({**prepared.public(), "curl": curl_command(prepared)})
 
 
 def _test_request(name: str, body: TestRequest, request: Request) -> TaskResult:

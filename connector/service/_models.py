@@ -16,6 +16,7 @@ from connector._result import RequestView
 
 Environment = Literal["local", "sandbox", "live"]
 Engine = Literal["simworkflow", "conductor"]
+ENGINE_TITLES: dict[str, str] = {"simworkflow": "SimWorkflow", "conductor": "Conductor"}
 
 MAX_INPUT_KEYS = 500
 
@@ -81,6 +82,14 @@ class PreparedView(RequestView):
     """The dry run: exactly what would be sent, credentials redacted, and its warnings."""
 
     warnings: list[str] = Field(default_factory=list)
+    curl: str = Field(default="", description="The request as a cURL command (credential: $VAR)")
+
+
+class EngineInfo(StrictModel):
+    """A workflow engine the page can export to and import from."""
+
+    name: Engine
+    title: str
 
 
 class ExportRequest(StrictModel):

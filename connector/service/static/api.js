@@ -12,17 +12,23 @@ function token() {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
-/** Call the API; resolves to {status, body}. Never throws for an HTTP status. */
+/** Call the API; resolves to {status, body}, status 0 when the service did not answer. Never throws. */
 export async function call(method, path, body) {
   const headers = { Accept: "application/json" };
   const secret = token();
   if (secret) headers.Authorization = `Bearer ${secret}`;
   if (body !== undefined) headers["Content-Type"] = "application/json";
-  const response = await fetch(path, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    const message = "The connector service did not answer: is `connector serve` still running?";
+    return { status: 0, body: { error: { kind: "connection", message, fieldErrors: [] } } };
+  }
   if (response.status === 401) {
     const given = window.prompt("This service needs its API token:");
     if (given) {

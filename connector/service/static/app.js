@@ -1,55 +1,154 @@
 // The page: palette → workflow → step configuration → dry run / test request → export.
+//
+// All that the page shows comes from one state object: every event changes `state`, then
+// `render()` draws the workflow, the step's banner, panes and export from it. Nothing is read
+// back from the DOM, so a step never shows another step's errors or a fixed error's banner.
 
 import { call } from "./api.js";
 import { fill, h, pretty } from "./dom.js";
-import { buildForm, clearFieldError, clearFieldErrors, showFieldErrors } from "./form.js";
+import { applyValues, buildForm, shapeOf, showFieldErrors } from "./form.js";
 import { showNothingSent, showRequest, showResult } from "./views.js";
 
 const $ = (id) => document.getElementById(id);
 
+/** A new step: its inputs and what was last shown for it. */
+const newStep = (task, inputs) => ({
+  task,
+  inputs,
+  localErrors: new Map(), // path -> message, found in the page before anything is sent
+  blocked: false, // a send was stopped by local errors: show them
+  problems: null, // {message, fieldErrors}: the last refusal (nothing was sent)
+  request: null, // {view, note}: the last dry run or sent request
+  result: null, // the last structured response
+  exported: null, // {filename, document, curl?}
+  status: "", // a one-line note such as "Copied."
+});
+
 const state = {
   tasks: new Map(), // name -> task detail (template, inputSchema, …)
-  steps: [], // {task, inputs}
+  steps: [],
   current: -1,
-  localErrors: new Map(), // path -> message, found in the page before anything is sent
-  exported: null,
+  busy: "",
+  formShape: null, // the shape the form was last built for
 };
 
 const step = () => state.steps[state.current];
 
+// -- rendering -----------------------------------------------------------------------
+
+function render() {
+  renderWorkflow();
+  $("config").hidden = !step();
+  if (!step()) return;
+  renderBanner();
+  renderPanes();
+  renderExport();
+  for (const id of ["dry-run", "test-request"]) $(id).disabled = Boolean(state.busy);
+  $("busy").textContent = state.busy;
+}
+
+function renderWorkflow() {
+  const items = state.steps.map((s, i) => {
+    const title = state.tasks.get(s.task)?.title || s.task;
+    const current = i === state.current;
+    const open = h("button", { type: "button", class: "step-open", "aria-current": current ? "step" : null }, `${i + 1}. ${title}`);
+    open.addEventListener("click", () => openStep(i));
+    const remove = h("button", { type: "button", class: "step-remove", "aria-label": `Remove step ${i + 1}` }, "×");
+    remove.addEventListener("click", () => removeStep(i));
+    return h("li", { class: current ? "step current" : "step" }, open, remove);
+  });
+  fill($("workflow"), items);
+}
+
+/** Field errors are shown once, next to their fields; the banner says what cannot be placed. */
+function renderBanner() {
+  const problems = currentProblems();
+  const unplaced = showFieldErrors($("input-form"), problems ? problems.fieldErrors : []);
+  if (!problems) {
+    $("general-errors").hidden = true;
+    $("general-errors").replaceChildren();
+    return;
+  }
+  const placed = problems.fieldErrors.length - unplaced.length;
+  const where = placed ? `${placed === 1 ? "1 field is" : `${placed} fields are`} marked in the form.` : "";
+  fill(
+    $("general-errors"),
+    h("strong", {}, "Nothing was sent. "),
+    placed ? where : problems.message,
+    unplaced.length ? h("ul", {}, unplaced.map((e) => h("li", {}, e.field ? `${e.field}: ${e.message}` : e.message))) : null,
+  );
+  $("general-errors").hidden = false;
+}
+
+function currentProblems() {
+  const s = step();
+  if (s.localErrors.size && s.blocked) {
+    const fieldErrors = [...s.localErrors].map(([field, message]) => ({ field, message }));
+    return { message: "fix the marked fields first.", fieldErrors };
+  }
+  return s.problems;
+}
+
+function renderPanes() {
+  const s = step();
+  if (s.request) showRequest($("request-view"), s.request.view, s.request.note);
+  else fill($("request-view"), h("p", { class: "muted" }, "Press Dry run to see the exact request."));
+  if (s.problems && !s.result) {
+    const where = s.problems.fieldErrors.length ? "the fields marked in the form" : "the message above the form";
+    showNothingSent($("response-view"), `See ${where}.`);
+  }
+  else if (s.result) showResult($("response-view"), s.result);
+  else fill($("response-view"), h("p", { class: "muted" }, "Press Test request (Ctrl+Enter) to send it."));
+}
+
+function renderExport() {
+  const exported = step().exported;
+  $("export").hidden = !exported;
+  if (!exported) return;
+  $("export-title").textContent = exported.filename;
+  $("export-json").textContent = exported.text;
+  $("export-download").hidden = !exported.document;
+  $("export-status").textContent = step().status;
+}
+
 // -- palette and workflow ---------------------------------------------------------
 
 async function loadPalette() {
-  const { body: manifest } = await call("GET", "/api/manifest");
+  const { status, body: manifest } = await call("GET", "/api/manifest");
+  if (status !== 200) {
+    fill($("palette"), h("li", { class: "field-error" }, `The task list could not be loaded: ${manifest.error.message}`));
+    return;
+  }
   $("vendor").textContent = manifest?.title ? `· ${manifest.title}` : "";
-  const items = (manifest?.tasks || []).map((task) => {
-    const item = h(
-      "li",
-      {
-        class: "palette-item",
-        draggable: "true",
-        tabindex: "0",
-        role: "button",
-        "aria-label": `Add ${task.title} to the workflow`,
-        dataset: { task: task.name },
-      },
-      h("strong", {}, task.title),
-      h("span", { class: "small muted" }, `${task.method} ${task.path}`),
-    );
-    item.addEventListener("dragstart", (event) => {
-      event.dataTransfer.setData("text/plain", task.name);
-      event.dataTransfer.effectAllowed = "copy";
-    });
-    item.addEventListener("keydown", (event) => {
-      if (event.key === "Enter" || event.key === " ") {
-        event.preventDefault();
-        addStep(task.name, {});
-      }
-    });
-    item.addEventListener("dblclick", () => addStep(task.name, {}));
-    return item;
+  fill($("palette"), (manifest?.tasks || []).map(paletteItem));
+}
+
+function paletteItem(task) {
+  const item = h(
+    "li",
+    {
+      class: "palette-item",
+      draggable: "true",
+      tabindex: "0",
+      role: "button",
+      "aria-label": `Add ${task.title} to the workflow`,
+      dataset: { task: task.name },
+    },
+    h("strong", {}, task.title),
+    h("span", { class: "small muted" }, `${task.method} ${task.path}`),
+  );
+  item.addEventListener("dragstart", (event) => {
+    event.dataTransfer.setData("text/plain", task.name);
+    event.dataTransfer.effectAllowed = "copy";
   });
-  fill($("palette"), items);
+  item.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" || event.key === " ") {
+      event.preventDefault();
+      addStep(task.name, {});
+    }
+  });
+  item.addEventListener("dblclick", () => addStep(task.name, {}));
+  return item;
 }
 
 function setUpDropZone() {
@@ -71,81 +170,85 @@ function setUpDropZone() {
 async function taskDetail(name) {
   if (!state.tasks.has(name)) {
     const { status, body } = await call("GET", `/api/tasks/${encodeURIComponent(name)}`);
-    if (status !== 200) throw new Error(body?.error?.message || `cannot load task ${name}`);
+    if (status !== 200) return body.error;
     state.tasks.set(name, body);
   }
-  return state.tasks.get(name);
+  return null;
 }
 
 async function addStep(name, inputs) {
-  await taskDetail(name);
-  state.steps.push({ task: name, inputs });
-  renderWorkflow();
+  const error = await taskDetail(name);
+  if (error) {
+    $("import-status").textContent = `Cannot add '${name}': ${error.message}`;
+    return false;
+  }
+  state.steps.push(newStep(name, inputs));
   openStep(state.steps.length - 1);
-}
-
-function renderWorkflow() {
-  const items = state.steps.map((s, i) => {
-    const title = state.tasks.get(s.task)?.title || s.task;
-    const open = h("button", { type: "button", class: "step-open", "aria-current": i === state.current ? "step" : null }, `${i + 1}. ${title}`);
-    open.addEventListener("click", () => openStep(i));
-    const remove = h("button", { type: "button", class: "step-remove", "aria-label": `Remove step ${i + 1}` }, "×");
-    remove.addEventListener("click", () => removeStep(i));
-    return h("li", { class: i === state.current ? "step current" : "step" }, open, remove);
-  });
-  fill($("workflow"), items);
+  return true;
 }
 
 function removeStep(index) {
   state.steps.splice(index, 1);
-  state.current = Math.min(state.current, state.steps.length - 1);
-  renderWorkflow();
-  if (state.current >= 0) openStep(state.current);
-  else $("config").hidden = true;
+  if (state.steps.length === 0) {
+    state.current = -1;
+    render();
+    return;
+  }
+  openStep(Math.min(state.current, state.steps.length - 1));
+}
+
+function openStep(index) {
+  state.current = index;
+  const detail = state.tasks.get(step().task);
+  $("step-title").textContent = `Step ${index + 1}: ${detail.title}`;
+  $("step-description").textContent = detail.description;
+  rebuildForm(null);
+  syncJson();
+  render();
+  $("input-form").querySelector("input, select, textarea")?.focus();
 }
 
 // -- configuration: form and JSON view --------------------------------------------
 
-function openStep(index) {
-  state.current = index;
-  state.localErrors.clear();
-  renderWorkflow();
-  const detail = state.tasks.get(step().task);
-  $("config").hidden = false;
-  $("step-title").textContent = `Step ${index + 1}: ${detail.title}`;
-  $("step-description").textContent = detail.description;
-  $("export").hidden = true;
-  hideGeneralErrors();
-  renderForm(null);
-  syncJson();
-  $("input-form").querySelector("input, select, textarea")?.focus();
-}
-
 function formContext() {
   return {
     getInputs: () => step().inputs,
-    localErrors: state.localErrors,
+    localErrors: step().localErrors,
     onChange: (path) => {
-      clearFieldError($("input-form"), path);
+      inputsChanged(path);
       syncJson();
+      render();
     },
     onStructure: (focusPath) => {
-      renderForm(focusPath);
+      inputsChanged(focusPath);
+      rebuildForm(focusPath);
       syncJson();
+      render();
     },
   };
 }
 
-function renderForm(focusPath) {
+/** The inputs changed: an export is stale, and a refusal no longer holds for the edited field. */
+function inputsChanged(path) {
+  const s = step();
+  s.exported = null;
+  s.status = "";
+  if (!s.localErrors.size) s.blocked = false;
+  if (!s.problems || !path) return;
+  const key = path.join(".");
+  const left = s.problems.fieldErrors.filter((e) => e.field !== key && !String(e.field).startsWith(`${key}.`));
+  s.problems = left.length || !s.problems.fieldErrors.length ? { ...s.problems, fieldErrors: left } : null;
+}
+
+function rebuildForm(focusPath) {
   const detail = state.tasks.get(step().task);
   const open = Boolean($("server-managed")?.open);
   buildForm($("input-form"), detail.inputSchema, formContext());
+  state.formShape = shapeOf(step().inputs);
   if (open && $("server-managed")) $("server-managed").open = true;
   if (focusPath) {
     const prefix = focusPath.join(".");
-    const target = [...$("input-form").querySelectorAll("[data-path]")].find((n) =>
-      n.dataset.path.startsWith(prefix),
-    );
+    const target = [...$("input-form").querySelectorAll("[data-path]")].find((n) => n.dataset.path.startsWith(prefix));
     target?.focus();
   }
 }
@@ -153,10 +256,19 @@ function renderForm(focusPath) {
 function syncJson() {
   $("input-json").value = pretty(step().inputs);
   $("json-error").hidden = true;
-  state.localErrors.delete("(json)");
+  step().localErrors.delete("(json)");
 }
 
+let jsonTimer = null;
+
+/** Edits in the JSON view reach the form after a pause, and rebuild it only when its shape changed. */
 function onJsonEdited() {
+  clearTimeout(jsonTimer);
+  jsonTimer = setTimeout(applyJson, 200);
+}
+
+function applyJson() {
+  const s = step();
   let parsed;
   try {
     parsed = JSON.parse($("input-json").value);
@@ -166,139 +278,120 @@ function onJsonEdited() {
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     return jsonProblem("The task input must be a JSON object.");
   }
-  state.localErrors.delete("(json)");
+  s.localErrors.delete("(json)");
   $("json-error").hidden = true;
-  step().inputs = parsed;
-  renderForm(null);
+  s.inputs = parsed;
+  inputsChanged(null);
+  if (shapeOf(parsed) === state.formShape) applyValues($("input-form"), parsed);
+  else rebuildForm(null);
+  render();
 }
 
 function jsonProblem(message) {
-  state.localErrors.set("(json)", message);
+  step().localErrors.set("(json)", message);
   $("json-error").textContent = message;
   $("json-error").hidden = false;
 }
 
 // -- dry run and test request -------------------------------------------------------
 
-function hideGeneralErrors() {
-  $("general-errors").hidden = true;
-  $("general-errors").replaceChildren();
-}
+const ACTIONS = {
+  render: { label: "Rendering…", note: "Dry run: nothing was sent." },
+  "test-request": { label: "Sending…", note: "Sent:" },
+};
 
-function showProblems(error) {
-  const errors = error.fieldErrors || [];
-  showFieldErrors($("input-form"), errors);
-  const lines = errors.map((e) => h("li", {}, `${e.field || "(input)"}: ${e.message}`));
-  fill(
-    $("general-errors"),
-    h("strong", {}, "Nothing was sent: "),
-    error.message,
-    lines.length ? h("ul", {}, lines) : null,
-  );
-  $("general-errors").hidden = false;
-  $("input-form").querySelector(".invalid")?.scrollIntoView({ block: "center" });
-}
-
-function notSent(message) {
-  showNothingSent($("request-view"), "Fix the marked fields; the request is shown once it is valid.");
-  showNothingSent($("response-view"), message);
-}
-
-function localBlock() {
-  if (state.localErrors.size === 0) return false;
-  const errors = [...state.localErrors].map(([field, message]) => ({ field, message }));
-  showProblems({ message: "fix the input first.", fieldErrors: errors });
-  notSent("Fix the fields marked in the form first.");
-  return true;
-}
-
-async function withBusy(label, action) {
-  for (const id of ["dry-run", "test-request"]) $(id).disabled = true;
-  $("busy").textContent = label;
-  try {
-    await action();
-  } finally {
-    for (const id of ["dry-run", "test-request"]) $(id).disabled = false;
-    $("busy").textContent = "";
-  }
-}
-
-function target() {
+function body() {
   return { inputs: step().inputs, environment: $("environment").value };
 }
 
-async function dryRun() {
-  if (localBlock()) return;
-  await withBusy("Rendering…", async () => {
-    const { status, body } = await call("POST", `/api/tasks/${encodeURIComponent(step().task)}/render`, target());
-    if (status === 200) {
-      clearFieldErrors($("input-form"));
-      hideGeneralErrors();
-      showRequest($("request-view"), body, "Dry run: nothing was sent.");
-    } else {
-      showProblems(body.error);
-      notSent(body.error.message);
-    }
-  });
-}
-
-async function testRequest() {
-  if (localBlock()) return;
-  const request = target();
-  if (request.environment === "live") {
-    const sure = window.confirm("Send this request to the LIVE environment? It moves real money.");
-    if (!sure) return;
-    request.confirmLive = true;
-  }
-  await withBusy("Sending…", async () => {
-    const path = `/api/tasks/${encodeURIComponent(step().task)}/test-request`;
-    const { status, body } = await call("POST", path, request);
-    if (status === 200) {
-      clearFieldErrors($("input-form"));
-      hideGeneralErrors();
-      if (body.request) showRequest($("request-view"), body.request, "Sent:");
-      showResult($("response-view"), body);
-      if (body.error?.fieldErrors?.length) showFieldErrors($("input-form"), body.error.fieldErrors);
-    } else {
-      showProblems(body.error);
-      notSent(body.error.message);
-    }
-  });
-}
-
-// -- export and import ----------------------------------------------------------------
-
-async function exportAs(engine) {
-  const path = `/api/tasks/${encodeURIComponent(step().task)}/export`;
-  const { status, body } = await call("POST", path, { engine, inputs: step().inputs });
-  if (status !== 200) {
-    showProblems(body.error);
+/** Dry run or test request: one path for both, and every answer lands in the step's state. */
+async function send(action) {
+  const s = step();
+  if (!s || state.busy) return;
+  if (s.localErrors.size) {
+    s.blocked = true;
+    render();
     return;
   }
-  state.exported = body;
-  $("export-title").textContent = body.filename;
-  $("export-json").textContent = pretty(body.document);
-  $("export-status").textContent = "";
-  $("export").hidden = false;
+  const payload = body();
+  if (action === "test-request" && payload.environment === "live") {
+    if (!window.confirm("Send this request to the LIVE environment? It moves real money.")) return;
+    payload.confirmLive = true;
+  }
+  state.busy = ACTIONS[action].label;
+  render();
+  const { status, body: answer } = await call("POST", `/api/tasks/${encodeURIComponent(s.task)}/${action}`, payload);
+  state.busy = "";
+  if (status !== 200) {
+    s.problems = answer.error;
+    s.result = null;
+    s.request = null;
+  } else if (action === "render") {
+    s.problems = null;
+    s.request = { view: answer, note: ACTIONS.render.note };
+  } else {
+    s.problems = answer.error?.fieldErrors?.length ? answer.error : null;
+    s.result = answer;
+    s.request = answer.request ? { view: answer.request, note: ACTIONS[action].note } : null;
+  }
+  if (step() === s) render();
+}
+
+// -- export, copy and import ------------------------------------------------------------
+
+async function exportAs(engine) {
+  const s = step();
+  const { status, body: answer } = await call("POST", `/api/tasks/${encodeURIComponent(s.task)}/export`, { engine, inputs: s.inputs });
+  if (status !== 200) {
+    s.problems = answer.error;
+    s.exported = null;
+  } else {
+    s.problems = null;
+    s.exported = { filename: answer.filename, document: answer.document, text: pretty(answer.document) };
+    s.status = "";
+  }
+  if (step() === s) render();
+}
+
+async function copyAsCurl() {
+  const s = step();
+  const { status, body: answer } = await call("POST", `/api/tasks/${encodeURIComponent(s.task)}/render`, body());
+  if (status !== 200) {
+    s.problems = answer.error;
+    render();
+    return;
+  }
+  s.problems = null;
+  s.request = { view: answer, note: ACTIONS.render.note };
+  s.exported = { filename: "cURL command", document: null, text: answer.curl };
+  s.status = await copyText(answer.curl);
+  render();
+}
+
+async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return "Copied.";
+  } catch {
+    return "Select the text and press Ctrl+C to copy.";
+  }
 }
 
 async function copyExport() {
-  const text = $("export-json").textContent;
-  try {
-    await navigator.clipboard.writeText(text);
-    $("export-status").textContent = "Copied.";
-  } catch {
+  step().status = await copyText($("export-json").textContent);
+  if (step().status !== "Copied.") {
     const range = document.createRange();
     range.selectNodeContents($("export-json"));
     getSelection().removeAllRanges();
     getSelection().addRange(range);
-    $("export-status").textContent = "Selected: press Ctrl+C to copy.";
   }
+  renderExport();
 }
 
 function downloadExport() {
-  const blob = new Blob([`${pretty(state.exported.document)}\n`], { type: "application/json" });
-  const link = h("a", { href: URL.createObjectURL(blob), download: state.exported.filename });
+  const exported = step().exported;
+  const blob = new Blob([`${exported.text}\n`], { type: "application/json" });
+  const link = h("a", { href: URL.createObjectURL(blob), download: exported.filename });
   document.body.append(link);
   link.click();
   link.remove();
@@ -317,18 +410,17 @@ async function importFile() {
     return;
   }
   const engine = $("import-engine").value;
-  const { status: code, body } = await call("POST", "/api/import", { engine, document });
+  const { status: code, body: answer } = await call("POST", "/api/import", { engine, document });
   $("import-file").value = "";
   if (code !== 200) {
-    status.textContent = `Cannot import ${file.name}: ${body.error.message}`;
+    status.textContent = `Cannot import ${file.name}: ${answer.error.message}`;
     return;
   }
-  if (!body.shipped) {
-    status.textContent = `${file.name} describes task '${body.task}', which this connector does not ship.`;
+  if (!answer.shipped) {
+    status.textContent = `${file.name} describes task '${answer.task}', which this connector does not ship.`;
     return;
   }
-  status.textContent = `Imported ${file.name} as a '${body.task}' step.`;
-  await addStep(body.task, body.inputs);
+  if (await addStep(answer.task, answer.inputs)) status.textContent = `Imported ${file.name} as a '${answer.task}' step.`;
 }
 
 // -- start ------------------------------------------------------------------------------
@@ -336,15 +428,40 @@ async function importFile() {
 function wire() {
   setUpDropZone();
   $("input-json").addEventListener("input", onJsonEdited);
-  $("dry-run").addEventListener("click", dryRun);
-  $("test-request").addEventListener("click", testRequest);
-  $("export-simworkflow").addEventListener("click", () => exportAs("simworkflow"));
-  $("export-conductor").addEventListener("click", () => exportAs("conductor"));
+  $("dry-run").addEventListener("click", () => send("render"));
+  $("test-request").addEventListener("click", () => send("test-request"));
+  $("copy-curl").addEventListener("click", copyAsCurl);
   $("export-copy").addEventListener("click", copyExport);
   $("export-download").addEventListener("click", downloadExport);
   $("import-file").addEventListener("change", importFile);
   $("import-form").addEventListener("submit", (event) => event.preventDefault());
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      if (state.busy || !step()) return;
+      clearTimeout(jsonTimer);
+      if (document.activeElement === $("input-json")) applyJson();
+      send("test-request");
+    }
+  });
+}
+
+async function loadEngines() {
+  const { status, body: answer } = await call("GET", "/api/engines");
+  const engines = status === 200 ? answer : [
+    { name: "simworkflow", title: "SimWorkflow" },
+    { name: "conductor", title: "Conductor" },
+  ];
+  fill(
+    $("export-buttons"),
+    engines.map((engine) => {
+      const button = h("button", { type: "button" }, `Export as ${engine.title}`);
+      button.addEventListener("click", () => exportAs(engine.name));
+      return button;
+    }),
+  );
+  fill($("import-engine"), engines.map((engine) => h("option", { value: engine.name }, engine.title)));
 }
 
 wire();
-loadPalette().then(() => document.body.classList.add("ready"));
+Promise.all([loadPalette(), loadEngines()]).then(() => document.body.classList.add("ready"));

@@ -97,7 +97,7 @@ function labelParts(path, schema, required) {
   return [
     h("span", { class: "name" }, String(path[path.length - 1])),
     required ? h("abbr", { class: "req", title: "required" }, "*") : null,
-    h("span", { class: "type" }, schema.nullable ? `${type} | null` : type),
+    h("span", { class: "type" }, type),
   ];
 }
 
@@ -261,6 +261,38 @@ function arrayItem(path, itemSchema, ctx) {
       body,
     ),
   );
+}
+
+// -- values without a rebuild ---------------------------------------------------------
+
+/** What decides the form's structure: the length of every array in `inputs`. */
+export function shapeOf(inputs) {
+  const lengths = [];
+  const walk = (value, path) => {
+    if (Array.isArray(value)) lengths.push(`${path}:${value.length}`);
+    if (value && typeof value === "object") {
+      for (const [key, child] of Object.entries(value)) walk(child, `${path}.${key}`);
+    }
+  };
+  walk(inputs, "");
+  return lengths.join(",");
+}
+
+/** Show `inputs` in the controls already built (same shape): no control is recreated. */
+export function applyValues(root, inputs) {
+  for (const control of root.querySelectorAll("[data-path]")) {
+    if (control === document.activeElement) continue;
+    const value = getAt(inputs, control.dataset.path.split("."));
+    if (control.tagName === "SELECT") {
+      const key = typeof value === "string" ? value : value === undefined ? "" : JSON.stringify(value);
+      control.value = [...control.options].some((o) => o.value === key) ? key : "";
+    } else if (control.tagName === "TEXTAREA") {
+      control.value = value === undefined ? "" : JSON.stringify(value);
+    } else {
+      const shown = control.type === "number" ? typeof value === "number" : typeof value === "string";
+      control.value = shown ? String(value) : "";
+    }
+  }
 }
 
 // -- errors ------------------------------------------------------------------------

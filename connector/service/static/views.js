@@ -2,6 +2,11 @@
 
 import { fill, h, headerTable, pretty } from "./dom.js";
 
+/** A URL that may wrap after its separators, never inside a word. */
+function breakable(url) {
+  return url.split(/(?<=[/?&=])/).flatMap((part, i) => (i ? [h("wbr"), part] : [part]));
+}
+
 function bodyBlock(body, label) {
   if (body === null || body === undefined) return h("p", { class: "muted" }, "(no body)");
   const text = typeof body === "string" ? body : pretty(body);
@@ -13,7 +18,7 @@ export function showRequest(node, request, note) {
   fill(
     node,
     note ? h("p", { class: "note" }, note) : null,
-    h("p", { class: "request-line" }, h("span", { class: "method" }, request.method), " ", h("code", { id: "request-url" }, request.url)),
+    h("p", { class: "request-line" }, h("span", { class: "method" }, request.method), " ", h("code", { id: "request-url" }, breakable(request.url))),
     h("h3", {}, "Headers"),
     headerTable(request.headers, "Request headers"),
     h("h3", {}, "Body"),
