@@ -11,6 +11,9 @@ import re
 from collections.abc import Iterator
 from urllib.parse import quote
 
+ID_RULE = r"^[@~\-\.\w]+$"
+"""The id pattern of the Rebilly API (and many others): ASCII word characters and `@~-.`."""
+
 
 @functools.lru_cache(maxsize=1024)
 def path_segment(
@@ -31,10 +34,32 @@ def _segment_problems(
     if len(text) < min_length:
         yield "is too short"
     if pattern and not _ascii_pattern(pattern).search(text):
-        yield f"{text!r} does not match {pattern} (letters, digits and _ @ ~ - . only)"
+        hint = " (letters, digits and _ @ ~ - . only)" if pattern == ID_RULE else ""
+        yield f"{text!r} does not match {pattern}{hint}"
 
 
 @functools.lru_cache(maxsize=32)
 def _ascii_pattern(pattern: str) -> re.Pattern[str]:
-    """Path-segment patterns are read as ECMA-262 reads them: `\\w` is ASCII."""
-    return re.compile(pattern, re.ASCII)
+    """Path-segment patterns are read as ECMA-262 reads them: `\\w` is ASCII, and `$` is the
+    end of the value (Python's `$` also matches before a final newline: `abc\\n` would pass)."""
+    return re.compile(_ecma_dollar(pattern), re.ASCII)
+
+
+def _ecma_dollar(pattern: str) -> str:
+    """`pattern` with each `$` that is an anchor (not escaped, not in a class) written `\\Z`."""
+    out: list[str] = []
+    escaped = in_class = False
+    for char in pattern:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        elif char == "$" and not in_class:
+            out.append(r"\Z")
+            continue
+        out.append(char)
+    return "".join(out)

@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 
 from connector._credentials import Redactor, resolve_credential
 from connector._errors import FieldError, InputError, RenderError, TemplateError
-from connector._paths import path_segment
+from connector._parameters import ParameterPlan
 from connector._render import MISSING, Leaf, compile_json, compile_leaf
 from connector._request import PreparedRequest
 from connector._schema import BodyValidator, input_schema, non_json_values
-from connector._template import Parameter, ServerVariable, TaskTemplate
+from connector._template import ServerVariable, TaskTemplate
 
 ENGINE_KEY_PREFIXES = ("swf:",)
 """Keys a workflow engine adds to every task input; they are not ours to check."""
@@ -48,6 +48,7 @@ class Task:
                 f"{self.source}: {exc.message}", task=self.name, field_errors=exc.field_errors
             ) from None
         self._validator = BodyValidator(template.body_schema) if template.body_schema else None
+        self._parameters = ParameterPlan(template.parameters)
         self.variables = frozenset().union(
             self._url.variables,
             *(leaf.variables for leaf in self._servers.values()),
@@ -109,8 +110,11 @@ class Task:
         environ = os.environ if environ is None else environ
         errors: list[FieldError] = []
         context = self._context(inputs, environ, errors)
-        url = self._render_url(context, environment, base_url, errors)
+        wire = self._parameters.wire(context, errors)
+        url = self._render_url(context, environment, base_url, wire.query, errors)
         headers = self._render_headers(context, errors)
+        if wire.headers:
+            headers.update(wire.headers)
         body, content = self.build_body(context, errors)
         if errors:
             raise InputError(
@@ -124,7 +128,10 @@ class Task:
             headers=headers,
             body=body,
             content=content,
-            warnings=tuple(self._warnings(body, credential is not None, environment, base_url)),
+            warnings=(
+                *wire.warnings,
+                *self._warnings(body, credential is not None, environment, base_url),
+            ),
             credential=credential,
             redactor=Redactor.for_credential(credential, self.template.auth),
         )
@@ -177,6 +184,7 @@ class Task:
         context: Mapping[str, Any],
         environment: str | None,
         base_url: str | None,
+        query: str,
         errors: list[FieldError],
     ) -> str:
         leaves, names = self._url_plan(environment, base_url)
@@ -185,13 +193,17 @@ class Task:
         path_context: dict[str, str] = {}
         known_errors = len(errors)
         for name in names:
-            value = context.get(name, MISSING)
             if name in variables and name not in self.template.parameters:
-                value = _server_variable(name, variables[name], value, errors)
-            path_context[name] = self._path_segment(name, value, errors)
+                value = _server_variable(name, variables[name], context.get(name), errors)
+            else:
+                value = self._parameters.value(name, context, errors)
+            if value is not MISSING:
+                path_context[name] = self._parameters.path(name, value, errors)
         if len(errors) > known_errors:
             return ""
         url = "".join(_render_text(leaf, path_context, errors) for leaf in leaves)
+        if query:
+            url += ("&" if "?" in url else "?") + query
         parts = urlsplit(url)
         if not errors and (parts.scheme not in {"http", "https"} or not parts.netloc):
             errors.append(FieldError(field="url", message=f"{url!r} is not an http(s) URL"))
@@ -222,25 +234,6 @@ class Task:
                 task=self.name,
             )
         return self._servers[environment]
-
-    def _path_segment(self, name: str, value: Any, errors: list[FieldError]) -> str:
-        parameter = self.template.parameters.get(name, _ANY_SEGMENT)
-        if value is MISSING or value is None or value == "":
-            env = f" (or set {parameter.env})" if parameter.env else ""
-            errors.append(FieldError(field=name, message=f"is required{env}"))
-            return ""
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            errors.append(FieldError(field=name, message="must be a string"))
-            return ""
-        schema = parameter.json_schema
-        encoded, problems = path_segment(
-            str(value),
-            schema.get("maxLength", 2048),
-            schema.get("minLength", 1),
-            schema.get("pattern"),
-        )
-        errors.extend(FieldError(field=name, message=problem) for problem in problems)
-        return encoded
 
     def _render_headers(
         self, context: Mapping[str, Any], errors: list[FieldError]
@@ -277,7 +270,6 @@ class Task:
         return f"<Task {self.name} {request.method} {request.url}>"
 
 
-_ANY_SEGMENT = Parameter.model_validate({"in": "path"})
 _NOT_JSON = FieldError(field="", message="the body is not JSON")
 
 
@@ -285,7 +277,7 @@ def _server_variable(
     name: str, variable: ServerVariable, value: Any, errors: list[FieldError]
 ) -> Any:
     """A server variable's value: the input, or its default; one of its `enum` if it has one."""
-    if value is MISSING or value is None:
+    if value is None:
         return variable.default
     if variable.enum is not None and value not in variable.enum:
         errors.append(FieldError(field=name, message=f"must be one of: {', '.join(variable.enum)}"))

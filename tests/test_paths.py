@@ -35,3 +35,22 @@ def test_the_id_rule_is_read_with_ascii_word_characters(text: str, ok: bool) -> 
     """`\\w` in the published pattern means ASCII letters, digits and underscore, as in ECMA-262."""
     _, problems = path_segment(text, 50, 1, ID_RULE)
     assert (not problems) is ok
+
+
+@pytest.mark.parametrize(
+    ("text", "pattern", "ok"),
+    [
+        pytest.param("abc\n", ID_RULE, False, id="trailing-newline"),
+        pytest.param("abc", ID_RULE, True, id="plain"),
+        pytest.param("xabcx", "abc", True, id="unanchored-is-a-search"),
+        pytest.param("ab$", r"^ab[$]$", True, id="dollar-in-a-class"),
+        pytest.param("ab$", r"^ab\$$", True, id="escaped-dollar"),
+        pytest.param("ab$\n", r"^ab\$$", False, id="escaped-dollar-then-newline"),
+    ],
+)
+def test_a_pattern_dollar_is_the_end_of_the_value_as_in_ecma_262(
+    text: str, pattern: str, ok: bool
+) -> None:
+    """`$` ends the value (Python's own `$` would let a final newline through as `%0A`)."""
+    _, problems = path_segment(text, 50, 1, pattern)
+    assert (not problems) is ok
