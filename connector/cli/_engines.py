@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,9 @@ def register(commands: Any) -> None:
     worker.add_argument("--task", metavar="TASK", action="append", help="repeatable; default all")
     worker.add_argument("--environment", choices=["sandbox", "live", "local"])
     worker.add_argument("--base-url", metavar="URL", help="replaces the environment's base URL")
+    worker.add_argument(
+        "--server", metavar="URL", help="the Conductor API (default: $CONDUCTOR_SERVER_URL)"
+    )
     worker.set_defaults(handler=run_worker, json=False)
 
 
@@ -100,14 +104,16 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_worker(args: argparse.Namespace) -> int:
-    """Poll Conductor for the tasks until interrupted."""
-    if not os.environ.get("CONDUCTOR_SERVER_URL"):
-        return fail("usage", "set CONDUCTOR_SERVER_URL (e.g. http://host:8080/api)", as_json=False)
+    """Poll Conductor for the tasks until interrupted (Ctrl-C or SIGTERM)."""
+    server = args.server or os.environ.get("CONDUCTOR_SERVER_URL")
+    if not server:
+        message = "give --server or set CONDUCTOR_SERVER_URL (e.g. http://host:8080/api)"
+        return fail("usage", message, as_json=False)
     try:
         from conductor.client.automator.task_handler import TaskHandler
         from conductor.client.configuration.configuration import Configuration
 
-        from connector.conductor import worker_for
+        from connector.engines.conductor_worker import worker_for
     except ImportError:
         return fail("usage", "install the extra: pip install 'connector[conductor]'", as_json=False)
     from connector._catalog import task_names
@@ -121,16 +127,24 @@ def run_worker(args: argparse.Namespace) -> int:
     except ConnectorError as exc:
         return fail_with(exc, as_json=False)
     handler = TaskHandler(
-        workers=workers, configuration=Configuration(), scan_for_annotated_workers=False
+        workers=workers,
+        configuration=Configuration(server_api_url=server),
+        scan_for_annotated_workers=False,
     )
     names = ", ".join(w.get_task_definition_name() for w in workers)
-    sys.stderr.write(f"polling {os.environ['CONDUCTOR_SERVER_URL']} for {names}\n")
-    handler.start_processes()
+    sys.stderr.write(f"polling {server} for {names}\n")
+    sys.stderr.flush()
+    signal.signal(signal.SIGTERM, _interrupt)  # a stopped container ends its worker processes
     try:
+        handler.start_processes()
         handler.join_processes()
     finally:
         handler.stop_processes()
     return EXIT_OK
+
+
+def _interrupt(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)  # the `finally` above still stops the worker processes
 
 
 def _export_flags(options: Any) -> str:

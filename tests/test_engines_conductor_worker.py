@@ -1,8 +1,13 @@
-"""The Conductor worker, through the SDK's own `Worker.execute(Task)` against the emulator."""
+"""The Conductor worker in-process: `TaskWorker.execute(Task)` against the emulator.
+
+The same worker started as users start it (`connector worker`, the SDK's processes) is
+tested in test_engines_conductor_worker_process.py.
+"""
 
 from __future__ import annotations
 
 import json
+import pickle
 from pathlib import Path
 from typing import Any
 
@@ -14,9 +19,9 @@ from conductor.client.http.models.task import Task as ConductorTask
 
 from connector._catalog import load_task, templates_dir
 from connector.cli import main
-from connector.conductor import worker_for
 from connector.emulator import Emulator
 from connector.engines import export_task
+from connector.engines.conductor_worker import worker_for
 
 SECRET = "sk_sandbox_TESTKEY123"
 ENVIRON = {"REBILLY_API_KEY": SECRET}
@@ -33,6 +38,13 @@ def _template(tmp_path: Path, *, attempts: int, schema: bool = True) -> str:
     path = tmp_path / "upsert-payout-request.json"
     path.write_text(json.dumps(data))
     return str(path)
+
+
+def _nested(depth: int) -> Any:
+    value: Any = "x"
+    for _ in range(depth):
+        value = {"a": value}
+    return value
 
 
 def _run(worker: Any, inputs: dict[str, Any], task_id: str = "task-1") -> Any:
@@ -112,6 +124,41 @@ def test_invalid_input_is_terminal_and_sends_nothing(emulator: Emulator) -> None
     assert emulator.requests == []
 
 
+def test_worker_survives_pickling_as_the_sdk_spawns_it(emulator: Emulator) -> None:
+    """The SDK pickles each worker into a new process: the copy runs the task."""
+    worker = worker_for(
+        "upsert-payout-request", base_url=emulator.base_url("org-1"), environ=ENVIRON
+    )
+    copy = pickle.loads(pickle.dumps(worker))
+    assert copy.get_task_definition_name() == "upsert_payout_request"
+    assert _run(copy, {**INPUT, "amount": 10}).status == "COMPLETED"
+
+
+@pytest.mark.parametrize(
+    ("input_data", "field"),
+    [
+        pytest.param([INPUT], "inputData", id="a-list"),
+        pytest.param("po-1", "inputData", id="a-string"),
+        pytest.param(None, "inputData", id="null"),
+        pytest.param(
+            {**INPUT, "amount": 10, "description": _nested(200)}, "description.a.a", id="deep"
+        ),
+    ],
+)
+def test_malformed_input_is_terminal_and_names_the_field(
+    emulator: Emulator, input_data: Any, field: str
+) -> None:
+    """An input that is not an object, or is nested absurdly deep, is refused unsent."""
+    worker = worker_for(
+        "upsert-payout-request", base_url=emulator.base_url("org-1"), environ=ENVIRON
+    )
+    result = _run(worker, input_data)
+    assert result.status == "FAILED_WITH_TERMINAL_ERROR"
+    assert result.output_data["error"]["fieldErrors"][0]["field"].startswith(field)
+    assert field in result.reason_for_incompletion
+    assert emulator.requests == []
+
+
 def test_cli_worker_refuses_without_a_server(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -127,6 +174,6 @@ def test_missing_sdk_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
     monkeypatch.setitem(sys.modules, "conductor.client.http.models.task", None)
-    monkeypatch.delitem(sys.modules, "connector.conductor")
+    monkeypatch.delitem(sys.modules, "connector.engines.conductor_worker")
     with pytest.raises(ImportError, match=r"pip install 'connector\[conductor\]'"):
-        importlib.import_module("connector.conductor")
+        importlib.import_module("connector.engines.conductor_worker")
