@@ -103,9 +103,15 @@ def server_wait(response: Response, now: float) -> float | None:
 
     Both headers are read; when both are present the longer wait wins.
     """
+    return hinted_wait(response.header, now)
+
+
+def hinted_wait(header: Callable[[str], str | None], now: float) -> float | None:
+    """`server_wait` for headers read through `header(name)` (case-insensitive), such as a
+    finished result's response headers."""
     waits = [
-        _seconds_until_epoch(response.header(RATE_LIMIT_HEADER), now),
-        _retry_after_seconds(response.header(RETRY_AFTER_HEADER), now),
+        _seconds_until_epoch(header(RATE_LIMIT_HEADER), now),
+        _retry_after_seconds(header(RETRY_AFTER_HEADER), now),
     ]
     known = [wait for wait in waits if wait is not None]
     return max(known) if known else None

@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from connector.cli._output import EXIT_OK, fail, fail_with, print_json
+from connector.cli._temporal import add_options as add_temporal_options
+from connector.cli._temporal import run_worker as run_temporal_worker
 
 _ENGINES = ["simworkflow", "conductor"]
 
@@ -44,14 +46,17 @@ def register(commands: Any) -> None:
     read.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     read.set_defaults(handler=run_import, json=False)
 
-    worker = commands.add_parser("worker", help="run tasks for a workflow engine (Conductor)")
-    worker.add_argument("--engine", required=True, choices=["conductor"])
+    worker = commands.add_parser(
+        "worker", help="run tasks for a workflow engine (Conductor, Temporal)"
+    )
+    worker.add_argument("--engine", required=True, choices=["conductor", "temporal"])
     worker.add_argument("--task", metavar="TASK", action="append", help="repeatable; default all")
     worker.add_argument("--environment", choices=["sandbox", "live", "local"])
     worker.add_argument("--base-url", metavar="URL", help="replaces the environment's base URL")
     worker.add_argument(
         "--server", metavar="URL", help="the Conductor API (default: $CONDUCTOR_SERVER_URL)"
     )
+    add_temporal_options(worker)
     worker.set_defaults(handler=run_worker, json=False)
 
 
@@ -104,6 +109,13 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_worker(args: argparse.Namespace) -> int:
+    """Poll the engine for the tasks until interrupted."""
+    if args.engine == "temporal":
+        return run_temporal_worker(args)
+    return run_conductor_worker(args)
+
+
+def run_conductor_worker(args: argparse.Namespace) -> int:
     """Poll Conductor for the tasks until interrupted (Ctrl-C or SIGTERM)."""
     server = args.server or os.environ.get("CONDUCTOR_SERVER_URL")
     if not server:

@@ -1,0 +1,108 @@
+"""`connector worker --engine temporal`: the Temporal side of the workflow-engine edge.
+
+The worker serves the batch workflows and the task activity on one task queue until SIGINT or
+SIGTERM. Where requests go (`--environment`, `--base-url`) and the credentials (the worker's
+own environment variables) belong to the worker, never to a workflow's input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from typing import Any, NoReturn
+
+from connector.cli._output import EXIT_OK, fail, fail_with
+
+DEFAULT_NAMESPACE = "default"
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    """The options a Temporal client needs (the worker and `run --engine temporal`)."""
+    group = parser.add_argument_group("Temporal (--engine temporal)")
+    group.add_argument("--address", metavar="HOST:PORT", help="the Temporal frontend")
+    group.add_argument(
+        "--namespace",
+        metavar="N",
+        default=DEFAULT_NAMESPACE,
+        help=f"Temporal namespace (default {DEFAULT_NAMESPACE})",
+    )
+    group.add_argument("--task-queue", metavar="Q", help="the task queue workers poll")
+
+
+def missing_options(args: argparse.Namespace) -> str | None:
+    """The first required Temporal option not given, as its flag."""
+    for flag, value in (("--address", args.address), ("--task-queue", args.task_queue)):
+        if not value:
+            return flag
+    return None
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    """Serve until interrupted; one line on stderr says where and what, once polling."""
+    missing = missing_options(args)
+    if missing:
+        return fail("usage", f"--engine temporal needs {missing}", as_json=False)
+    try:
+        from connector.temporal import serve
+    except ImportError:
+        return fail("usage", "install the extra: pip install 'connector[temporal]'", as_json=False)
+    from connector._catalog import load_task, task_names
+    from connector._errors import ConnectorError
+
+    try:
+        tasks = {task.name: task for task in map(load_task, args.task or task_names())}
+    except ConnectorError as exc:
+        return fail_with(exc, as_json=False)
+    _log_to_stderr()
+    names = ", ".join(sorted(tasks))
+
+    def ready() -> None:
+        sys.stderr.write(
+            f"temporal worker: polling {args.task_queue!r} at {args.address} "
+            f"(namespace {args.namespace}) for {names}\n"
+        )
+        sys.stderr.flush()
+
+    options: dict[str, Any] = {
+        "address": args.address,
+        "namespace": args.namespace,
+        "task_queue": args.task_queue,
+        "tasks": tasks,
+        "environment": args.environment,
+        "base_url": args.base_url,
+        "on_ready": ready,
+    }
+    try:
+        asyncio.run(_serve_until_signalled(serve, options))
+    except RuntimeError as exc:  # temporalio's connection failure
+        return _exit_now(fail("usage", f"cannot reach {args.address}: {exc}", as_json=False))
+    return _exit_now(EXIT_OK)
+
+
+async def _serve_until_signalled(serve: Any, options: dict[str, Any]) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, stop.set)
+    await serve(stop=stop, **options)
+
+
+def _log_to_stderr() -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(levelname)s %(message)s"))
+    for name in ("temporalio", "connector"):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(logging.WARNING)
+
+
+def _exit_now(code: int) -> NoReturn:
+    """Leave without the interpreter's finalisation: the SDK's runtime threads can abort it
+    (`PyGILState_Release`, temporalio/sdk-python#300) after a clean shutdown."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

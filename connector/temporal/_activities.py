@@ -1,0 +1,149 @@
+"""The activity: one task input run through the connector's executor, on the worker.
+
+Two layers retry, and each knows its job:
+
+- inside one activity attempt, the executor retries as the task template says (short waits,
+  the template's deadline), exactly as `connector test-request` does;
+- across attempts, Temporal's retry policy (set by the workflow) takes over when the result is
+  still retryable. A server's `Retry-After` / `X-RateLimit-Retry-After` in the final response
+  becomes `next_retry_delay`, so the next attempt waits what the server asked.
+
+A FAILED result that no retry can change (invalid input, a 4xx, a request not safe to repeat)
+is a non-retryable `ApplicationError` whose type is the error kind. The structured response
+travels as the error's first detail, so the workflow keeps the status code and body.
+
+Credentials come only from the worker's environment: the activity's argument is a task name
+and its inputs. The task name must be one the worker serves (never a file path from history).
+A background thread heartbeats while the request runs, so a dead worker is noticed after the
+heartbeat timeout rather than the whole start-to-close timeout.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
+
+from connector._executor import Executor
+from connector._result import TaskResult
+from connector._retry import hinted_wait
+from connector._task import Task
+from connector.temporal._workflows import ACTIVITY_NAME, TaskCall
+
+__all__ = ["TaskActivities", "failure_for"]
+
+DEFAULT_HEARTBEAT_SECONDS = 5.0
+
+
+class TaskActivities:
+    """The `connector.run_task` activity for a fixed set of tasks, one executor per thread."""
+
+    def __init__(
+        self,
+        tasks: Mapping[str, Task],
+        *,
+        environment: str | None = None,
+        base_url: str | None = None,
+        environ: Mapping[str, str] | None = None,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        """Args:
+        tasks: the tasks this worker serves, by name.
+        environment, base_url: where every request goes (the worker decides, not the input).
+        environ: where credentials are read; `os.environ` if None.
+        now: wall-clock epoch seconds, to read retry headers.
+        """
+        self.tasks = dict(tasks)
+        self.environment = environment
+        self.base_url = base_url
+        self.environ = environ
+        self._now = now
+        self._local = threading.local()
+
+    @activity.defn(name=ACTIVITY_NAME)
+    def run_task(self, call: TaskCall) -> dict[str, Any]:
+        """The structured response of a COMPLETED run; raises `ApplicationError` otherwise."""
+        task = self.tasks.get(call.task)
+        if task is None:
+            served = ", ".join(sorted(self.tasks)) or "none"
+            raise ApplicationError(
+                f"this worker does not serve task {call.task!r} (it serves: {served})",
+                type="usage",
+                non_retryable=True,
+            )
+        with _heartbeating(_heartbeat_interval()):
+            result = self._executor().run(
+                task, call.inputs, environment=self.environment, base_url=self.base_url
+            )
+        if result.status == "COMPLETED":
+            return result.to_json()
+        raise failure_for(result, self._now())
+
+    def _executor(self) -> Executor:
+        executor: Executor | None = getattr(self._local, "executor", None)
+        if executor is None:
+            executor = self._local.executor = Executor(environ=self.environ)
+        return executor
+
+
+def failure_for(result: TaskResult, now: float) -> ApplicationError:
+    """The `ApplicationError` for a FAILED result: retryable or not, and when to retry."""
+    kind = result.error.kind if result.error else "http"
+    delay = _server_delay(result, now) if result.retryable else None
+    return ApplicationError(
+        _reason(result),
+        result.to_json(),
+        type=kind,
+        non_retryable=not result.retryable,
+        next_retry_delay=None if delay is None else timedelta(seconds=delay),
+        # an answer the template calls a failure is an outcome, not a defect of the worker:
+        # the SDK logs it without a traceback
+        category=ApplicationErrorCategory.BENIGN,
+    )
+
+
+def _server_delay(result: TaskResult, now: float) -> float | None:
+    if result.response is None:
+        return None
+    headers = {name.lower(): value for name, value in result.response.headers.items()}
+    return hinted_wait(lambda name: headers.get(name.lower()), now)
+
+
+def _reason(result: TaskResult) -> str:
+    """One line: kind and message (already redacted by the executor)."""
+    if result.error is None:
+        status = result.response.status_code if result.response else "no response"
+        return f"http: {status} is not a success status"
+    return f"{result.error.kind}: {result.error.message}"
+
+
+def _heartbeat_interval() -> float:
+    timeout = activity.info().heartbeat_timeout
+    seconds = timeout.total_seconds() if timeout else DEFAULT_HEARTBEAT_SECONDS
+    return max(seconds / 3, 0.05)
+
+
+@contextmanager
+def _heartbeating(interval: float) -> Iterator[None]:
+    """Heartbeat every `interval` seconds from a helper thread while the body runs."""
+    context = contextvars.copy_context()  # the activity's context, for activity.heartbeat
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(interval):
+            context.run(activity.heartbeat)
+
+    beater = threading.Thread(target=beat, name="connector-heartbeat", daemon=True)
+    beater.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        beater.join()
