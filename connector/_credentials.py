@@ -1,73 +1,79 @@
-"""Credentials: declared by the template, read from the environment, never shown.
+"""Redaction: credentials masked by header name and by value, in every form they travel in.
 
-A credential is held as a `pydantic.SecretStr` and only turned into a header value at the
-moment a request is sent. Everything that is shown (results, logs, errors, exports) passes
-through a `Redactor`, which masks credential headers by name and credential values wherever
-they appear, even inside a response body that echoes them.
+Everything that is shown (results, logs, errors, exports) passes through a `Redactor`. It
+masks credential headers by name, and each secret value wherever it appears, even inside a
+response body that echoes it, in the forms the connector can compute from it:
+
+- as is, upper-cased and lower-cased;
+- percent-encoded (`quote`, `quote_plus`, upper- and lower-case hex): a query key, a
+  `Location` header, a form body;
+- base64 (standard, URL-safe, with and without padding): HTTP basic's `user:password` is
+  given as its own secret by the strategy, so its base64 form is masked too;
+- JSON-escaped (`\\/`, `\\u00e9`).
+
+Where it stops: a secret split across two values, re-encoded twice, hashed, encrypted, or
+cased in a mixed way the connector did not produce is not recognised; nor is a secret shorter
+than 4 characters (it would mask ordinary text).
 """
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any, Final
+from urllib.parse import quote, quote_plus
 
-from pydantic import SecretStr
+from connector.auth import REDACTED, Credentials
 
-from connector._template import AuthScheme
-
-REDACTED: Final = "<redacted>"
+__all__ = ["REDACTED", "SENSITIVE_HEADERS", "Redactor", "derived_forms"]
 
 SENSITIVE_HEADERS: Final = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "reb-apikey", "x-api-key"}
 )
 
-
-@dataclass(frozen=True, slots=True)
-class Credential:
-    """One configured credential: the header it goes in and its secret value."""
-
-    header: str
-    secret: SecretStr
-    scheme: str | None = None
-    source: str = ""
-    """The environment variable it came from (a name, never a value)."""
-
-    def header_value(self) -> str:
-        """The clear header value, for the transport only."""
-        value = self.secret.get_secret_value()
-        return f"{self.scheme} {value}" if self.scheme else value
-
-    def redacted_value(self) -> str:
-        """What is shown instead of the header value."""
-        return f"{self.scheme} {REDACTED}" if self.scheme else REDACTED
+MIN_SECRET: Final = 4
 
 
-def resolve_credential(
-    schemes: Iterable[AuthScheme], environ: Mapping[str, str]
-) -> Credential | None:
-    """The first declared scheme whose environment variable is set and not blank."""
-    for scheme in schemes:
-        value = environ.get(scheme.env, "").strip()
-        if value:
-            return Credential(scheme.header, SecretStr(value), scheme.scheme, scheme.env)
-    return None
+def derived_forms(secret: str) -> set[str]:
+    """`secret` and every form of it the connector can compute (see the module docstring)."""
+    raw = secret.encode()
+    forms = {secret, secret.upper(), secret.lower()}
+    for encoded in (quote(secret, safe=""), quote_plus(secret)):
+        forms |= {encoded, _lower_hex(encoded)}
+    for b64 in (base64.b64encode(raw), base64.urlsafe_b64encode(raw)):
+        text = b64.decode("ascii")
+        forms |= {text, text.rstrip("="), quote(text, safe="")}
+    escaped = json.dumps(secret)[1:-1]
+    forms |= {escaped, escaped.replace("/", "\\/")}
+    return {form for form in forms if len(form) >= MIN_SECRET}
+
+
+def _lower_hex(encoded: str) -> str:
+    parts = encoded.split("%")
+    return parts[0] + "".join(f"%{p[:2].lower()}{p[2:]}" for p in parts[1:])
 
 
 class Redactor:
-    """Masks sensitive headers by name and secret values wherever they occur."""
+    """Masks sensitive headers by name and secret values (and their forms) wherever they occur."""
 
     def __init__(self, secrets: Iterable[str] = (), header_names: Iterable[str] = ()) -> None:
-        self._secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
+        self._secrets: list[str] = []
         self._headers = SENSITIVE_HEADERS | {name.lower() for name in header_names}
+        self.add(*secrets)
 
     @classmethod
-    def for_credential(
-        cls, credential: Credential | None, schemes: Iterable[AuthScheme] = ()
+    def for_credentials(
+        cls, credentials: Credentials | None, header_names: Iterable[str] = ()
     ) -> Redactor:
-        """A redactor for one request: its credential and every declared auth header."""
-        secrets = [credential.secret.get_secret_value()] if credential else []
-        return cls(secrets, [scheme.header for scheme in schemes])
+        """A redactor for one request: its credentials and every declared auth header."""
+        return cls(credentials.secrets() if credentials else (), header_names)
+
+    def add(self, *secrets: str) -> None:
+        """Mask these too (a token fetched while sending)."""
+        forms = {f for s in secrets if len(s) >= MIN_SECRET for f in derived_forms(s)}
+        merged = set(self._secrets) | forms
+        self._secrets = sorted(merged, key=len, reverse=True)
 
     def text(self, value: str) -> str:
         """`value` with every secret replaced."""

@@ -6,6 +6,7 @@
     │   ├── RenderError          a placeholder could not be rendered
     │   ├── InputError           the task input (or the body built from it) is invalid
     │   └── UsageError           the call names no place to send to
+    │       └── CredentialHostError   a credential would go to a host it is not bound to
     └── RunError                 a request was attempted
         ├── TransportError       no usable response: connect failure, reset, timeout
         │   ├── ConnectError     could not connect: nothing reached the server
@@ -27,6 +28,7 @@ __all__ = [
     "ConnectTimeoutError",
     "ConnectionLostError",
     "ConnectorError",
+    "CredentialHostError",
     "DefinitionError",
     "FieldError",
     "InputError",
@@ -100,6 +102,10 @@ class UsageError(DefinitionError):
     """The call cannot be made as asked (no environment, no base URL, no credential)."""
 
     kind = "usage"
+
+
+class CredentialHostError(UsageError):
+    """A credential would be sent to a host it is not bound to, or over plain http."""
 
 
 class RunError(ConnectorError):

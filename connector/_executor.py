@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import random as _random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import requests
@@ -57,6 +57,7 @@ class Executor:
         random: Callable[[], float] = _random.random,
         environ: Mapping[str, str] | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
+        allow_hosts: Iterable[str] = (),
     ) -> None:
         """Args:
         session: the HTTP session (a new one if None; closed by `close` only then).
@@ -65,6 +66,7 @@ class Executor:
         random: floats in [0, 1) for jitter.
         environ: where credentials are read; `os.environ` if None.
         max_body_bytes: response bodies are cut at this size (reported as a warning).
+        allow_hosts: hosts a credential may go to besides its bound ones (`--allow-host`).
         """
         self._owns_session = session is None
         self.session = requests.Session() if session is None else session
@@ -74,6 +76,7 @@ class Executor:
         self._random = random
         self.environ = os.environ if environ is None else environ
         self.max_body_bytes = max_body_bytes
+        self.allow_hosts = tuple(allow_hosts)
         self._environment: EnvironmentCache = {}
 
     def run(
@@ -102,7 +105,11 @@ class Executor:
             loaded = _load(task)
             target = resolve_environment(loaded, environment, base_url, self.environ)
             request = loaded.prepare(
-                inputs, environment=target, base_url=base_url, environ=self.environ
+                inputs,
+                environment=target,
+                base_url=base_url,
+                environ=self.environ,
+                allow_hosts=self.allow_hosts,
             )
         except DefinitionError as error:
             return TaskResult.from_error(error)
@@ -186,6 +193,7 @@ def run_task(
     base_url: str | None = None,
     environ: Mapping[str, str] | None = None,
     session: requests.Session | None = None,
+    allow_hosts: Iterable[str] = (),
 ) -> dict[str, Any]:
     """Run one task and return the structured response as a JSON dict; never raises for a
     failed request (it is a FAILED result).
@@ -199,8 +207,9 @@ def run_task(
         base_url: replaces the environment's base URL.
         environ: where credentials and parameter defaults are read; `os.environ` if None.
         session: a `requests.Session` to reuse across calls (connection reuse in a worker).
+        allow_hosts: hosts a credential may go to besides its bound ones (`--allow-host`).
     """
-    with Executor(session, environ=environ) as executor:
+    with Executor(session, environ=environ, allow_hosts=allow_hosts) as executor:
         return executor.run(task_name, inputs, environment=environment, base_url=base_url).to_json()
 
 
@@ -209,7 +218,7 @@ def run_task(
 
 def has_credentials(template: TaskTemplate, environ: Mapping[str, str]) -> bool:
     """Whether any credential the template declares is configured."""
-    return any(environ.get(scheme.env, "").strip() for scheme in template.auth)
+    return bool(template.auth.resolve(environ))
 
 
 def resolve_environment(
@@ -222,9 +231,9 @@ def resolve_environment(
     """
     if environment is not None or base_url is not None:
         return environment
-    if not task.template.auth or has_credentials(task.template, environ):
+    if not task.template.auth.required or has_credentials(task.template, environ):
         return DEFAULT_ENVIRONMENT
-    names = " or ".join(scheme.env for scheme in task.template.auth)
+    names = task.template.auth.missing()
     raise UsageError(
         f"no environment named and no credentials configured: set {names} to use "
         f"'{DEFAULT_ENVIRONMENT}', or name environment 'local' / give a base URL (an emulator)",

@@ -19,8 +19,8 @@ from pydantic import Field
 from connector._catalog import load_task, manifest_path, task_names
 from connector._model import StrictModel
 from connector._result import output_schema
-from connector._template import AuthScheme
 from connector._version import __version__
+from connector.auth._registry import AnyScheme
 
 
 class Vendor(StrictModel):
@@ -62,7 +62,7 @@ class Manifest(StrictModel):
     description: str
     categories: list[str]
     environments: list[Environment]
-    auth: list[AuthScheme]
+    auth: dict[str, AnyScheme]
     tasks: list[TaskEntry]
 
 
@@ -77,10 +77,10 @@ def build_manifest(current: dict[str, Any]) -> Manifest:
     """The manifest: hand-written facts from `current`, the rest derived from the templates."""
     tasks = [load_task(name) for name in task_names()]
     servers: dict[str, str] = {}
-    auth: list[AuthScheme] = []
+    auth: dict[str, AnyScheme] = {}
     for task in tasks:
         servers.update(task.template.base_urls)
-        auth.extend(scheme for scheme in task.template.auth if scheme not in auth)
+        auth.update(task.template.auth.schemes)
     return Manifest.model_validate(
         {
             **{

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from connector._credentials import Redactor
 from connector._errors import FieldError, TransportError
+from connector._hosts import is_loopback
 from connector._request import PreparedRequest
 from connector._result import Attempt, ErrorInfo, ErrorKind, RequestView, ResponseView, TaskResult
 from connector._retry import (
@@ -96,7 +97,7 @@ def _request_view(request: PreparedRequest) -> RequestView:
     content = request.content.decode() if request.content is not None else None
     return RequestView.model_construct(
         method=request.method,
-        url=request.redactor.text(request.url),
+        url=request.public_url(),
         headers=request.public_headers(),
         body=_redacted(request.redactor, request.body, content),
     )
@@ -129,7 +130,7 @@ def _response_warnings(response: Response | None, request: PreparedRequest) -> l
     if response is not None and response.truncated:
         warnings.append(f"the response body was cut at {_size(response)} (the size cap)")
     parts = urlsplit(request.url)
-    if request.credential is not None and parts.scheme == "http" and not _is_loopback(parts):
+    if request.auth and parts.scheme == "http" and not is_loopback(parts.hostname):
         warnings.append(f"the credential was sent unencrypted (http) to {parts.hostname}")
     return warnings
 
@@ -138,10 +139,6 @@ def _size(response: Response) -> str:
     body = response.body
     size = len(body.encode()) if isinstance(body, str) else 0
     return f"{size} bytes"
-
-
-def _is_loopback(parts: Any) -> bool:
-    return parts.hostname in {"127.0.0.1", "localhost", "::1"}
 
 
 def _error(final: Final, request: PreparedRequest, policy: SendPolicy, tries: int) -> ErrorInfo:

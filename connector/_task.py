@@ -9,17 +9,19 @@ from __future__ import annotations
 import difflib
 import json
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from connector._credentials import Redactor, resolve_credential
+from connector._credentials import Redactor
+from connector._environment import declaration_errors, read_variable
 from connector._errors import FieldError, InputError, RenderError, TemplateError
 from connector._parameters import ParameterPlan
 from connector._render import MISSING, Leaf, compile_json, compile_leaf
 from connector._request import PreparedRequest
 from connector._schema import BodyValidator, input_schema, non_json_values
 from connector._template import ServerVariable, TaskTemplate
+from connector.auth import HostPolicy
 
 ENGINE_KEY_PREFIXES = ("swf:",)
 """Keys a workflow engine adds to every task input; they are not ours to check."""
@@ -57,6 +59,7 @@ class Task:
             template.parameters,
         )
         self._check_auth_not_written_in()
+        self._check_environment()
         self._constant_headers = (
             {name: leaf.render({}) for name, leaf in self._headers.items()}
             if all(leaf.is_constant for leaf in self._headers.values())
@@ -74,8 +77,18 @@ class Task:
                 f"{self.source}: {exc.message}", task=self.name, field_errors=exc.field_errors
             ) from None
 
+    def _check_environment(self) -> None:
+        errors = declaration_errors(self.template)
+        if errors:
+            raise TemplateError(
+                f"{self.source}: a template reads only the environment variables it declares, "
+                "and never a credential",
+                task=self.name,
+                field_errors=errors,
+            )
+
     def _check_auth_not_written_in(self) -> None:
-        declared = {scheme.header.lower() for scheme in self.template.auth}
+        declared = {name.lower() for name in self.template.auth.header_names()}
         for name in self.template.http_request.headers:
             if name.lower() in declared | {"authorization", "reb-apikey"}:
                 raise TemplateError(
@@ -95,6 +108,7 @@ class Task:
         environment: str | None = "sandbox",
         base_url: str | None = None,
         environ: Mapping[str, str] | None = None,
+        allow_hosts: Iterable[str] = (),
     ) -> PreparedRequest:
         """Render and validate the request for `inputs`; nothing is sent.
 
@@ -103,13 +117,17 @@ class Task:
             environment: a key of the template's `servers` (sandbox, live, local).
             base_url: replaces the environment's base URL (the part before the path).
             environ: where credentials and parameter defaults are read; `os.environ` if None.
+            allow_hosts: hosts a credential may go to besides its bound hosts (as
+                `--allow-host`; `CONNECTOR_ALLOWED_HOSTS` in `environ` adds more).
 
         Raises:
             InputError: with every field error, when anything is invalid.
+            CredentialHostError: a credential would go to a host it is not bound to.
         """
         environ = os.environ if environ is None else environ
+        policy = HostPolicy.from_environ(environ, allow_hosts)
         errors: list[FieldError] = []
-        context = self._context(inputs, environ, errors)
+        context = self._context(inputs, environ, errors, policy)
         wire = self._parameters.wire(context, errors)
         url = self._render_url(context, environment, base_url, wire.query, errors)
         headers = self._render_headers(context, errors)
@@ -120,7 +138,9 @@ class Task:
             raise InputError(
                 f"invalid input ({_count(errors)})", task=self.name, field_errors=errors
             )
-        credential = resolve_credential(self.template.auth, environ)
+        credentials = self.template.auth.resolve(environ)
+        if credentials:
+            policy.check(credentials, url, task=self.name)
         return PreparedRequest(
             task=self.name,
             method=self.template.http_request.method,
@@ -130,10 +150,10 @@ class Task:
             content=content,
             warnings=(
                 *wire.warnings,
-                *self._warnings(body, credential is not None, environment, base_url),
+                *self._warnings(body, bool(credentials), environment, base_url),
             ),
-            credential=credential,
-            redactor=Redactor.for_credential(credential, self.template.auth),
+            auth=credentials,
+            redactor=Redactor.for_credentials(credentials, self.template.auth.header_names()),
         )
 
     def build_body(
@@ -162,7 +182,11 @@ class Task:
         return content, problems
 
     def _context(
-        self, inputs: Mapping[str, Any], environ: Mapping[str, str], errors: list[FieldError]
+        self,
+        inputs: Mapping[str, Any],
+        environ: Mapping[str, str],
+        errors: list[FieldError],
+        policy: HostPolicy,
     ) -> dict[str, Any]:
         if not isinstance(inputs, Mapping):
             errors.append(FieldError(field="", message="the task input must be a JSON object"))
@@ -175,8 +199,13 @@ class Task:
             hint = _did_you_mean(str(name), sorted(self.variables))
             errors.append(FieldError(field=str(name), message=f"unknown input parameter{hint}"))
         for name, parameter in self.template.parameters.items():
-            if name not in context and parameter.env and environ.get(parameter.env):
-                context[name] = environ[parameter.env]
+            if name in context or not parameter.env:
+                continue
+            value = read_variable(
+                name, parameter.env, environ, errors, is_credential=policy.bound_hosts
+            )
+            if value is not None:
+                context[name] = value
         return context
 
     def _render_url(
@@ -253,9 +282,8 @@ class Task:
     ) -> Iterator[str]:
         if self._validator is not None:
             yield from self._validator.warnings(body)
-        if not authenticated and self.template.auth:
-            names = " or ".join(scheme.env for scheme in self.template.auth)
-            yield f"no credentials configured: set {names}"
+        if not authenticated and self.template.auth.required:
+            yield f"no credentials configured: set {self.template.auth.missing()}"
         if environment == "live" and base_url is None:
             yield "environment 'live': this request moves real money"
 

@@ -19,6 +19,8 @@ from pydantic import Field, JsonValue, ValidationError, model_validator
 
 from connector._errors import FieldError, TemplateError
 from connector._model import StrictModel
+from connector.auth import Auth
+from connector.auth._base import ENV_NAME
 
 HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
@@ -118,15 +120,6 @@ class Parameter(StrictModel):
         return "default" in self.model_fields_set
 
 
-class AuthScheme(StrictModel):
-    """A way to authenticate, read from an environment variable at send time."""
-
-    type: Literal["apiKey", "bearer"]
-    header: str
-    env: str
-    scheme: str | None = Field(default=None, description="Prefix such as 'Bearer'")
-
-
 class Encoding(StrictModel):
     """How one property of a form or multipart body is written (OpenAPI's Encoding Object)."""
 
@@ -189,9 +182,9 @@ class TaskTemplate(StrictModel):
     operation: Operation | None = None
     servers: dict[str, str | Server] = Field(default_factory=dict)
     parameters: dict[str, Parameter] = Field(default_factory=dict)
-    auth: list[AuthScheme] = Field(default_factory=list)
-    env: list[str] = Field(
-        default_factory=list, description="Other environment variables the template reads"
+    auth: Auth = Field(default_factory=Auth)
+    env: list[Annotated[str, Field(pattern=ENV_NAME)]] = Field(
+        default_factory=list, description="Other environment variables the template may read"
     )
     http_request: HttpRequest
     body_schema: dict[str, Any] | None = None

@@ -28,6 +28,7 @@ from connector._errors import (
     TransportError,
 )
 from connector._request import PreparedRequest
+from connector.auth import Outgoing
 
 MAX_BODY_BYTES: Final = 1024 * 1024
 """Default cap on a response body; what is past it is dropped and reported."""
@@ -81,16 +82,51 @@ def send(
 ) -> Response:
     """Send `request` once and read its answer.
 
+    The request's auth flow decides what goes on the wire: usually the request with its
+    credentials applied; an OAuth2 credential first asks its token endpoint, and answers a
+    401 to a cached token by fetching a new one and sending once more.
+
     Raises:
         TransportError: (or a subclass) when no usable response arrived.
     """
-    with _translated(request, timeouts):
+    flow = request.flow()
+    outgoing = next(flow)
+    while True:
+        response = _send_one(
+            session,
+            request.task,
+            outgoing,
+            timeouts,
+            max_body_bytes=max_body_bytes,
+            environment=environment,
+            deadline_at=deadline_at,
+            clock=clock,
+        )
+        try:
+            outgoing = flow.send(response)
+        except StopIteration:
+            return response
+
+
+def _send_one(
+    session: requests.Session,
+    task: str,
+    outgoing: Outgoing,
+    timeouts: Timeouts,
+    *,
+    max_body_bytes: int,
+    environment: EnvironmentCache | None,
+    deadline_at: float | None,
+    clock: Callable[[], float],
+) -> Response:
+    """One request of the auth flow (the API request, or a token request) and its answer."""
+    with _translated(task, outgoing.url, timeouts):
         prepared = session.prepare_request(
             requests.Request(
-                request.method,
-                request.url,
-                headers=request.wire_headers(),
-                data=request.content,
+                outgoing.method,
+                outgoing.url,
+                headers=dict(outgoing.headers),
+                data=outgoing.content,
                 auth=_no_auth,
             )
         )
@@ -98,7 +134,7 @@ def send(
             prepared,
             timeout=(timeouts.connect, timeouts.read),
             allow_redirects=False,
-            **_environment_settings(session, request.url, environment),
+            **_environment_settings(session, outgoing.url, environment),
         )
         with raw:
             content, truncated = _read_capped(raw, max_body_bytes, deadline_at, clock)
@@ -186,34 +222,32 @@ def _decode(content: bytes, content_type: str, encoding: str | None) -> tuple[An
 
 
 @contextmanager
-def _translated(request: PreparedRequest, timeouts: Timeouts) -> Iterator[None]:
+def _translated(task: str, url: str, timeouts: Timeouts) -> Iterator[None]:
     """Turn `requests`' exceptions into the connector's, with messages that hold no secret."""
-    host = urlsplit(request.url).netloc
+    host = urlsplit(url).netloc
     try:
         yield
     except _BodyPastDeadlineError:
         raise ReadTimeoutError(
             f"the response body from {host} was still arriving at the deadline",
-            task=request.task,
+            task=task,
         ) from None
     except requests.ConnectTimeout:
         raise ConnectTimeoutError(
-            f"connecting to {host} timed out after {timeouts.connect:g} s", task=request.task
+            f"connecting to {host} timed out after {timeouts.connect:g} s", task=task
         ) from None
     except requests.ReadTimeout:
         raise ReadTimeoutError(
-            f"{host} did not answer within {timeouts.read:g} s", task=request.task
+            f"{host} did not answer within {timeouts.read:g} s", task=task
         ) from None
     except requests.exceptions.SSLError:
-        raise TransportError(f"TLS with {host} failed", task=request.task) from None
+        raise TransportError(f"TLS with {host} failed", task=task) from None
     except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
-        raise ConnectionLostError(f"{host} broke off the response", task=request.task) from None
+        raise ConnectionLostError(f"{host} broke off the response", task=task) from None
     except requests.ConnectionError as exc:
-        raise _connection_error(exc, host, request.task) from None
+        raise _connection_error(exc, host, task) from None
     except requests.RequestException as exc:
-        raise TransportError(
-            f"cannot send to {host}: {type(exc).__name__}", task=request.task
-        ) from None
+        raise TransportError(f"cannot send to {host}: {type(exc).__name__}", task=task) from None
 
 
 def _connection_error(exc: requests.ConnectionError, host: str, task: str) -> TransportError:

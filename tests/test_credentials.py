@@ -1,58 +1,53 @@
-"""Credentials: resolved from the environment, held as secrets, masked wherever they appear."""
+"""Redaction: credentials masked by header name and by value, in every derived form."""
 
 from __future__ import annotations
 
+import base64
+from urllib.parse import quote, quote_plus
+
 import pytest
 
-from connector._credentials import REDACTED, Redactor, resolve_credential
-from connector._template import AuthScheme
+from connector._credentials import REDACTED, Redactor, derived_forms
+from connector.auth import Auth
 
-SCHEMES = [
-    AuthScheme(type="apiKey", header="REB-APIKEY", env="REBILLY_API_KEY"),
-    AuthScheme(type="bearer", header="Authorization", env="REBILLY_JWT", scheme="Bearer"),
-]
-KEY = "sk_sandbox_REDACTME42"
+AUTH = Auth.model_validate(
+    [
+        {"type": "apiKey", "header": "REB-APIKEY", "env": "REBILLY_API_KEY"},
+        {"type": "bearer", "header": "Authorization", "env": "REBILLY_JWT", "scheme": "Bearer"},
+    ]
+)
+KEY = "sk_sandbox_REDACTME42/+x="
 
 
 @pytest.mark.parametrize(
-    ("environ", "header", "value"),
+    ("environ", "variables"),
     [
-        pytest.param({"REBILLY_API_KEY": KEY}, "REB-APIKEY", KEY, id="api-key"),
-        pytest.param({"REBILLY_JWT": "tok.en.sig"}, "Authorization", "Bearer tok.en.sig", id="jwt"),
+        pytest.param({"REBILLY_API_KEY": KEY}, ("REBILLY_API_KEY",), id="api-key"),
+        pytest.param({"REBILLY_JWT": "tok.en.sig"}, ("REBILLY_JWT",), id="jwt"),
         pytest.param(
             {"REBILLY_API_KEY": KEY, "REBILLY_JWT": "t.o.k"},
-            "REB-APIKEY",
-            KEY,
+            ("REBILLY_API_KEY",),
             id="first-declared-wins",
         ),
         pytest.param(
-            {"REBILLY_API_KEY": "  ", "REBILLY_JWT": "t.o.k"},
-            "Authorization",
-            "Bearer t.o.k",
-            id="blank-is-unset",
+            {"REBILLY_API_KEY": "  ", "REBILLY_JWT": "t.o.k"}, ("REBILLY_JWT",), id="blank-is-unset"
         ),
+        pytest.param({}, (), id="none"),
     ],
 )
-def test_the_first_configured_scheme_is_used(
-    environ: dict[str, str], header: str, value: str
+def test_the_first_configured_alternative_is_used(
+    environ: dict[str, str], variables: tuple[str, ...]
 ) -> None:
-    """Schemes are tried in declared order; a blank variable counts as unset."""
-    credential = resolve_credential(SCHEMES, environ)
-    assert credential is not None
-    assert (credential.header, credential.header_value()) == (header, value)
+    """Alternatives are tried in declared order; a blank variable counts as unset."""
+    assert AUTH.resolve(environ).variables == variables
 
 
-def test_no_variable_means_no_credential() -> None:
-    """Nothing configured resolves to None (a dry run still works)."""
-    assert resolve_credential(SCHEMES, {}) is None
-
-
-def test_a_credential_never_shows_its_value() -> None:
-    """repr, str and the redacted value hide the secret; the source variable is named."""
-    credential = resolve_credential(SCHEMES, {"REBILLY_API_KEY": KEY})
-    assert credential is not None
-    assert KEY not in repr(credential) + str(credential) + credential.redacted_value()
-    assert credential.source == "REBILLY_API_KEY"
+def test_credentials_never_show_their_value() -> None:
+    """repr and str of resolved credentials name the variable, never the value."""
+    credentials = AUTH.resolve({"REBILLY_API_KEY": KEY})
+    shown = repr(credentials) + str(credentials) + repr(credentials.items)
+    assert KEY not in shown
+    assert "REBILLY_API_KEY" in shown
 
 
 def test_headers_are_masked_by_name_keeping_the_scheme() -> None:
@@ -71,6 +66,45 @@ def test_secrets_are_masked_by_value_everywhere_in_json() -> None:
         "list": [REDACTED, 1, None],
         REDACTED: True,
     }
+
+
+@pytest.mark.parametrize(
+    "echoed",
+    [
+        pytest.param(quote(KEY, safe=""), id="url-encoded"),
+        pytest.param(
+            quote(KEY, safe="").lower().replace("sk_sandbox_redactme42", "sk_sandbox_REDACTME42"),
+            id="url-encoded-lower-hex",
+        ),
+        pytest.param(quote_plus(KEY), id="form-encoded"),
+        pytest.param(base64.b64encode(KEY.encode()).decode(), id="base64"),
+        pytest.param(base64.urlsafe_b64encode(KEY.encode()).decode().rstrip("="), id="b64url"),
+        pytest.param(KEY.upper(), id="upper-cased"),
+        pytest.param(KEY.lower(), id="lower-cased"),
+        pytest.param(KEY.replace("/", "\\/"), id="json-escaped"),
+    ],
+)
+def test_derived_forms_of_a_secret_are_masked(echoed: str) -> None:
+    """An echoed key in a form the connector can compute is masked like the key itself."""
+    assert echoed in derived_forms(KEY)
+    assert Redactor([KEY]).text(f"Location: https://x.example/?k={echoed}&n=1") == (
+        f"Location: https://x.example/?k={REDACTED}&n=1"
+    )
+
+
+def test_a_location_header_with_the_url_encoded_key_is_masked() -> None:
+    """Headers are masked by value too: a redirect that carries the key does not show it."""
+    location = f"https://evil.example/cb?key={quote(KEY, safe='')}"
+    shown = Redactor([KEY]).headers({"Location": location})
+    assert quote(KEY, safe="") not in shown["Location"]
+    assert shown["Location"].endswith(REDACTED)
+
+
+def test_a_secret_learnt_while_sending_is_masked_from_then_on() -> None:
+    """A fetched token is added to the redactor (with its forms)."""
+    redactor = Redactor()
+    redactor.add("fetched-token-1234")
+    assert redactor.text("t=FETCHED-TOKEN-1234") == f"t={REDACTED}"
 
 
 def test_very_short_values_are_not_treated_as_secrets() -> None:

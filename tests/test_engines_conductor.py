@@ -161,9 +161,9 @@ def test_import_reads_secrets_as_auth_and_media_types_as_headers() -> None:
     """`Bearer ${workflow.secrets.X}` becomes a bearer auth read from $X; accept a header."""
     document = json.loads((CORPUS / "create_customer.json").read_text())
     template = import_task(document, "conductor").template
-    assert [a.model_dump(exclude_none=True) for a in template.auth] == [
-        {"type": "bearer", "header": "Authorization", "env": "CRM_TOKEN", "scheme": "Bearer"}
-    ]
+    assert template.auth.model_dump(by_alias=True, exclude_unset=True) == {
+        "schemes": {"jwt": {"type": "http", "scheme": "bearer", "env": "CRM_TOKEN"}}
+    }
     assert template.http_request.headers == {
         "Accept": "application/json",
         "Content-Type": "application/json",

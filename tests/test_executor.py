@@ -461,7 +461,8 @@ def test_an_environment_proxy_is_honoured_and_worked_out_once(
         monkeypatch.setenv("HTTP_PROXY", proxy.url)
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
-        executor = Executor(sleep=clock.sleep, clock=clock, environ=ENVIRON)
+        # No credential: one never goes over plain http beyond loopback (test_exfiltration).
+        executor = Executor(sleep=clock.sleep, clock=clock, environ={})
         task = make_task()
         first = executor.run(task, {"id": "t-1", "n": 1}, base_url="http://payouts.invalid")
         monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # not read again

@@ -44,8 +44,8 @@ def test_live_is_never_the_default_environment() -> None:
 def test_the_manifest_holds_no_secret_and_declares_auth_by_variable_name() -> None:
     """Auth kinds name environment variables, never values."""
     manifest = read_manifest()
-    assert [(a["type"], a["env"]) for a in manifest["auth"]] == [
+    assert [(a["type"], a["env"]) for a in manifest["auth"].values()] == [
         ("apiKey", "REBILLY_API_KEY"),
-        ("bearer", "REBILLY_JWT"),
+        ("http", "REBILLY_JWT"),
     ]
     assert not re.search(r"sk_(sandbox|live)_[A-Za-z0-9]{4,}", json.dumps(manifest))

@@ -148,6 +148,7 @@ def _task(parameters: dict[str, Any], *, url: str = "/things/<<id>>") -> Task:
                 "title": "Things",
                 "servers": {"sandbox": "https://api.example.com/v1"},
                 "parameters": parameters,
+                "env": sorted({p["env"] for p in parameters.values() if "env" in p}),
                 "httpRequest": {"url": url, "method": "GET"},
             },
             source="test",

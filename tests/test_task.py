@@ -166,16 +166,16 @@ def test_every_problem_is_reported_at_once(task: Task) -> None:
 def test_the_api_key_is_sent_but_never_shown(task: Task, minimal: dict[str, Any]) -> None:
     """REBILLY_API_KEY goes into REB-APIKEY on the wire; every shown form is redacted."""
     request = task.prepare(minimal, environ={"REBILLY_API_KEY": KEY})
-    assert request.wire_headers()["REB-APIKEY"] == KEY
+    assert next(request.flow()).headers["REB-APIKEY"] == KEY
     shown = request.public()
     assert shown["headers"]["REB-APIKEY"] == REDACTED
-    assert KEY not in repr(request) + str(shown) + repr(request.credential)
+    assert KEY not in repr(request) + str(shown) + repr(request.auth)
 
 
 def test_a_jwt_becomes_a_bearer_header(task: Task, minimal: dict[str, Any]) -> None:
     """REBILLY_JWT is sent as `Authorization: Bearer …` and shown as `Bearer <redacted>`."""
     request = task.prepare(minimal, environ={"REBILLY_JWT": "eyJhbGciOi.payload.sig"})
-    assert request.wire_headers()["Authorization"] == "Bearer eyJhbGciOi.payload.sig"
+    assert next(request.flow()).headers["Authorization"] == "Bearer eyJhbGciOi.payload.sig"
     assert request.public()["headers"]["Authorization"] == f"Bearer {REDACTED}"
 
 

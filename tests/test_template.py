@@ -65,7 +65,9 @@ def test_unknown_key_is_an_error_naming_key_and_file(tmp_path: Path) -> None:
         ),
         pytest.param({"name": "Bad Name"}, "name", id="bad-name"),
         pytest.param(
-            {"auth": [{"type": "basic", "header": "X", "env": "Y"}]}, "auth.0.type", id="auth"
+            {"auth": [{"type": "basic", "header": "X", "env": "Y"}]},
+            "auth.schemes.basic",
+            id="auth",
         ),
     ],
 )

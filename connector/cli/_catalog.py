@@ -48,6 +48,7 @@ def run_list(args: argparse.Namespace) -> int:
 def run_describe(args: argparse.Namespace) -> int:
     """Show one task."""
     from connector._catalog import load_task
+    from connector._environment import variables_read
     from connector._errors import ConnectorError
 
     try:
@@ -56,14 +57,21 @@ def run_describe(args: argparse.Namespace) -> int:
         return fail_with(exc, as_json=args.json)
     template = task.template
     if args.json:
-        print_json({"template": template.to_json(), "inputSchema": task.input_schema()})
+        print_json(
+            {
+                "template": template.to_json(),
+                "inputSchema": task.input_schema(),
+                "environmentVariables": variables_read(template),
+            }
+        )
         return EXIT_OK
     schema = task.input_schema()
     lines = [
         f"{template.name}: {template.title}",
         f"  {template.http_request.method} <base>{template.http_request.url}",
         *(f"  base {name}: {url}" for name, url in template.base_urls.items()),
-        "  auth: " + ", ".join(f"{a.header} from ${a.env}" for a in template.auth),
+        *_auth_lines(template),
+        "  environment variables read: " + (", ".join(variables_read(template)) or "none"),
         f"  retry: {template.retry.max_attempts} attempts, {template.retry.interval_seconds}s"
         f" x {template.retry.backoff_rate}; timeouts connect {template.connection_timeout_seconds}s"
         f" read {template.read_timeout_seconds}s; deadline {template.deadline_seconds}s",
@@ -78,10 +86,21 @@ def run_describe(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _auth_lines(template: Any) -> list[str]:
+    """`describe`'s auth lines: each scheme, and which combinations are accepted."""
+    auth = template.auth
+    lines = [f"  auth {name}: {scheme.summary()}" for name, scheme in auth.schemes.items()]
+    if not auth.required:
+        return [*lines, "  auth: none"]
+    options = " or ".join(" + ".join(r) or "(anonymous)" for r in auth.requirements())
+    return [*lines, f"  auth accepted: {options}"]
+
+
 def run_validate(args: argparse.Namespace) -> int:
     """Check any template file: the format, placeholders and body schema."""
     from pathlib import Path
 
+    from connector._environment import variables_read
     from connector._errors import ConnectorError
     from connector._task import Task
     from connector._template import load_template_file
@@ -91,8 +110,10 @@ def run_validate(args: argparse.Namespace) -> int:
         Task(template, source=args.file)
     except ConnectorError as exc:
         return fail_with(exc, as_json=args.json)
+    variables = variables_read(template)
     if args.json:
-        print_json({"status": "VALID", "task": template.name})
+        print_json({"status": "VALID", "task": template.name, "environmentVariables": variables})
     else:
         sys.stdout.write(f"{args.file}: valid task template '{template.name}'\n")
+        sys.stdout.write(f"  reads environment variables: {', '.join(variables) or 'none'}\n")
     return EXIT_OK

@@ -7,11 +7,11 @@ otherwise.
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import logging
 import sys
 from typing import Any
 
+from connector._hosts import is_loopback
 from connector.cli._output import EXIT_OK, fail
 
 DEFAULT_PORT = 8765
@@ -33,16 +33,6 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--quiet", action="store_true", help="do not log each request")
     parser.set_defaults(handler=run, json=False)
-
-
-def is_loopback(host: str) -> bool:
-    """`localhost` or a loopback IP address."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from connector.cli._output import EXIT_OK, fail, fail_with, print_json
+from connector.cli._render import add_allow_host
 from connector.cli._temporal import add_options as add_temporal_options
 from connector.cli._temporal import run_worker as run_temporal_worker
 
@@ -44,6 +45,7 @@ def register(commands: Any) -> None:
     read.add_argument("--engine", required=True, choices=_ENGINES)
     read.add_argument("--task", metavar="NAME", help="the HTTP task to pick from a workflow")
     read.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    add_allow_host(read)
     read.set_defaults(handler=run_import, json=False)
 
     worker = commands.add_parser(
@@ -57,6 +59,7 @@ def register(commands: Any) -> None:
         "--server", metavar="URL", help="the Conductor API (default: $CONDUCTOR_SERVER_URL)"
     )
     add_temporal_options(worker)
+    add_allow_host(worker)
     worker.set_defaults(handler=run_worker, json=False)
 
 
@@ -88,6 +91,7 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     """Import one engine task as a template; how to export it back goes to stderr."""
+    from connector._environment import variables_read
     from connector._errors import ConnectorError
     from connector.engines import import_task
 
@@ -99,13 +103,27 @@ def run_import(args: argparse.Namespace) -> int:
     default_name = None if args.file == "-" else Path(args.file).stem
     try:
         result = import_task(document, args.engine, task=args.task, name=args.task or default_name)
+        _check_hosts(result.template, args.allow_host or ())
     except ConnectorError as exc:
         return fail_with(exc, as_json=False)
     _warn(result.warnings)
+    variables = variables_read(result.template)
+    sys.stderr.write(f"reads environment variables: {', '.join(variables) or 'none'}\n")
     flags = _export_flags(result.options)
     if flags:
         sys.stderr.write(f"note: export it back with {flags}\n")
     return _write(result.template.to_json(), args.output)
+
+
+def _check_hosts(template: Any, allow_hosts: Any) -> None:
+    """Refuse an imported task that would send a credential to a host it is not bound to."""
+    from connector.auth import HostPolicy
+
+    urls = {f"servers.{name}": url for name, url in template.base_urls.items()}
+    urls["httpRequest.url"] = template.http_request.url
+    HostPolicy.from_environ(os.environ, allow_hosts).check_template(
+        template.auth, urls, task=template.name
+    )
 
 
 def run_worker(args: argparse.Namespace) -> int:
@@ -133,7 +151,12 @@ def run_conductor_worker(args: argparse.Namespace) -> int:
 
     try:
         workers = [
-            worker_for(name, environment=args.environment, base_url=args.base_url)
+            worker_for(
+                name,
+                environment=args.environment,
+                base_url=args.base_url,
+                allow_hosts=args.allow_host or (),
+            )
             for name in args.task or task_names()
         ]
     except ConnectorError as exc:

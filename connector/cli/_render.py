@@ -29,7 +29,19 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, default: str | None
         metavar="URL",
         help="replaces the environment's base URL (the part before the path)",
     )
+    add_allow_host(parser)
     parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def add_allow_host(parser: argparse.ArgumentParser) -> None:
+    """--allow-host HOST (repeatable): a host a credential may go to besides its bound ones."""
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        metavar="HOST",
+        help="let credentials go to HOST too (repeatable; also CONNECTOR_ALLOWED_HOSTS). "
+        "A credential goes only to its bound hosts and loopback otherwise",
+    )
 
 
 def register(commands: Any) -> None:
@@ -58,7 +70,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         request = load_task(args.task).prepare(
-            inputs, environment=args.environment, base_url=args.base_url
+            inputs,
+            environment=args.environment,
+            base_url=args.base_url,
+            allow_hosts=args.allow_host or (),
         )
     except ConnectorError as exc:
         return fail_with(exc, as_json=args.json)

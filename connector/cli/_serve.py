@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import os
 import secrets
 import sys
 from typing import Any
 
+from connector._hosts import is_loopback
 from connector.cli._output import EXIT_OK, EXIT_USAGE
 
 DEFAULT_PORT = 8780
@@ -30,16 +30,6 @@ def register(commands: Any) -> None:
         "or a generated one)",
     )
     parser.set_defaults(handler=run)
-
-
-def is_loopback(host: str) -> bool:
-    """Whether `host` only accepts connections from this machine."""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def run(args: argparse.Namespace) -> int:

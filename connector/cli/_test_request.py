@@ -111,7 +111,7 @@ def _send(
 ) -> TaskResult:
     from connector._executor import Executor
 
-    with Executor(environ=environ) as executor:
+    with Executor(environ=environ, allow_hosts=args.allow_host or ()) as executor:
         return executor.run(
             task,
             inputs,
@@ -156,11 +156,7 @@ def _local_base_url(task: Task, emulator_url: str) -> str:
 
 def _local_environ(task: Task) -> dict[str, str]:
     """The environment without real credentials, and a generated local key in their place."""
-    names = {scheme.env for scheme in task.template.auth}
-    environ = {name: value for name, value in os.environ.items() if name not in names}
-    if task.template.auth:
-        environ[task.template.auth[0].env] = f"sk_local_{secrets.token_hex(12)}"
-    return environ
+    return task.template.auth.local_environ(os.environ, f"sk_local_{secrets.token_hex(12)}")
 
 
 def _exit_code(result: TaskResult) -> int:

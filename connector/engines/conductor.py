@@ -13,8 +13,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from connector._errors import TemplateError
 from connector._task import Task
 from connector._template import IDEMPOTENT_METHODS, RetryPolicy, TaskTemplate
+from connector.auth import Auth
 from connector.engines._expressions import (
     from_engine,
     is_identifier,
@@ -119,8 +121,12 @@ def _http_request(
         for name, value in request.headers.items()
         if name.lower() not in _MEDIA_HEADERS
     }
-    headers.update(_auth_header(template, options))
-    http: dict[str, Any] = {"uri": convert(url, url_field), "method": request.method}
+    placement = template.auth.placement(_secret, rename=options.credentials)
+    headers.update(placement.headers)
+    if placement.cookies:
+        headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in placement.cookies.items())
+    uri = convert(url, url_field) + _query(placement.query, "&" if "?" in url else "?")
+    http: dict[str, Any] = {"uri": uri, "method": request.method}
     http["headers"] = headers
     if request.body is not None:
         http["body"] = map_strings(request.body, "httpRequest.body", convert)
@@ -129,17 +135,18 @@ def _http_request(
         http[key] = _DEFAULT_MEDIA if value is None else convert(value, f"headers.{header}")
     http["connectionTimeOut"] = round(template.connection_timeout_seconds * 1000)
     http["readTimeOut"] = round(template.read_timeout_seconds * 1000)
-    if not template.auth:
+    if not template.auth.required:
         warnings.append("the template declares no auth: the task sends no credentials")
     return http
 
 
-def _auth_header(template: TaskTemplate, options: ExportOptions) -> dict[str, str]:
-    if not template.auth:
-        return {}
-    scheme = template.auth[0]
-    secret = "${workflow.secrets." + (options.credentials or scheme.env) + "}"
-    return {scheme.header: f"{scheme.scheme} {secret}" if scheme.scheme else secret}
+def _secret(variable: str) -> str:
+    """A credential in a Conductor task: the workflow secret of that name."""
+    return "${workflow.secrets." + variable + "}"
+
+
+def _query(pairs: dict[str, str], joiner: str) -> str:
+    return joiner + "&".join(f"{k}={v}" for k, v in pairs.items()) if pairs else ""
 
 
 def _header(headers: dict[str, str], name: str) -> str | None:
@@ -289,7 +296,7 @@ def _name(native: str, meta: Metadata) -> str:
 
 def _request(
     http: dict[str, Any], meta: Metadata
-) -> tuple[dict[str, Any], list[dict[str, Any]] | None, str | None]:
+) -> tuple[dict[str, Any], dict[str, Any] | None, str | None]:
     auth, credentials, headers = None, None, {}
     for key, value in http.get("headers", {}).items():
         secret = _SECRET.match(value) if isinstance(value, str) else None
@@ -313,17 +320,26 @@ def _request(
 
 def _import_auth(
     header: str, secret: re.Match[str], meta: Metadata
-) -> tuple[list[dict[str, Any]], str | None]:
+) -> tuple[dict[str, Any], str | None]:
+    """The auth a secret header stands for: the metadata's own, if it writes this header."""
     scheme, name = secret.group("scheme"), secret.group("name")
-    declared = meta.template.get("auth") or []
-    first = declared[0] if declared and isinstance(declared[0], dict) else {}
-    if str(first.get("header", "")).lower() == header.lower() and first.get("scheme") == scheme:
-        return declared, None if first.get("env") == name else name
-    auth: dict[str, Any] = {"type": "bearer" if scheme else "apiKey", "header": header}
-    auth["env"] = name
+    declared = meta.template.get("auth")
+    try:
+        auth = Auth.model_validate(declared) if declared else None
+        written = auth.placement(_secret).headers if auth is not None else {}
+    except (ValueError, TemplateError):
+        auth, written = None, {}
+    value = next((v for k, v in written.items() if k.lower() == header.lower()), None)
+    if auth is not None and value is not None and (value.rpartition(" ")[0] or None) == scheme:
+        return auth.model_dump(mode="json", by_alias=True, exclude_unset=True), (
+            None if name in auth.variables() else name
+        )
+    if header.lower() == "authorization" and (scheme or "").lower() == "bearer":
+        return {"schemes": {"jwt": {"type": "http", "scheme": "bearer", "env": name}}}, None
+    key: dict[str, Any] = {"type": "apiKey", "in": "header", "name": header, "env": name}
     if scheme:
-        auth["scheme"] = scheme
-    return [auth], None
+        key["prefix"] = scheme
+    return {"schemes": {"apiKey": key}}, None
 
 
 def _import_retry(task_def: dict[str, Any], meta: Metadata, method: str) -> dict[str, Any]:

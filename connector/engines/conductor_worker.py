@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 try:
@@ -38,7 +38,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
 import requests
 
 from connector._catalog import load_task
-from connector._credentials import Redactor, resolve_credential
+from connector._credentials import Redactor
 from connector._errors import FieldError, InputError
 from connector._executor import Executor
 from connector._result import TaskResult
@@ -63,6 +63,7 @@ class TaskWorker(WorkerInterface):  # type: ignore[misc]  # the SDK is untyped
         base_url: str | None = None,
         environ: Mapping[str, str] | None = None,
         session: requests.Session | None = None,
+        allow_hosts: Iterable[str] = (),
     ) -> None:
         """Args: see `worker_for`."""
         super().__init__(conductor_name(load_task(task_name).name))
@@ -70,6 +71,7 @@ class TaskWorker(WorkerInterface):  # type: ignore[misc]  # the SDK is untyped
         self.environment = environment
         self.base_url = base_url
         self.environ = None if environ is None else dict(environ)
+        self.allow_hosts = tuple(allow_hosts)
         self.paused = False
         self._session = session
         self._executor: Executor | None = None
@@ -95,7 +97,9 @@ class TaskWorker(WorkerInterface):  # type: ignore[misc]  # the SDK is untyped
             error = InputError("invalid task input", task=self.task_name, field_errors=[problem])
             return TaskResult.from_error(error).to_json()
         if self._executor is None:
-            self._executor = Executor(self._session, environ=self.environ)
+            self._executor = Executor(
+                self._session, environ=self.environ, allow_hosts=self.allow_hosts
+            )
         result = self._executor.run(
             load_task(self.task_name),
             dict(input_data),  # type: ignore[call-overload]  # checked: a JSON object
@@ -108,8 +112,8 @@ class TaskWorker(WorkerInterface):  # type: ignore[misc]  # the SDK is untyped
         """A second guard: the configured credential is masked even if a message echoed it."""
         template = load_task(self.task_name).template
         environ = os.environ if self.environ is None else self.environ
-        credential = resolve_credential(template.auth, environ)
-        return Redactor.for_credential(credential, template.auth)
+        credentials = template.auth.resolve(environ)
+        return Redactor.for_credentials(credentials, template.auth.header_names())
 
 
 def worker_for(
@@ -119,6 +123,7 @@ def worker_for(
     base_url: str | None = None,
     environ: Mapping[str, str] | None = None,
     session: requests.Session | None = None,
+    allow_hosts: Iterable[str] = (),
 ) -> TaskWorker:
     """The SDK worker that runs one connector task; its name is the exported Conductor name.
 
@@ -130,12 +135,18 @@ def worker_for(
             runs the task) if None.
         session: one HTTP session reused by every execution in this process (a new one if
             None, and always a new one in a process the SDK starts).
+        allow_hosts: hosts a credential may go to besides its bound ones (`--allow-host`).
 
     Raises:
         TemplateError: no such task, or its template is invalid.
     """
     return TaskWorker(
-        task_name, environment=environment, base_url=base_url, environ=environ, session=session
+        task_name,
+        environment=environment,
+        base_url=base_url,
+        environ=environ,
+        session=session,
+        allow_hosts=allow_hosts,
     )
 
 

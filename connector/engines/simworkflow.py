@@ -114,7 +114,7 @@ def _task(
         task["description"] = template.description
     if options.credentials:
         task["credentials"] = options.credentials
-    elif template.auth:
+    elif template.auth.required:
         warnings.append("no --credentials given: the task sends no API key until one is set")
     inputs: dict[str, Any] = {name: "${workflow.input." + name + "}" for name in names}
     task["inputParameters"] = {**inputs, **metadata(template, options)}

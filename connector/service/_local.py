@@ -65,11 +65,7 @@ class LocalTarget:
     ) -> dict[str, str]:
         """The environment for a local request: real credentials out, the local key in."""
         source = os.environ if environ is None else environ
-        credential_names = {scheme.env for scheme in template.auth}
-        result = {k: v for k, v in source.items() if k not in credential_names}
-        if template.auth:
-            result[template.auth[0].env] = self.key
-        return result
+        return template.auth.local_environ(source, self.key)
 
     def close(self) -> None:
         """Stop the emulator if this target started it."""
