@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import io
 import json
+import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -12,7 +15,7 @@ from typing import Any
 import pytest
 from conftest import EXAMPLE_INPUT, ROOT
 
-from connector.cli import main
+from connector.cli import build_parser, main
 
 KEY = "sk_sandbox_CLIKEY987654"
 
@@ -154,15 +157,15 @@ def test_render_unreadable_input_exits_2(
     path.write_text(text)
     code, _, err = _run(capsys, "render", "upsert-payout-request", "--input", str(path))
     assert code == 2
-    assert err.startswith("error: cannot read --input")
+    assert err.startswith("error: --input ")
+    assert "is not JSON" in err
 
 
 def test_usage_errors_exit_2_in_the_failed_shape(capsys: pytest.CaptureFixture[str]) -> None:
     """A usage error with --json prints the FAILED shape with kind `usage`."""
-    with pytest.raises(SystemExit) as caught:
-        main(["render", "upsert-payout-request", "--json"])
+    code = main(["render", "upsert-payout-request", "--json"])
     shown = json.loads(capsys.readouterr().out)
-    assert caught.value.code == 2
+    assert code == 2
     assert (shown["status"], shown["error"]["kind"]) == ("FAILED", "usage")
     assert "--input" in shown["error"]["message"]
 
@@ -188,3 +191,73 @@ def test_python_dash_m_runs_the_same_cli() -> None:
         [sys.executable, "-m", "connector", "list"], capture_output=True, text=True, check=True
     )
     assert out.stdout.startswith("upsert-payout-request")
+
+
+def _connector(*argv: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The installed `connector` command, run as a user runs it."""
+    command = [sys.executable, "-m", "connector", *argv]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.mark.parametrize("command", ["serve", "emulator"])
+def test_a_port_in_use_is_one_message_and_exit_3(command: str) -> None:
+    """A server that cannot listen says where and why, with no traceback, and exits 3."""
+    if command == "serve":
+        pytest.importorskip("uvicorn")
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = _connector(command, "--port", str(port))
+    assert done.returncode == 3
+    assert done.stderr == f"error: cannot listen on 127.0.0.1:{port}: Address already in use\n"
+
+
+def test_a_port_out_of_range_is_a_usage_error() -> None:
+    """`serve --port 70000` is refused by the option parser, not by the server."""
+    done = _connector("serve", "--port", "70000")
+    assert done.returncode == 2
+    assert "'70000' is not a port number" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_verbose_shows_one_log_line_per_attempt(emulator: Any) -> None:
+    """-v after the command logs each attempt on stderr, without the key."""
+    args = ["test-request", "upsert-payout-request", "--input", str(EXAMPLE_INPUT), "-v"]
+    emulator.inject("503", count=1)
+    env = {"REBILLY_API_KEY": "sk_test_verbose_0001"}
+    done = subprocess.run(
+        [sys.executable, "-m", "connector", *args, "--base-url", emulator.base_url("org-demo")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **env},
+        check=False,
+    )
+    attempts = [line for line in done.stderr.splitlines() if line.startswith("connector: ")]
+    assert done.returncode == 0, done.stderr
+    assert len([line for line in attempts if "attempt" in line]) == 2
+    assert "sk_test_verbose_0001" not in done.stderr + done.stdout
+
+
+def test_completion_scripts_name_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    """`completion bash` prints a script that completes every command."""
+    code, out, _ = _run(capsys, "completion", "bash")
+    assert code == 0
+    for command in ("render", "test-request", "describe", "export", "completion"):
+        assert command in out
+
+
+def _every_parser() -> list[tuple[str, argparse.ArgumentParser]]:
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    return [("connector", parser), *commands.choices.items()]
+
+
+@pytest.mark.parametrize(("name", "parser"), _every_parser(), ids=lambda v: str(v)[:20])
+def test_every_command_and_option_has_help(name: str, parser: argparse.ArgumentParser) -> None:
+    """`--help` of every command says what it and each of its options do."""
+    commands = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    if name != "connector":
+        helps = {choice.dest: choice.help for choice in commands._choices_actions}
+        assert helps.get(name), f"{name} has no one-line description"
+    for action in parser._actions:
+        assert action.help, f"{name}: {action.option_strings or action.dest} has no help"

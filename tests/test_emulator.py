@@ -641,7 +641,7 @@ def test_emulator_command_reports_a_busy_port(
 ) -> None:
     from connector.cli import main
 
-    assert main(["emulator", "--quiet", "--port", str(emu.port)]) == 2
+    assert main(["emulator", "--quiet", "--port", str(emu.port)]) == 3
     assert f"cannot listen on 127.0.0.1:{emu.port}" in capsys.readouterr().err
 
 

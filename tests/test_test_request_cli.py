@@ -83,10 +83,11 @@ def test_a_validation_error_sends_nothing_and_exits_2(
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(bad))
     with responses.RequestsMock():  # any request would fail the test
-        code, out, _ = run(capsys, "--input", str(path), "--environment", "sandbox")
+        code, out, err = run(capsys, "--input", str(path), "--environment", "sandbox")
     assert code == 2
-    assert "currency" in out
-    assert "error (validation)" in out
+    assert out == ""
+    assert err.startswith("error: task 'upsert-payout-request': invalid input (1 problem)")
+    assert "  currency: " in err
 
 
 def test_invalid_input_starts_no_local_emulator(
@@ -99,7 +100,8 @@ def test_invalid_input_starts_no_local_emulator(
     path.write_text(json.dumps({"id": "..", "amount": "ten"}))
     code, out, err = run(capsys, "--input", str(path))
     assert code == 2
-    assert out.startswith("FAILED  nothing was sent")
+    assert out == ""
+    assert err.startswith("error: task 'upsert-payout-request': invalid input")
     assert "emulator" not in err
 
 
@@ -159,9 +161,9 @@ def test_a_422_exits_1_and_shows_the_invalid_fields(
 )
 def test_bad_limits_are_usage_errors(capsys: pytest.CaptureFixture[str], args: list[str]) -> None:
     """Out-of-range limits are refused before anything is sent (exit 2)."""
-    with pytest.raises(SystemExit) as exit_info:
-        run(capsys, "--input", EXAMPLE, *args)
-    assert exit_info.value.code == 2
+    code, out, _ = run(capsys, "--input", EXAMPLE, *args)
+    assert code == 2
+    assert out == ""
 
 
 def test_limits_reach_the_executor(
@@ -182,3 +184,89 @@ def test_limits_reach_the_executor(
     assert code == 0
     assert (seen["max_attempts"], seen["read_timeout"], seen["deadline"]) == (2, 1.5, 9.0)
     assert seen["connect_timeout"] is None
+
+
+FAILURES_THAT_SEND_NOTHING = [
+    pytest.param(
+        ["render", "upsert-payout-request", "--input", "/nonexistent.json"],
+        "usage",
+        id="render-missing-input",
+    ),
+    pytest.param(
+        ["test-request", "upsert-payout-request", "--input", "/nonexistent.json"],
+        "usage",
+        id="test-request-missing-input",
+    ),
+    pytest.param(
+        ["test-request", "nosuch-task", "--input", EXAMPLE],
+        "template",
+        id="test-request-no-such-task",
+    ),
+    pytest.param(["describe", "nosuch-task"], "template", id="describe-no-such-task"),
+    pytest.param(["validate", "/nonexistent.json"], "template", id="validate-missing-file"),
+    pytest.param(
+        ["render", "upsert-payout-request", "--input", EXAMPLE, "--environment", "nowhere"],
+        "usage",
+        id="usage",
+    ),
+]
+
+
+@pytest.mark.parametrize(("argv", "kind"), FAILURES_THAT_SEND_NOTHING)
+def test_every_failure_that_sends_nothing_has_one_json_shape(
+    capsys: pytest.CaptureFixture[str], argv: list[str], kind: str
+) -> None:
+    """With --json, each command's refusal is the one structured response, on stdout only."""
+    code = main([*argv, "--json"])
+    out, err = capsys.readouterr()
+    assert code == 2
+    shown = json.loads(out)
+    assert set(shown) == {
+        "status",
+        "retryable",
+        "response",
+        "request",
+        "attempts",
+        "elapsedMs",
+        "error",
+        "warnings",
+    }
+    assert shown["status"] == "FAILED"
+    assert shown["request"] is None
+    assert shown["error"]["kind"] == kind
+    assert err == ""
+
+
+@pytest.mark.parametrize("argv", [p.values[0] for p in FAILURES_THAT_SEND_NOTHING])
+def test_every_failure_that_sends_nothing_is_one_message_on_stderr(
+    capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    """Without --json, the refusal is a message on stderr and nothing on stdout."""
+    code = main(argv)
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    assert err.startswith(("error: ", "connector "))
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "said"),
+    [
+        pytest.param("--deadline", "abc", "'abc' is not a number of seconds", id="deadline"),
+        pytest.param("--read-timeout", "-1", "'-1' is not a number of seconds", id="negative"),
+        pytest.param(
+            "--max-attempts", "two", "'two' is not a whole number of attempts", id="attempts"
+        ),
+    ],
+)
+def test_a_bad_option_value_names_the_option_not_an_internal_function(
+    capsys: pytest.CaptureFixture[str], option: str, value: str, said: str
+) -> None:
+    """argparse's message names the option and the value, never `_seconds`."""
+    code = main(["test-request", "upsert-payout-request", "--input", EXAMPLE, option, value])
+    _, err = capsys.readouterr()
+    assert code == 2
+    assert said in err
+    assert option in err
+    assert "_seconds" not in err and "_attempts" not in err

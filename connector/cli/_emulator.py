@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from connector._hosts import is_loopback
-from connector.cli._output import EXIT_OK, fail
+from connector.cli._output import EXIT_OK, cannot_listen, fail
 
 DEFAULT_PORT = 8765
 
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             emulator.start()
         except OSError as exc:
-            return fail("usage", f"cannot listen on {args.host}:{args.port}: {exc}", as_json=False)
+            return cannot_listen(args.host, args.port, exc)
         sys.stdout.write(
             f"connector emulator: {emulator.url} "
             f"(base URL {emulator.base_url('<organizationId>')}; Ctrl-C stops it)\n"

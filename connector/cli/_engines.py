@@ -22,14 +22,19 @@ def register(commands: Any) -> None:
     """Add `export`, `import` and `worker`."""
     export = commands.add_parser("export", help="write a task as a workflow engine's HTTP task")
     export.add_argument("task", metavar="TASK", help="task name or template file path")
-    export.add_argument("--engine", required=True, choices=_ENGINES)
+    export.add_argument("--engine", required=True, choices=_ENGINES, help="the workflow engine")
     export.add_argument("--workflow", metavar="NAME", help="write a whole workflow definition")
     export.add_argument(
         "--credentials",
         metavar="ID",
         help="SimWorkflow: saved credentials id; Conductor: secret name (default: the auth env)",
     )
-    export.add_argument("--environment", choices=["sandbox", "live", "local"], default="sandbox")
+    export.add_argument(
+        "--environment",
+        choices=["sandbox", "live", "local"],
+        default="sandbox",
+        help="whose base URL the engine's task calls (default: sandbox)",
+    )
     export.add_argument("--base-url", metavar="URL", help="replaces the environment's base URL")
     export.add_argument(
         "--fields",
@@ -42,7 +47,7 @@ def register(commands: Any) -> None:
 
     read = commands.add_parser("import", help="read an engine's HTTP task into a task template")
     read.add_argument("file", metavar="FILE", help="engine task or workflow JSON (- for stdin)")
-    read.add_argument("--engine", required=True, choices=_ENGINES)
+    read.add_argument("--engine", required=True, choices=_ENGINES, help="the workflow engine")
     read.add_argument("--task", metavar="NAME", help="the HTTP task to pick from a workflow")
     read.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     add_allow_host(read)
@@ -51,9 +56,15 @@ def register(commands: Any) -> None:
     worker = commands.add_parser(
         "worker", help="run tasks for a workflow engine (Conductor, Temporal)"
     )
-    worker.add_argument("--engine", required=True, choices=["conductor", "temporal"])
+    worker.add_argument(
+        "--engine", required=True, choices=["conductor", "temporal"], help="the workflow engine"
+    )
     worker.add_argument("--task", metavar="TASK", action="append", help="repeatable; default all")
-    worker.add_argument("--environment", choices=["sandbox", "live", "local"])
+    worker.add_argument(
+        "--environment",
+        choices=["sandbox", "live", "local"],
+        help="where the worker sends (default: sandbox when credentials are set)",
+    )
     worker.add_argument("--base-url", metavar="URL", help="replaces the environment's base URL")
     worker.add_argument(
         "--server", metavar="URL", help="the Conductor API (default: $CONDUCTOR_SERVER_URL)"

@@ -1,8 +1,15 @@
-"""What every command shares: reading input, printing results, failing the same way."""
+"""What every command shares: reading input, printing results, failing the same way.
+
+The error contract of every command: a failure that sent nothing prints one message on
+stderr (`error: …`, then one line per field) and exits 2; with `--json` it prints instead the
+one structured response on stdout, `status: FAILED` with `request: null` and the error — the
+same shape `test-request --json` prints for every outcome.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
@@ -13,6 +20,14 @@ if TYPE_CHECKING:
 EXIT_OK: Final = 0
 EXIT_FAILED: Final = 1
 EXIT_USAGE: Final = 2
+EXIT_CANNOT_LISTEN: Final = 3
+
+EXIT_CODES: Final = """exit codes:
+  0    success (COMPLETED, or the command did what it says)
+  1    the request was sent and FAILED (the result says why and whether a retry may help)
+  2    nothing was sent or built: invalid input, template, option or usage
+  3    a server (serve, emulator) could not listen on its address or port
+  130  interrupted (Ctrl-C)"""
 
 
 def print_json(value: Any) -> None:
@@ -23,9 +38,10 @@ def print_json(value: Any) -> None:
 def fail(kind: str, message: str, *, as_json: bool, field_errors: Any = ()) -> int:
     """Report a failure where nothing was sent; returns exit code 2."""
     if as_json:
-        errors = [{"field": e.field, "message": e.message} for e in field_errors]
-        error = {"kind": kind, "message": message, "fieldErrors": errors}
-        print_json({"status": "FAILED", "response": None, "error": error})
+        from connector._result import ErrorInfo, TaskResult
+
+        error = ErrorInfo(kind=kind, message=message, field_errors=list(field_errors))
+        print_json(TaskResult(status="FAILED", error=error).to_json())
     else:
         lines = [
             f"error: {message}",
@@ -33,6 +49,13 @@ def fail(kind: str, message: str, *, as_json: bool, field_errors: Any = ()) -> i
         ]
         sys.stderr.write("\n".join(lines) + "\n")
     return EXIT_USAGE
+
+
+def cannot_listen(host: str, port: int, error: OSError) -> int:
+    """Report a server that could not bind its address; returns exit code 3."""
+    reason = os.strerror(error.errno) if error.errno else str(error)
+    sys.stderr.write(f"error: cannot listen on {host}:{port}: {reason}\n")
+    return EXIT_CANNOT_LISTEN
 
 
 def fail_with(error: ConnectorError, *, as_json: bool) -> int:

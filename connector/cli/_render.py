@@ -55,9 +55,12 @@ def load_inputs(args: argparse.Namespace) -> Any:
     """The input JSON, or None after reporting why it cannot be read."""
     try:
         return read_input(args.input)
-    except (OSError, ValueError) as exc:
-        fail("validation", f"cannot read --input {args.input}: {exc}", as_json=args.json)
-        return None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        fail("usage", f"cannot read --input {args.input}: {reason}", as_json=args.json)
+    except ValueError as exc:
+        fail("validation", f"--input {args.input} is not JSON: {exc}", as_json=args.json)
+    return None
 
 
 def run(args: argparse.Namespace) -> int:

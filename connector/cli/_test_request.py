@@ -21,7 +21,7 @@ from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from connector.cli._output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail_with, print_json
+from connector.cli._output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, fail_with, print_json
 from connector.cli._render import add_target_arguments, load_inputs
 
 if TYPE_CHECKING:
@@ -49,16 +49,22 @@ def register(commands: Any) -> None:
 
 
 def _seconds(text: str) -> float:
-    value = float(text)
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
     if not 0 < value <= 86400:
-        raise argparse.ArgumentTypeError(f"{text} is not a number of seconds in (0, 86400]")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds in (0, 86400]")
     return value
 
 
 def _attempts(text: str) -> int:
-    value = int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
     if not 1 <= value <= 50:
-        raise argparse.ArgumentTypeError(f"{text} is not a number of attempts in [1, 50]")
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of attempts in [1, 50]")
     return value
 
 
@@ -83,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     if environment == "local" and base_url is None:
         refused = _refused(task, inputs)
         if refused is not None:  # nothing to send: no emulator is started for it
-            _report(refused, as_json=args.json)
+            _report(refused, task.name, as_json=args.json)
             return _exit_code(refused)
     with ExitStack() as stack:
         if environment == "local" and base_url is None:
@@ -96,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
             base_url=base_url,
             environ=environ,
         )
-    _report(result, as_json=args.json)
+    _report(result, task.name, as_json=args.json)
     return _exit_code(result)
 
 
@@ -170,7 +176,17 @@ def _exit_code(result: TaskResult) -> int:
 # -- output ----------------------------------------------------------------------------------
 
 
-def _report(result: TaskResult, *, as_json: bool) -> None:
+def _report(result: TaskResult, task: str, *, as_json: bool) -> None:
+    error = result.error
+    if result.request is None and error is not None and not as_json:
+        # nothing was sent: one message on stderr, as every command reports it
+        fail(
+            error.kind,
+            f"task '{task}': {error.message}",
+            as_json=False,
+            field_errors=error.field_errors,
+        )
+        return
     if as_json:
         print_json(result.to_json())
     else:
