@@ -236,29 +236,45 @@ def test_invalid_fields_are_422_in_dot_notation(emu: Emulator, session: requests
 
 
 def test_nested_fields_use_dot_notation() -> None:
-    from connector.emulator._app import field_errors
+    """A problem deep in a body is named by its path in dot notation."""
+    from connector.emulator._validation import field_errors
 
-    # a writable nested structure does not exist in PayoutRequest; the translation does
-    assert field_errors({**BODY, "blocked": "yes"}) == [
-        {"field": "blocked", "message": '"yes" is not of type "boolean"'}
+    schema = {
+        "type": "object",
+        "properties": {
+            "a": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["b"],
+                    "properties": {"b": {"type": "boolean"}},
+                },
+            }
+        },
+    }
+    assert field_errors(schema, {"a": [{"b": "yes"}, {}]}) == [
+        {"field": "a.0.b", "message": '"yes" is not of type "boolean"'},
+        {"field": "a.1.b", "message": "This field is required"},
     ]
 
 
 @pytest.mark.parametrize(
     ("data", "content_type", "status"),
     [
-        (b"{not json", "application/json", 400),
-        (b"", "application/json", 400),
-        (b'{"amount": NaN}', "application/json", 400),
-        (b'{"amount": 1e999}', "application/json", 400),
+        (b"{not json", "application/json", 422),
+        (b"", "application/json", 422),
+        (b'{"amount": NaN}', "application/json", 422),
+        (b'{"amount": 1e999}', "application/json", 422),
         (b"[1, 2]", "application/json", 422),
-        (b"{}", "text/plain", 415),
+        (b"{}", "text/plain", 422),
+        (b"\xff\xfe", "application/json", 422),
     ],
-    ids=["malformed", "empty", "nan", "infinite", "array", "text"],
+    ids=["malformed", "empty", "nan", "infinite", "array", "text", "not-utf8"],
 )
 def test_unreadable_bodies(
     emu: Emulator, session: requests.Session, data: bytes, content_type: str, status: int
 ) -> None:
+    """A body that cannot be read is invalid data: PUT declares 422, not 400 or 415."""
     response = session.put(
         url(emu), data=data, headers={**AUTH, "Content-Type": content_type}, timeout=5
     )

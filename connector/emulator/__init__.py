@@ -43,10 +43,23 @@ What it does, and the choices made where the published API is silent:
 
 from __future__ import annotations
 
+from connector.emulator._api import Api, api_from_description, rebilly_api
 from connector.emulator._app import EmulatorApp
+from connector.emulator._description import DescriptionError, load_description
 from connector.emulator._faults import Fault
-from connector.emulator._payouts import valid_id
+from connector.emulator._ids import valid_id
 from connector.emulator._records import ReceivedRequest
 from connector.emulator._server import Emulator
 
-__all__ = ["Emulator", "EmulatorApp", "Fault", "ReceivedRequest", "valid_id"]
+__all__ = [
+    "Api",
+    "DescriptionError",
+    "Emulator",
+    "EmulatorApp",
+    "Fault",
+    "ReceivedRequest",
+    "api_from_description",
+    "load_description",
+    "rebilly_api",
+    "valid_id",
+]

@@ -1,83 +1,111 @@
-"""What the emulator answers: routing, credentials, the rate limit, the fault queue and the
-store; the control endpoint.
+"""What the emulator answers: the body read within its cap, the operation found, the
+credential checked, a queued fault applied, the request validated against the description,
+and the operation's behaviour run on the store.
 
 `EmulatorApp.respond(environ)` turns one request into a `Reply`; it knows nothing of sockets.
 A `Reply` may ask the server to drop the connection instead of answering (the `reset` fault,
 or a stall cut short by `stop()`). The app is also a plain WSGI callable, so it can be driven
 without a socket (werkzeug's test client) where a test does not need the wire.
 
-Choices where the published API is silent (documented in `connector/emulator/__init__.py`):
-an org or id outside the id rule is a 404 (the route does not exist), read-only and unknown
-body fields are ignored, and a body that is not a JSON object is a 400.
-
-The parts live beside it: `_faults` (what a fault is and answers), `_payouts` (the id rule,
-the body schema, the resource), `_records` (what is kept of a request, masked),
-`_ratelimit` (the sliding window) and `_http` (JSON and problem answers, the `Reply`).
+The parts live beside it: `_api` (the served API: operations, behaviours, credentials),
+`_validation` (a request checked against its operation), `_faults`, `_records`,
+`_ratelimit`, `_control` (the `/_emulator/` endpoints and their guard) and `_http`.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
-import json
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import quote
 
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
-from werkzeug.routing import Map, Rule
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Request, Response
 
-from connector.emulator._faults import Fault, fault_answer, fault_from_json
-from connector.emulator._http import Reply, json_response, problem
-from connector.emulator._payouts import build_resource, field_errors, id_problem, read_payout
+from connector.emulator._api import Api, rebilly_api
+from connector.emulator._context import Context
+from connector.emulator._control import CONTROL_PREFIX, control_refusal, control_reply
+from connector.emulator._faults import Fault, fault_answer
+from connector.emulator._http import Reply, problem
+from connector.emulator._operations import Operation
 from connector.emulator._ratelimit import RateLimiter
-from connector.emulator._records import ReceivedRequest, masked_request, public_request
+from connector.emulator._records import ReceivedRequest, masked_request
+from connector.emulator._store import Store
+from connector.emulator._validation import BodyError, Call, surrogate_fields, validate_call
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
-__all__ = ["EmulatorApp", "field_errors"]
+__all__ = ["MAX_BODY_BYTES", "EmulatorApp"]
 
 MAX_BODY_BYTES: Final = 1 << 20
 MAX_RECORDED: Final = 10_000
-CONTROL_PREFIX: Final = "/_emulator/"
-
-_ROUTES: Final = Map(
-    [
-        Rule(
-            "/organizations/<org>/payout-requests/<rid>",
-            methods=["GET", "PUT"],
-            endpoint="payout-request",
-        ),
-        Rule("/_emulator/faults", methods=["GET", "POST", "DELETE"], endpoint="faults"),
-        Rule("/_emulator/reset", methods=["POST"], endpoint="reset"),
-        Rule("/_emulator/requests", methods=["GET"], endpoint="requests"),
-    ],
-    strict_slashes=True,
-    merge_slashes=False,
-    redirect_defaults=False,
-)
+_READ: Final = 64 * 1024
 
 
 @dataclass
 class _State:
-    store: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    store: Store = field(default_factory=Store)
     faults: deque[Fault] = field(default_factory=deque)
     requests: deque[ReceivedRequest] = field(default_factory=lambda: deque(maxlen=MAX_RECORDED))
 
 
+class BodyTooLargeError(Exception):
+    """The body is over the cap."""
+
+
+def read_body(environ: WSGIEnvironment) -> bytes:
+    """The whole body, Content-Length or chunked, at most `MAX_BODY_BYTES`.
+
+    Raises `BodyTooLargeError` past the cap and `ValueError` for a body that cannot be read
+    (a bad chunk size, a connection that ends early)."""
+    stream = environ["wsgi.input"]
+    declared = environ.get("CONTENT_LENGTH", "").strip()
+    if declared:
+        if int(declared) > MAX_BODY_BYTES:
+            raise BodyTooLargeError
+        wanted: int | None = int(declared)
+    elif environ.get("wsgi.input_terminated"):
+        wanted = None  # chunked: read to the end, or one byte past the cap
+    else:
+        return b""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        while wanted is None or size < wanted:
+            step = _READ if wanted is None else min(_READ, wanted - size)
+            chunk = stream.read(min(step, MAX_BODY_BYTES + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_BODY_BYTES:
+                raise BodyTooLargeError
+    except OSError as exc:
+        raise ValueError(f"the body cannot be read: {exc}") from exc
+    return b"".join(chunks)
+
+
 class EmulatorApp:
-    """Rebilly's payout-request API, in memory. Thread-safe; one lock guards all state."""
+    """An API served from its description, in memory. Thread-safe; one lock guards all state.
+
+    `api`: what is served (default: Rebilly's payout operations, see `_api.rebilly_api`).
+    `api_keys`: None accepts any non-empty credential; a collection accepts only those.
+    `rate_limit`: (non-GET requests, window seconds) per organization.
+    `allowed_hosts`: the Host names the control endpoints answer for (loopback by default).
+    """
 
     def __init__(
         self,
         api_keys: Iterable[str] | None = None,
         rate_limit: tuple[int, float] = (3000, 600),
         clock: Callable[[], float] | None = None,
+        api: Api | None = None,
+        allowed_hosts: Iterable[str] = (),
     ) -> None:
         limit, window = rate_limit
         if limit < 1 or window <= 0:
@@ -85,9 +113,11 @@ class EmulatorApp:
         self.api_keys = None if api_keys is None else frozenset(api_keys)
         if self.api_keys is not None and not all(self.api_keys):
             raise ValueError("api_keys must not contain an empty key")
+        self.api = api if api is not None else rebilly_api()
         self.clock: Callable[[], float] = clock or time.time
+        self.allowed_hosts = frozenset(host.lower() for host in allowed_hosts)
         self.stopping = threading.Event()
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._limiter = RateLimiter(limit, float(window))
         self._state = _State()
 
@@ -111,7 +141,7 @@ class EmulatorApp:
             self._state.faults.clear()
 
     def reset(self) -> None:
-        """Forget everything: stored payout requests, faults, rate-limit counts, requests."""
+        """Forget everything: stored resources, faults, rate-limit counts, requests."""
         with self._lock:
             self._state = _State()
             self._limiter.clear()
@@ -123,11 +153,10 @@ class EmulatorApp:
         with self._lock:
             return list(self._state.requests)
 
-    def resource(self, org: str, rid: str) -> dict[str, Any] | None:
-        """The stored payout request, or None."""
+    def resource(self, org: str, rid: str, kind: str = "payout-requests") -> dict[str, Any] | None:
+        """A stored resource (a payout request by default), or None."""
         with self._lock:
-            stored = self._state.store.get((org, rid))
-            return json.loads(json.dumps(stored)) if stored is not None else None
+            return self._state.store.snapshot(org, kind, rid)
 
     # --- WSGI -------------------------------------------------------------------------
 
@@ -144,65 +173,35 @@ class EmulatorApp:
         declared = environ.get("CONTENT_LENGTH", "")
         if declared and not declared.strip().isdigit():
             return Reply(
-                problem(400, "Bad Request", "Content-Length is not a number of bytes"),
-                close=True,
+                problem(400, "Bad Request", "Content-Length is not a number of bytes"), close=True
             )
         request = Request(environ)
-        request.max_content_length = MAX_BODY_BYTES
         try:
-            body = request.get_data(cache=True)
-        except RequestEntityTooLarge:
-            return Reply(
-                problem(413, "Payload Too Large", f"the body exceeds {MAX_BODY_BYTES} bytes"),
-                close=True,
-            )
-        adapter = _ROUTES.bind_to_environ(environ)
-        try:
-            endpoint, args = adapter.match()
-        except MethodNotAllowed as exc:
-            allowed = ", ".join(sorted(exc.valid_methods or []))
-            self._record(request, body)
-            return Reply(
-                problem(
-                    405,
-                    "Method Not Allowed",
-                    f"{request.method} is not allowed here; allowed: {allowed}",
-                    instance=request.path,
-                    headers={"Allow": allowed},
-                )
-            )
-        except HTTPException:
-            self._record(request, body)
-            return Reply(
-                problem(404, "Not Found", "no such route", instance=request.path),
-            )
-        if endpoint == "payout-request":
-            return self._api(request, body, args["org"], args["rid"])
-        return Reply(self._control(request, body, endpoint))
+            body = read_body(environ)
+        except BodyTooLargeError:
+            detail = f"the body exceeds {MAX_BODY_BYTES} bytes"
+            return Reply(problem(413, "Payload Too Large", detail), close=True)
+        except ValueError as exc:
+            return Reply(problem(400, "Bad Request", str(exc)), close=True)
+        if request.path.startswith(CONTROL_PREFIX):
+            refusal = control_refusal(request, self.allowed_hosts)
+            return refusal or Reply(control_reply(self, request, body))
+        return self._api(request, body)
 
     # --- the API ----------------------------------------------------------------------
-
-    def _credential(self, request: Request) -> tuple[str | None, str]:
-        key = request.headers.get("REB-APIKEY")
-        if key is not None:
-            return "REB-APIKEY", key.strip()
-        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() == "bearer":
-            return "Bearer", token.strip()
-        return None, ""
 
     def _accepts(self, secret: str) -> bool:
         if not secret:
             return False
         if self.api_keys is None:
             return True
-        return any(hmac.compare_digest(secret.encode(), key.encode()) for key in self.api_keys)
+        return any(_same(secret, key) for key in self.api_keys)
 
     def _record(
-        self, request: Request, body: bytes, *, authorized: bool = False, fault: str | None = None
-    ) -> None:
+        self, request: Request, body: bytes, *, authorized: bool, fault: str | None
+    ) -> ReceivedRequest:
         """Keep the request with credentials masked (the presented and every configured key)."""
-        credential, secret = self._credential(request)
+        credential, secret = self.api.credentials.presented(request)
         received = masked_request(
             request,
             body,
@@ -210,116 +209,109 @@ class EmulatorApp:
             keys=(secret, *(self.api_keys or ())),
             authorized=authorized,
             fault=fault,
+            sensitive=self.api.credentials.header_names,
         )
         with self._lock:
             self._state.requests.append(received)
+        return received
 
-    def _api(self, request: Request, body: bytes, org: str, rid: str) -> Reply:
-        authorized = self._accepts(self._credential(request)[1])
+    def _answered(self, received: ReceivedRequest, status: int | None) -> None:
+        """Note the status the recorded request was answered with."""
+        with self._lock:
+            records = self._state.requests
+            for index in range(len(records) - 1, -1, -1):
+                if records[index] is received:
+                    records[index] = dataclasses.replace(received, status=status)
+                    return
+
+    def _api(self, request: Request, body: bytes) -> Reply:
+        secret = self.api.credentials.presented(request)[1]
+        authorized = self._accepts(secret)
         with self._lock:
             fault = self._state.faults.popleft() if self._state.faults else None
-        self._record(request, body, authorized=authorized, fault=fault.kind if fault else None)
-        if fault is not None:
-            reply = self._fault(fault, request, body, org, rid, authorized=authorized)
-            if reply is not None:
-                return reply
-        return Reply(self._handle(request, body, org, rid, authorized=authorized))
+        received = self._record(
+            request, body, authorized=authorized, fault=fault.kind if fault else None
+        )
+        reply = self._fault(fault, request, body, authorized=authorized) if fault else None
+        if reply is None:
+            reply = Reply(self._handle(request, body, authorized=authorized))
+        self._answered(received, None if reply.drop else reply.response.status_code)
+        return reply
 
     def _fault(
-        self, fault: Fault, request: Request, body: bytes, org: str, rid: str, *, authorized: bool
+        self, fault: Fault, request: Request, body: bytes, *, authorized: bool
     ) -> Reply | None:
-        now = self.clock()
-        if fault.kind in {"503", "429"}:
-            limit = self._limiter.limit
-            return Reply(fault_answer(fault, instance=request.path, now=now, limit=limit))
         if fault.kind == "reset":
             if fault.apply:
-                self._handle(request, body, org, rid, authorized=authorized)
+                self._handle(request, body, authorized=authorized)
             return Reply(Response(status=502), drop="reset")
-        # stall: hold the request, then handle it as usual unless the emulator is stopping.
-        if self.stopping.wait(fault.seconds):
-            return Reply(Response(status=502), drop="close")
-        return None
+        if fault.kind in {"stall", "latency"}:
+            # hold the request, then handle it as usual unless the emulator is stopping.
+            if self.stopping.wait(fault.seconds):
+                return Reply(Response(status=502), drop="close")
+            return None
+        now = self.clock()
+        return Reply(fault_answer(fault, instance=request.path, now=now, limit=self._limiter.limit))
 
-    def _handle(
-        self, request: Request, body: bytes, org: str, rid: str, *, authorized: bool
-    ) -> Response:
-        if not authorized:
+    def _handle(self, request: Request, body: bytes, *, authorized: bool) -> Response:
+        try:
+            operation, values = self.api.router.match(request.environ)
+        except MethodNotAllowed as exc:
+            allowed = ", ".join(sorted(exc.valid_methods or []))
+            detail = f"{request.method} is not allowed here; allowed: {allowed}"
             return problem(
-                401,
-                "Unauthorized",
-                "Invalid credentials: send a secret API key in REB-APIKEY "
-                "or a token in Authorization: Bearer",
-                instance=request.path,
-                headers={"WWW-Authenticate": 'Bearer realm="rebilly"'},
+                405, "Method Not Allowed", detail, instance=request.path, headers={"Allow": allowed}
             )
+        except HTTPException:
+            return problem(404, "Not Found", "no such route", instance=request.path)
+        if operation.secured and not authorized:
+            return self.api.credentials.refusal(request.path)
+        scope = values.pop(self.api.scope, "") if self.api.scope else ""
         now = self.clock()
         counts = request.method not in {"GET", "HEAD"}
-        allowed, remaining, retry_at = self._limit(org, now, counts=counts)
-        limit_headers = self._limiter.headers(remaining)
-        if not allowed:
-            return self._limiter.refusal(retry_at, instance=request.path, headers=limit_headers)
-        broken = id_problem(org, rid)
-        if broken is not None:
-            return problem(404, "Not Found", broken, instance=request.path, headers=limit_headers)
-        if request.method == "PUT":
-            return self._put(request, body, org, rid, now=now, headers=limit_headers)
         with self._lock:
-            stored = self._state.store.get((org, rid))
-        if stored is None:
-            return problem(
-                404,
-                "Not Found",
-                f"Payout request {rid!r} was not found",
-                instance=request.path,
-                headers=limit_headers,
-            )
-        return json_response(stored, 200, limit_headers)
+            within, remaining, retry_at = self._limiter.check(scope, now, counts=counts)
+        headers = self._limiter.headers(remaining)
+        if not within:
+            return self._limiter.refusal(retry_at, instance=request.path, headers=headers)
+        return self._run(request, body, operation, values, scope=scope, now=now, headers=headers)
 
-    def _limit(self, org: str, now: float, *, counts: bool) -> tuple[bool, int, float]:
-        with self._lock:
-            return self._limiter.check(org, now, counts=counts)
-
-    def _put(
+    def _run(
         self,
         request: Request,
         raw: bytes,
-        org: str,
-        rid: str,
+        operation: Operation,
+        values: dict[str, str],
         *,
+        scope: str,
         now: float,
         headers: dict[str, str],
     ) -> Response:
-        writable = read_payout(request, raw, headers)
-        if isinstance(writable, Response):
-            return writable
-        url = request.host_url.rstrip("/") + quote(request.path, safe="/@~")
+        base = request.host_url.rstrip("/") + self.api.base_path(scope)
+        try:
+            parsed = self.api.read_body(request, raw, operation)
+        except BodyError as exc:
+            call = Call(values, {}, None, [])
+            return Context(
+                operation, call, scope, base, request.path, now, self._state.store, headers
+            ).unreadable(str(exc))
+        call = validate_call(operation, values, request.args, parsed)
+        ctx = Context(operation, call, scope, base, request.path, now, self._state.store, headers)
+        broken = self.api.path_problem({"organizationId": scope, **values}, operation)
+        if broken is not None:
+            return ctx.absent(*broken)
+        surrogates = surrogate_fields(parsed)
+        if surrogates:
+            message = "not valid Unicode (a lone surrogate)"
+            return ctx.invalid([{"field": where, "message": message} for where in surrogates])
+        if call.problems:
+            return ctx.invalid(call.problems)
+        behaviour = self.api.behaviour(operation)
         with self._lock:
-            previous = self._state.store.get((org, rid))
-            created = previous is None
-            resource = build_resource(writable, previous, rid, url, now)
-            self._state.store[(org, rid)] = resource
-            shown = json.loads(json.dumps(resource))
-        if created:
-            return json_response(shown, 201, {**headers, "Location": url})
-        return json_response(shown, 200, headers)
+            return behaviour(ctx)
 
-    # --- the control endpoint -------------------------------------------------------------
 
-    def _control(self, request: Request, body: bytes, endpoint: str) -> Response:
-        if endpoint == "reset":
-            self.reset()
-            return json_response({"reset": True})
-        if endpoint == "requests":
-            return json_response([public_request(item) for item in self.requests])
-        if request.method == "DELETE":
-            self.clear_faults()
-            return json_response({"faults": []})
-        if request.method == "POST":
-            try:
-                fault, count = fault_from_json(body)
-                self.inject(fault, count)
-            except ValueError as exc:
-                return problem(400, "Bad Request", str(exc), instance=request.path)
-            return json_response({"faults": [item.public() for item in self.pending_faults()]}, 201)
-        return json_response({"faults": [item.public() for item in self.pending_faults()]})
+def _same(secret: str, key: str) -> bool:
+    return hmac.compare_digest(
+        secret.encode("utf-8", "surrogatepass"), key.encode("utf-8", "surrogatepass")
+    )

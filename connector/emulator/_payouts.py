@@ -1,143 +1,276 @@
-"""The payout-request resource: the id rule, the body checked against the published schema,
-and the resource the store keeps.
+"""Rebilly's payout requests, with state: upsert and create, read and list, change, cancel,
+split, their payment instruments and their timeline.
 
-The schema is `payout-request.schema.json`, copied from the API description. Read-only and
-unknown body fields are ignored, like the real server; every problem is listed as
-`invalidFields: [{field, message}]` (dot notation).
+A request that is `canceled`, `split`, `merged` or `fulfilled` is final: changing,
+cancelling or splitting it again is a conflict (409). A blocked request cannot be cancelled
+or move on to `ready` or `approved`. A split needs amounts that add up to what is still
+available; the original becomes `split` and each part a new `pending` request.
 """
 
 from __future__ import annotations
 
-import json
-import re
-from datetime import UTC, datetime
-from importlib import resources
 from typing import Any, Final
-from urllib.parse import quote, urlsplit
 
-import jsonschema_rs
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Response
 
-from connector.emulator._http import finite, problem, reject_constant
+from connector.emulator._context import Behaviour, Context
+from connector.emulator._store import page
+from connector.emulator._validation import writable_fields
 
-_ID_RULE: Final = re.compile(r"[@~\-\.\w]{1,50}", re.ASCII)
-ID_RULE_TEXT: Final = r"^[@~\-\.\w]+$ (ASCII), at most 50 characters, not '.' or '..'"
+__all__ = ["BEHAVIOURS", "FINAL", "KIND", "event", "links", "money"]
 
-
-def valid_id(value: str) -> bool:
-    """The published id rule for a path segment (the organization and the resource id)."""
-    return value not in {".", ".."} and _ID_RULE.fullmatch(value) is not None
+KIND: Final = "payout-requests"
+FINAL: Final = frozenset({"canceled", "split", "merged", "fulfilled"})
+_PATCH_FIELDS: Final = ("description", "blocked", "blockReason", "blockDescription")
 
 
-def id_problem(org: str, rid: str) -> str | None:
-    """Why the organization or the payout request id breaks the id rule, or None."""
-    for name, value in (("organizationId", org), ("id", rid)):
-        if not valid_id(value):
-            return f"{name} {value[:60]!r} does not match the id rule {ID_RULE_TEXT}"
+def money(value: float) -> float:
+    """An amount rounded as money is (4 decimal places: sums of parts compare equal)."""
+    rounded = round(float(value), 4)
+    return int(rounded) if rounded.is_integer() and isinstance(value, int) else rounded
+
+
+def links(ctx: Context, resource: dict[str, Any]) -> list[dict[str, str]]:
+    """`self`, and the payment instrument and split origin when there are."""
+    found = [{"href": ctx.url(KIND, resource["id"]), "rel": "self"}]
+    instrument = resource.get("paymentInstrumentId")
+    if isinstance(instrument, str) and instrument:
+        found.append(
+            {"href": ctx.url("payment-instruments", instrument), "rel": "paymentInstrument"}
+        )
+    origin = resource.get("splitFromPayoutRequestId")
+    if origin:
+        found.append({"href": ctx.url(KIND, origin), "rel": "splitFrom"})
+    return found
+
+
+def event(ctx: Context, rid: str, kind: str, message: str) -> dict[str, Any]:
+    """Add a timeline message to payout request `rid`."""
+    entry = {
+        "id": ctx.store.new_id("tl"),
+        "type": kind,
+        "occurredTime": ctx.timestamp,
+        "triggeredBy": "direct-api",
+        "message": message,
+        "extraData": {},
+    }
+    return ctx.store.put(ctx.scope, f"timeline/{rid}", entry)
+
+
+def _writable(ctx: Context) -> dict[str, Any]:
+    schema = ctx.operation.body.schema if ctx.operation.body else None
+    body = ctx.body if isinstance(ctx.body, dict) else {}
+    return {name: body[name] for name in writable_fields(schema) if name in body}
+
+
+def build(
+    ctx: Context, rid: str, fields: dict[str, Any], previous: dict[str, Any] | None
+) -> dict[str, Any]:
+    """A payout request: `previous` (if any) with its writable fields replaced by `fields`."""
+    keep = (
+        "status",
+        "allocations",
+        "createdTime",
+        "batchId",
+        "splitFromPayoutRequestId",
+        "cancellationReason",
+    )
+    kept = {key: previous[key] for key in keep if previous and key in previous}
+    allocated = sum(
+        a["amount"] for a in kept.get("allocations", []) if a.get("status") != "canceled"
+    )
+    resource = {
+        "id": rid,
+        **fields,
+        "status": "pending",
+        "allocations": [],
+        "createdTime": ctx.timestamp,
+        **kept,
+        "availableAmount": money(fields["amount"] - allocated),
+        "updatedTime": ctx.timestamp,
+    }
+    resource["_links"] = links(ctx, resource)
+    return resource
+
+
+def _stored(ctx: Context) -> dict[str, Any] | None:
+    return ctx.store.get(ctx.scope, KIND, ctx.arg("id"))
+
+
+def put(ctx: Context) -> Response:
+    """Create (201 + Location) or update (200) the request with the client's id."""
+    rid = ctx.arg("id")
+    previous = _stored(ctx)
+    if previous is not None and previous["status"] in FINAL:
+        return ctx.conflict(f"payout request {rid!r} is {previous['status']} and cannot change")
+    resource = ctx.store.put(ctx.scope, KIND, build(ctx, rid, _writable(ctx), previous))
+    if previous is None:
+        event(ctx, rid, "payout-request-created", "Payout request created")
+        return ctx.created(resource, ctx.url(KIND, rid))
+    return ctx.json(resource)
+
+
+def post(ctx: Context) -> Response:
+    """Create a request with an id of the emulator's choosing."""
+    rid = ctx.store.new_id("pout_req")
+    resource = ctx.store.put(ctx.scope, KIND, build(ctx, rid, _writable(ctx), None))
+    event(ctx, rid, "payout-request-created", "Payout request created")
+    return ctx.created(resource, ctx.url(KIND, rid))
+
+
+def get(ctx: Context) -> Response:
+    """The stored request, or 404."""
+    stored = _stored(ctx)
+    if stored is None:
+        return ctx.not_found(f"Payout request {ctx.arg('id')!r}")
+    return ctx.json(stored)
+
+
+def collection(ctx: Context, kind: str = KIND) -> Response:
+    """A page of a collection, with the `Pagination-*` headers."""
+    found = page(
+        ctx.store.bucket(ctx.scope, kind).values(),
+        filter_text=ctx.query("filter"),
+        sort=ctx.query("sort") or (),
+        limit=ctx.query("limit"),
+        offset=ctx.query("offset"),
+    )
+    return ctx.json(found.items, headers=found.headers())
+
+
+def _cancel(ctx: Context, stored: dict[str, Any], canceled_by: str) -> None:
+    stored.update(
+        status="canceled", updatedTime=ctx.timestamp, cancellationReason={"canceledBy": canceled_by}
+    )
+    event(ctx, stored["id"], "payout-request-canceled", f"Payout request canceled by {canceled_by}")
+
+
+def _changeable(ctx: Context, stored: dict[str, Any] | None) -> Response | None:
+    if stored is None:
+        return ctx.not_found(f"Payout request {ctx.arg('id')!r}")
+    if stored["status"] in FINAL:
+        return ctx.conflict(
+            f"payout request {stored['id']!r} is {stored['status']} and cannot change"
+        )
     return None
 
 
-def _load_schema() -> dict[str, Any]:
-    text = resources.files(__package__).joinpath("payout-request.schema.json").read_text("utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
+def patch(ctx: Context) -> Response:
+    """Change the status, the description or the blocked state."""
+    stored = _stored(ctx)
+    refusal = _changeable(ctx, stored)
+    if refusal is not None or stored is None:
+        return refusal or Response(status=500)
+    body = ctx.body if isinstance(ctx.body, dict) else {}
+    status = body.get("status")
+    blocked = body.get("blocked", stored.get("blocked", False))
+    if status == "canceled" and "canceledBy" not in body:
+        return ctx.invalid_field("canceledBy", "canceledBy is required when status is canceled")
+    if status and status != stored["status"] and blocked:
+        return ctx.conflict(f"payout request {stored['id']!r} is blocked")
+    stored.update({name: body[name] for name in _PATCH_FIELDS if name in body})
+    if status == "canceled":
+        _cancel(ctx, stored, body["canceledBy"])
+    elif status:
+        stored["status"] = status
+        event(ctx, stored["id"], f"payout-request-{status}", f"Payout request is {status}")
+    stored["updatedTime"] = ctx.timestamp
+    return ctx.json(stored)
 
 
-def _is_uri(value: str) -> bool:
-    """An absolute URI. Braces stay legal: `{{id}}` is Rebilly's own placeholder."""
-    parts = urlsplit(value)
-    return bool(parts.scheme and parts.netloc) and not any(
-        char.isspace() or ord(char) < 32 for char in value
-    )
+def cancel(ctx: Context) -> Response:
+    """Cancel; a second cancel (or any final request) is a conflict."""
+    stored = _stored(ctx)
+    refusal = _changeable(ctx, stored)
+    if refusal is not None or stored is None:
+        return refusal or Response(status=500)
+    if stored.get("blocked"):
+        return ctx.conflict(f"payout request {stored['id']!r} is blocked")
+    body = ctx.body if isinstance(ctx.body, dict) else {}
+    _cancel(ctx, stored, str(body.get("canceledBy") or "customer"))
+    return ctx.json(stored, headers={"Location": ctx.url(KIND, stored["id"])})
 
 
-SCHEMA: Final = _load_schema()
-READ_ONLY: Final = frozenset(
-    name for name, spec in SCHEMA["properties"].items() if spec.get("readOnly") is True
-)
-WRITABLE: Final = tuple(name for name in SCHEMA["properties"] if name not in READ_ONLY)
-_VALIDATOR: Final = jsonschema_rs.validator_for(
-    SCHEMA, formats={"uri": _is_uri}, validate_formats=True
-)
-
-
-def field_errors(body: Any) -> list[dict[str, str]]:
-    """Every problem with a (read-only-free) body: `[{field, message}]`, dot notation."""
-    problems = []
-    for error in _VALIDATOR.iter_errors(body):
-        path = [str(part) for part in error.instance_path]
-        kind = error.kind
-        message = error.message
-        if isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
-            path.append(str(kind.property))
-            message = "This field is required"
-        problems.append({"field": ".".join(path), "message": message})
-    return sorted(problems, key=lambda problem: problem["field"])
-
-
-def read_payout(request: Request, raw: bytes, headers: dict[str, str]) -> dict[str, Any] | Response:
-    """The writable fields of a PUT body, or the problem answer: 415, 400 or 422."""
-    mimetype = request.mimetype
-    if mimetype and not (mimetype == "application/json" or mimetype.endswith("+json")):
-        return problem(
-            415,
-            "Unsupported Media Type",
-            f"send the body as application/json, not {mimetype}",
-            instance=request.path,
-            headers=headers,
+def split(ctx: Context) -> Response:
+    """Split into new requests whose amounts add up to what is available."""
+    stored = _stored(ctx)
+    refusal = _changeable(ctx, stored)
+    if refusal is not None or stored is None:
+        return refusal or Response(status=500)
+    if stored.get("blocked") or stored.get("batchId"):
+        return ctx.conflict(f"payout request {stored['id']!r} is blocked or in a batch")
+    amounts = [float(amount) for amount in ctx.body["amounts"]]
+    if money(sum(amounts)) != money(stored["availableAmount"]):
+        return ctx.invalid_field(
+            "amounts",
+            f"the amounts add up to {money(sum(amounts))}, not {stored['availableAmount']}",
         )
-    try:
-        body = json.loads(raw, parse_constant=reject_constant, parse_float=finite)
-    except (ValueError, RecursionError) as exc:
-        return problem(
-            400,
-            "Bad Request",
-            f"The body is not valid JSON: {exc}",
-            instance=request.path,
-            headers=headers,
-        )
-    writable = (
-        {name: body[name] for name in WRITABLE if name in body} if isinstance(body, dict) else body
-    )
-    problems = field_errors(writable)
-    if problems:
-        return problem(
-            422,
-            "Validation error",
-            "The request body has invalid fields",
-            instance=request.path,
-            headers=headers,
-            invalidFields=problems,
-        )
-    accepted: dict[str, Any] = writable  # the schema's type is object: no problems, a dict
-    return accepted
-
-
-def build_resource(
-    writable: dict[str, Any],
-    previous: dict[str, Any] | None,
-    rid: str,
-    url: str,
-    now: float,
-) -> dict[str, Any]:
-    """The stored payout request: `previous` (if any) updated with the writable fields."""
-    links = [{"href": url, "rel": "self"}]
-    instrument = writable.get("paymentInstrumentId")
-    if isinstance(instrument, str) and instrument:
-        base = url.rsplit("/payout-requests/", 1)[0]
-        href = f"{base}/payment-instruments/{quote(instrument)}"
-        links.append({"href": href, "rel": "paymentInstrument"})
-    return {
-        "id": rid,
-        **writable,
-        "status": previous["status"] if previous else "pending",
-        "availableAmount": writable["amount"],
-        "allocations": previous["allocations"] if previous else [],
-        "createdTime": previous["createdTime"] if previous else _utc(now),
-        "updatedTime": _utc(now),
-        "_links": links,
+    fields: dict[str, Any] = {
+        key: stored[key] for key in ("websiteId", "customerId", "currency") if key in stored
     }
+    parts = []
+    for amount in amounts:
+        rid = ctx.store.new_id("pout_req")
+        part = build(ctx, rid, {**fields, "amount": money(amount)}, None)
+        part.update(splitFromPayoutRequestId=stored["id"], splitReason=ctx.body["splitReason"])
+        part["_links"] = links(ctx, part)
+        parts.append(ctx.store.put(ctx.scope, KIND, part))
+        event(ctx, rid, "payout-request-created", f"Split from {stored['id']}")
+    stored.update(status="split", updatedTime=ctx.timestamp, splitReason=ctx.body["splitReason"])
+    return ctx.json(parts, 201, {"Location": ctx.url(KIND, parts[0]["id"])})
 
 
-def _utc(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+def payment_instruments(ctx: Context) -> Response:
+    """The requested instrument (if any) as the one to offer."""
+    stored = _stored(ctx)
+    if stored is None:
+        return ctx.not_found(f"Payout request {ctx.arg('id')!r}")
+    instrument = stored.get("paymentInstrumentId")
+    item = ctx.built(200)
+    template = item[0] if isinstance(item, list) and item else {}
+    offered = [{**template, "paymentInstrumentId": instrument}] if instrument else []
+    return ctx.json(offered)
+
+
+def timeline(ctx: Context) -> Response:
+    """The request's timeline, a collection."""
+    if _stored(ctx) is None:
+        return ctx.not_found(f"Payout request {ctx.arg('id')!r}")
+    return collection(ctx, f"timeline/{ctx.arg('id')}")
+
+
+def comment(ctx: Context) -> Response:
+    """Add a comment to the timeline."""
+    if _stored(ctx) is None:
+        return ctx.not_found(f"Payout request {ctx.arg('id')!r}")
+    message = str((ctx.body or {}).get("message", ""))
+    entry = event(ctx, ctx.arg("id"), "timeline-comment-created", message)
+    return ctx.created(entry, ctx.url(KIND, ctx.arg("id"), "timeline", entry["id"]))
+
+
+def message(ctx: Context) -> Response:
+    """One timeline message (GET), or its removal (DELETE)."""
+    kind = f"timeline/{ctx.arg('id')}"
+    found = ctx.store.get(ctx.scope, kind, ctx.arg("messageId"))
+    if _stored(ctx) is None or found is None:
+        return ctx.not_found(f"Timeline message {ctx.arg('messageId')!r}")
+    if ctx.operation.method == "DELETE":
+        ctx.store.delete(ctx.scope, kind, ctx.arg("messageId"))
+        return ctx.empty()
+    return ctx.json(found)
+
+
+BEHAVIOURS: Final[dict[str, Behaviour]] = {
+    "GetPayoutRequestCollection": collection,
+    "PostPayoutRequest": post,
+    "GetPayoutRequest": get,
+    "PutPayoutRequest": put,
+    "PatchPayoutRequest": patch,
+    "PostPayoutRequestCancellation": cancel,
+    "PostPayoutRequestSplit": split,
+    "GetPayoutRequestPaymentInstruments": payment_instruments,
+    "GetPayoutRequestTimelineCollection": timeline,
+    "PostPayoutRequestTimeline": comment,
+    "GetPayoutRequestTimelineMessage": message,
+    "DeletePayoutRequestTimelineMessage": message,
+}

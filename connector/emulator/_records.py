@@ -43,7 +43,8 @@ class ReceivedRequest:
 
     `credential` names what authenticated it (`REB-APIKEY`, `Bearer` or None) and
     `authorized` says whether it was accepted: a test can tell the key arrived without it
-    being kept anywhere.
+    being kept anywhere. `status` is the status it was answered with (None while it is
+    being handled, or when the connection was dropped instead).
     """
 
     method: str
@@ -54,6 +55,7 @@ class ReceivedRequest:
     credential: str | None = None
     authorized: bool = False
     fault: str | None = None
+    status: int | None = None
 
     def json(self) -> Any:
         """The body parsed as JSON."""
@@ -73,6 +75,7 @@ def masked_request(
     keys: Iterable[str],
     authorized: bool = False,
     fault: str | None = None,
+    sensitive: Iterable[str] = (),
 ) -> ReceivedRequest:
     """The request with credentials masked: credential headers by name; every one of `keys`
     (the presented key or token and every configured key) by value, wherever it appears."""
@@ -83,8 +86,9 @@ def masked_request(
             text = text.replace(key, REDACTED)
         return text
 
+    hidden = SENSITIVE_HEADERS | {name.lower() for name in sensitive}
     headers = Headers(
-        (name, mask_header(value) if name.lower() in SENSITIVE_HEADERS else mask(value))
+        (name, mask_header(value) if name.lower() in hidden else mask(value))
         for name, value in request.headers.items()
     )
     for key in secrets:
@@ -118,4 +122,5 @@ def public_request(item: ReceivedRequest) -> dict[str, Any]:
         "credential": item.credential,
         "authorized": item.authorized,
         "fault": item.fault,
+        "status": item.status,
     }

@@ -28,6 +28,7 @@ from typing import Any, Final, Self
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler, select_address_family
 
+from connector.emulator._api import Api
 from connector.emulator._app import EmulatorApp
 from connector.emulator._faults import Fault, make_fault
 from connector.emulator._http import Reply, problem
@@ -149,6 +150,8 @@ class _Server(ThreadedWSGIServer):
 class Emulator:
     """Rebilly's payout-request API on 127.0.0.1, for tests, demos and `test-request`.
 
+    `api`: what is served (default: Rebilly's payout operations; `api_from_description`
+    serves any API).
     `api_keys`: None accepts any non-empty key or token; a collection accepts only those.
     `rate_limit`: (non-GET requests, window seconds) per organization.
     `clock`: seconds since the epoch; it stamps resources and drives the rate limit.
@@ -161,12 +164,20 @@ class Emulator:
         api_keys: Iterable[str] | None = None,
         rate_limit: tuple[int, float] = (3000, 600),
         clock: Callable[[], float] = time.time,
+        *,
+        api: Api | None = None,
     ) -> None:
         if isinstance(port, bool) or not isinstance(port, int) or not 0 <= port <= 65535:
             raise ValueError(f"port must be 0-65535, not {port!r}")
         self.host = host
         self._requested_port = port
-        self.app = EmulatorApp(api_keys=api_keys, rate_limit=rate_limit, clock=clock)
+        self.app = EmulatorApp(
+            api_keys=api_keys,
+            rate_limit=rate_limit,
+            clock=clock,
+            api=api,
+            allowed_hosts=() if host in {"", "0.0.0.0", "::"} else (host,),  # noqa: S104
+        )
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
