@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ def test_without_credentials_it_sends_to_a_local_emulator(
     """No credentials: an emulator is started for the command, announced in one line."""
     code, out, err = run(capsys, "--input", EXAMPLE)
     assert code == 0
-    notices = [line for line in err.splitlines() if "local Rebilly emulator" in line]
+    notices = [line for line in err.splitlines() if "emulator" in line]
     assert len(notices) == 1
     assert out.startswith("COMPLETED  201 CREATED  in ")
     assert "PUT http://127.0.0.1:" in out
@@ -132,7 +133,7 @@ def test_live_only_when_named_and_with_a_warning(
     """--environment live sends to live and warns that real money moves."""
     monkeypatch.setenv("REBILLY_API_KEY", KEY)
     responses.put(LIVE, status=201, json={})
-    code, _, err = run(capsys, "--input", EXAMPLE, "--environment", "live")
+    code, _, err = run(capsys, "--input", EXAMPLE, "--environment", "live", "--yes")
     assert code == 0
     assert "real money" in err
 
@@ -270,3 +271,74 @@ def test_a_bad_option_value_names_the_option_not_an_internal_function(
     assert said in err
     assert option in err
     assert "_seconds" not in err and "_attempts" not in err
+
+
+def _template_with_local(tmp_path: Path, url: str) -> str:
+    """The shipped template with its `local` server moved to `url`."""
+    template = json.loads((ROOT / "task_templates" / "upsert-payout-request.json").read_text())
+    template["servers"]["local"] = f"{url}/organizations/<<organizationId>>"
+    path = tmp_path / "upsert-payout-request.json"
+    path.write_text(json.dumps(template))
+    return str(path)
+
+
+def test_local_uses_the_emulator_running_at_the_local_url(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, emulator: Emulator
+) -> None:
+    """An emulator answering at the template's local URL is the target: its faults apply."""
+    template = _template_with_local(tmp_path, emulator.url.rstrip("/"))
+    emulator.inject("503", count=1)
+    code = main(["test-request", template, "--input", EXAMPLE, "--environment", "local"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert f"sending to the emulator running at {emulator.url.rstrip('/')}" in err
+    assert "started" not in err
+    assert "  1. 503 in " in out
+    assert len(emulator.requests) == 2
+
+
+def test_local_starts_an_emulator_when_none_answers(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Nothing at the local URL: one is started for the command, and the line says why."""
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    template = _template_with_local(tmp_path, f"http://127.0.0.1:{port}")
+    code = main(["test-request", template, "--input", EXAMPLE, "--environment", "local"])
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert f"(none answers at 127.0.0.1:{port})" in err
+    assert "started a local emulator at http://127.0.0.1:" in err
+    assert f"127.0.0.1:{port}/" not in out
+
+
+@pytest.mark.parametrize("environment", ["sandbox", "live"])
+def test_no_credentials_for_a_real_environment_is_refused(
+    capsys: pytest.CaptureFixture[str], environment: str
+) -> None:
+    """Without credentials nothing goes to sandbox or live: exit 2, the variables named."""
+    with responses.RequestsMock():  # any request would fail the test
+        code, out, err = run(capsys, "--input", EXAMPLE, "--environment", environment, "--yes")
+    assert code == 2
+    assert out == ""
+    assert f"no credentials for {environment}: set REBILLY_API_KEY or REBILLY_JWT" in err
+
+
+@responses.activate
+def test_no_credentials_is_sent_when_the_user_says_so(capsys: pytest.CaptureFixture[str]) -> None:
+    """--no-credentials sends to sandbox without a key, on purpose."""
+    responses.put(SANDBOX, status=401, json={"error": "Unauthorized"})
+    code, _, _ = run(capsys, "--input", EXAMPLE, "--environment", "sandbox", "--no-credentials")
+    assert code == 1
+    assert "REB-APIKEY" not in responses.calls[0].request.headers
+
+
+def test_live_needs_a_confirmation(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live without --yes (and no terminal to ask on) sends nothing."""
+    monkeypatch.setenv("REBILLY_API_KEY", KEY)
+    with responses.RequestsMock():
+        code, _, err = run(capsys, "--input", EXAMPLE, "--environment", "live")
+    assert code == 2
+    assert "confirm with --yes" in err

@@ -1,12 +1,16 @@
 """`connector test-request TASK --input FILE|-`: render, validate, send, show the response.
 
 Where it sends, unless told otherwise:
-- no credentials configured (REBILLY_API_KEY / REBILLY_JWT): `local`, a Rebilly emulator
-  started for this command on a free loopback port, with a one-line notice on stderr;
-- credentials configured: `sandbox`. `live` only when named (`--environment live`).
-`--environment local` always means an emulator started for the command, sent a generated
-`sk_local_…` key (a real key never goes there); `--base-url` points anywhere else (a running
-`connector emulator`, a proxy). Exit 0 COMPLETED; 1 sent but FAILED; 2 nothing sent.
+- no credentials configured (REBILLY_API_KEY / REBILLY_JWT): `local`;
+- credentials configured: `sandbox`. `live` only when named, and confirmed (`--yes`, or an
+  answer on a terminal).
+`local` means the same as in `render`: the template's `local` server URL (the port of
+`connector emulator`). When an emulator answers there it is used (so faults injected into it
+apply); otherwise one is started for this command on a free port; a line on stderr says
+which. Either way it is sent a generated `sk_local_…` key, never a real one. Sending to
+`sandbox` or `live` without credentials is refused unless `--no-credentials` says so.
+`--base-url` points anywhere else (a proxy, another emulator). Exit 0 COMPLETED; 1 sent but
+FAILED; 2 nothing sent.
 """
 
 from __future__ import annotations
@@ -41,9 +45,18 @@ def register(commands: Any) -> None:
     parser.add_argument("--read-timeout", type=_seconds, metavar="S", help="seconds")
     parser.add_argument("--max-attempts", type=_attempts, metavar="N", help="attempts (>= 1)")
     parser.add_argument("--deadline", type=_seconds, metavar="S", help="total seconds")
+    parser.add_argument(
+        "--no-credentials",
+        action="store_true",
+        help="send to sandbox or live without credentials on purpose (refused otherwise)",
+    )
+    parser.add_argument(
+        "--yes", action="store_true", help="confirm sending to live (real money) without asking"
+    )
     parser.epilog = (
-        "default environment: 'sandbox' when REBILLY_API_KEY or REBILLY_JWT is set, else "
-        "'local' (an emulator started for this command). 'live' only when named."
+        "default environment: 'sandbox' when the task's credentials are set, else 'local' (the "
+        "emulator at the template's local URL if one answers, else one started for this "
+        "command). 'live' only when named and confirmed."
     )
     parser.set_defaults(handler=run)
 
@@ -86,11 +99,13 @@ def run(args: argparse.Namespace) -> int:
         environment = "sandbox" if has_credentials(task.template, os.environ) else "local"
     base_url: str | None = args.base_url
     environ: Mapping[str, str] = os.environ
-    if environment == "local" and base_url is None:
-        refused = _refused(task, inputs)
-        if refused is not None:  # nothing to send: no emulator is started for it
-            _report(refused, task.name, as_json=args.json)
-            return _exit_code(refused)
+    refused = _refused(task, inputs)
+    if refused is not None:  # nothing to send: no emulator is started, nothing asked
+        _report(refused, task.name, as_json=args.json)
+        return _exit_code(refused)
+    refusal = _unsafe_target(task, environment, base_url, args)
+    if refusal is not None:
+        return fail("usage", f"task '{task.name}': {refusal}", as_json=args.json)
     with ExitStack() as stack:
         if environment == "local" and base_url is None:
             base_url, environ = stack.enter_context(_local_target(task))
@@ -142,15 +157,75 @@ def _refused(task: Task, inputs: Any) -> TaskResult | None:
     return None
 
 
+def _unsafe_target(
+    task: Task, environment: str | None, base_url: str | None, args: argparse.Namespace
+) -> str | None:
+    """Why sending to a real environment is refused: no credentials, or live unconfirmed."""
+    from connector._executor import has_credentials
+
+    if environment not in {"sandbox", "live"} or base_url is not None:
+        return None
+    auth = task.template.auth
+    anonymous_allowed = not auth.required or [] in auth.requirements()
+    if (
+        not anonymous_allowed
+        and not args.no_credentials
+        and not has_credentials(task.template, os.environ)
+    ):
+        return (
+            f"no credentials for {environment}: set {auth.missing()} "
+            "(or --no-credentials to send without; nothing was sent)"
+        )
+    if environment == "live" and not args.yes and not _confirmed_on_a_terminal(task):
+        return "environment 'live' moves real money: confirm with --yes (nothing was sent)"
+    return None
+
+
+def _confirmed_on_a_terminal(task: Task) -> bool:
+    """Ask on the terminal, when there is one, before anything goes to live."""
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return False
+    sys.stderr.write(f"Send {task.name} to LIVE? It moves real money. Type 'yes': ")
+    sys.stderr.flush()
+    return sys.stdin.readline().strip().lower() == "yes"
+
+
 @contextmanager
-def _local_target(task: Task) -> Iterator[tuple[str, dict[str, str]]]:
-    """An emulator for this command: the base URL to use and an environment with its key."""
+def _local_target(task: Task) -> Iterator[tuple[str | None, dict[str, str]]]:
+    """Where `local` sends: the emulator at the template's local URL if one answers there,
+    else one started for this command; and an environment with a local key."""
     from connector.emulator import Emulator
 
+    local_url = task.template.base_urls.get("local")
+    if local_url is not None and _emulator_answers(local_url):
+        origin = "{0.scheme}://{0.netloc}".format(urlsplit(local_url))
+        sys.stderr.write(f"connector: sending to the emulator running at {origin}\n")
+        yield None, _local_environ(task)
+        return
     with Emulator(host="127.0.0.1", port=0) as emulator:
-        sys.stderr.write(f"connector: sending to a local Rebilly emulator at {emulator.url} ")
-        sys.stderr.write("(set REBILLY_API_KEY and use --environment sandbox for Rebilly)\n")
+        where = f" (none answers at {urlsplit(local_url).netloc})" if local_url else ""
+        sys.stderr.write(f"connector: started a local emulator at {emulator.url}{where}\n")
         yield _local_base_url(task, emulator.url), _local_environ(task)
+
+
+def _emulator_answers(url: str) -> bool:
+    """Whether a connector emulator listens at `url`'s loopback host and port (0.5 s at most)."""
+    import requests
+
+    from connector._hosts import is_loopback
+
+    parts = urlsplit(url)
+    if not parts.hostname or not is_loopback(parts.hostname):
+        return False
+    probe = f"{parts.scheme}://{parts.netloc}/_emulator/requests"
+    with requests.Session() as session:
+        session.trust_env = False  # straight to loopback: no proxy, no netrc
+        try:
+            answer = session.get(probe, timeout=0.5, allow_redirects=False, stream=True)
+        except requests.RequestException:
+            return False
+        with answer:
+            return answer.headers.get("Server", "").startswith("connector-emulator")
 
 
 def _local_base_url(task: Task, emulator_url: str) -> str:
