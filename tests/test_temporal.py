@@ -103,7 +103,7 @@ def test_a_terminal_failure_is_non_retryable_and_keeps_the_response() -> None:
     assert error.non_retryable
     assert error.type == "http"
     assert error.category == ApplicationErrorCategory.BENIGN
-    assert error.details[0]["response"]["statusCode"] == 422
+    assert json.loads(error.details[0])["response"]["statusCode"] == 422
 
 
 def test_the_workflow_module_imports_only_the_sdk_and_the_standard_library() -> None:
@@ -116,7 +116,7 @@ def test_the_workflow_module_imports_only_the_sdk_and_the_standard_library() -> 
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
     }
-    allowed = {"__future__", "asyncio", "dataclasses", "datetime", "typing"}
+    allowed = {"__future__", "asyncio", "dataclasses", "datetime", "json", "typing"}
     assert {m for m in modules if m.split(".")[0] != "temporalio"} <= allowed
 
 
@@ -187,10 +187,10 @@ async def _client(server: DevServer) -> Client:
 
 
 async def _collect(client: Client, plan: BatchPlan) -> list[dict[str, Any]]:
-    handle = await submit(client, plan, task_queue=QUEUE)
+    submission = await submit(client, plan, task_queue=QUEUE)
     return [
         {"line": item.line, **item.result}
-        async for item in follow(client, handle, plan, poll_seconds=0.1)
+        async for item in follow(client, submission.handle, plan, poll_seconds=0.1)
     ]
 
 

@@ -23,7 +23,7 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
     ) from exc
 
 from connector.temporal._activities import TaskActivities
-from connector.temporal._client import BatchPlan, follow, submit
+from connector.temporal._client import BatchPlan, Submission, follow, submit
 from connector.temporal._devserver import dev_server_path
 from connector.temporal._worker import serve
 from connector.temporal._workflows import (
@@ -43,6 +43,7 @@ __all__ = [
     "Counts",
     "Item",
     "ItemResult",
+    "Submission",
     "TaskActivities",
     "dev_server_path",
     "follow",

@@ -10,7 +10,8 @@ Two layers retry, and each knows its job:
 
 A FAILED result that no retry can change (invalid input, a 4xx, a request not safe to repeat)
 is a non-retryable `ApplicationError` whose type is the error kind. The structured response
-travels as the error's first detail, so the workflow keeps the status code and body.
+travels as the error's first detail (JSON text), so the workflow keeps the status code and
+body.
 
 Credentials come only from the worker's environment: the activity's argument is a task name
 and its inputs. The task name must be one the worker serves (never a file path from history).
@@ -26,7 +27,6 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
-from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
@@ -35,7 +35,7 @@ from connector._executor import Executor
 from connector._result import TaskResult
 from connector._retry import hinted_wait
 from connector._task import Task
-from connector.temporal._workflows import ACTIVITY_NAME, TaskCall
+from connector.temporal._workflows import ACTIVITY_NAME, Outcome, TaskCall
 
 __all__ = ["TaskActivities", "failure_for"]
 
@@ -68,7 +68,7 @@ class TaskActivities:
         self._local = threading.local()
 
     @activity.defn(name=ACTIVITY_NAME)
-    def run_task(self, call: TaskCall) -> dict[str, Any]:
+    def run_task(self, call: TaskCall) -> Outcome:
         """The structured response of a COMPLETED run; raises `ApplicationError` otherwise."""
         task = self.tasks.get(call.task)
         if task is None:
@@ -83,7 +83,7 @@ class TaskActivities:
                 task, call.inputs, environment=self.environment, base_url=self.base_url
             )
         if result.status == "COMPLETED":
-            return result.to_json()
+            return Outcome(result.status, result.model_dump_json(by_alias=True))
         raise failure_for(result, self._now())
 
     def _executor(self) -> Executor:
@@ -99,7 +99,7 @@ def failure_for(result: TaskResult, now: float) -> ApplicationError:
     delay = _server_delay(result, now) if result.retryable else None
     return ApplicationError(
         _reason(result),
-        result.to_json(),
+        result.model_dump_json(by_alias=True),
         type=kind,
         non_retryable=not result.retryable,
         next_retry_delay=None if delay is None else timedelta(seconds=delay),

@@ -1,8 +1,8 @@
 """Submitting a batch to Temporal and following it: chunks, progress, results in input order.
 
     plan = BatchPlan.build(batch_id, task, items, concurrency=20)
-    handle = await submit(client, plan, task_queue="payouts")
-    async for item in follow(client, handle, plan, on_progress=print):
+    submission = await submit(client, plan, task_queue="payouts")
+    async for item in follow(client, submission.handle, plan, on_progress=print):
         ...                                   # ItemResult(line, result), in input order
 
 The batch id is the workflow id, and a batch id is never reused (`REJECT_DUPLICATE`): a second
@@ -20,12 +20,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from temporalio.client import Client, WorkflowHandle
+from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
@@ -44,7 +45,7 @@ from connector.temporal._workflows import (
     chunk_id,
 )
 
-__all__ = ["BatchPlan", "follow", "submit"]
+__all__ = ["BatchPlan", "Submission", "follow", "submit"]
 
 CHUNK_ITEMS = 100
 CHUNK_BYTES = 256 * 1024
@@ -56,8 +57,17 @@ TASK_TIMEOUT = timedelta(seconds=3)
 EXECUTION_TIMEOUT = timedelta(days=7)
 """Bounds the whole batch, continue-as-new runs included."""
 QUERY_SECONDS = 5.0
+WAITING_SECONDS = 10.0
 
 BatchHandle = WorkflowHandle[BatchWorkflow, Counts]
+
+
+@dataclass(frozen=True)
+class Submission:
+    """The batch's workflow, and whether this submission started it (False: attached)."""
+
+    handle: BatchHandle
+    started: bool
 
 
 @dataclass(frozen=True)
@@ -125,10 +135,10 @@ def _chunks(items: Sequence[Item], chunk_items: int) -> list[Chunk]:
     return chunks
 
 
-async def submit(client: Client, plan: BatchPlan, *, task_queue: str) -> BatchHandle:
+async def submit(client: Client, plan: BatchPlan, *, task_queue: str) -> Submission:
     """Start the batch workflow, or attach to the one already started under this id."""
     try:
-        return await client.start_workflow(
+        handle = await client.start_workflow(
             BatchWorkflow.run,
             plan.start_input(),
             id=plan.batch_id,
@@ -138,7 +148,8 @@ async def submit(client: Client, plan: BatchPlan, *, task_queue: str) -> BatchHa
             execution_timeout=EXECUTION_TIMEOUT,
         )
     except WorkflowAlreadyStartedError:
-        return client.get_workflow_handle_for(BatchWorkflow.run, plan.batch_id)
+        return Submission(client.get_workflow_handle_for(BatchWorkflow.run, plan.batch_id), False)
+    return Submission(handle, True)
 
 
 async def follow(
@@ -146,21 +157,34 @@ async def follow(
     handle: BatchHandle,
     plan: BatchPlan,
     *,
-    on_progress: Callable[[int, int], None] | None = None,
+    on_progress: Callable[[Counts], None] | None = None,
+    on_waiting: Callable[[], None] | None = None,
     poll_seconds: float = 0.25,
     sleep: Callable[[float], Any] = asyncio.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> AsyncIterator[ItemResult]:
     """Send the chunks the workflow still needs and yield every item's result in input order.
+
+    Args:
+        on_progress: called after each poll with the counts of items done so far.
+        on_waiting: called once when the workflow has not answered for WAITING_SECONDS
+            (no worker polls the task queue).
 
     Raises:
         UsageError: the batch id already holds a different batch.
     """
     next_chunk = 0
+    silent_since: float | None = clock()
     while next_chunk < len(plan.chunks):
         progress = await _progress(handle)
         if progress is None:
+            if silent_since is not None and clock() - silent_since >= WAITING_SECONDS:
+                silent_since = None  # said once
+                if on_waiting is not None:
+                    on_waiting()
             await sleep(poll_seconds)
             continue
+        silent_since = None
         _check(progress, plan)
         await _send_missing(handle, plan, progress)
         while next_chunk < len(plan.chunks) and next_chunk in progress.done_chunks:
@@ -168,7 +192,7 @@ async def follow(
                 yield item
             next_chunk += 1
         if on_progress is not None:
-            on_progress(await _done(client, plan.batch_id, progress), plan.total)
+            on_progress(await _done(client, plan.batch_id, progress))
         if next_chunk < len(plan.chunks):
             await sleep(poll_seconds)
     await handle.result()
@@ -180,7 +204,7 @@ async def _progress(handle: BatchHandle) -> Progress | None:
         return await handle.query(
             BatchWorkflow.progress, rpc_timeout=timedelta(seconds=QUERY_SECONDS)
         )
-    except RPCError:
+    except (RPCError, WorkflowQueryFailedError):
         return None
 
 
@@ -205,16 +229,17 @@ async def _chunk_results(client: Client, batch_id: str, index: int) -> list[Item
     return await chunk.result()
 
 
-async def _done(client: Client, batch_id: str, progress: Progress) -> int:
+async def _done(client: Client, batch_id: str, progress: Progress) -> Counts:
     """Items done: the finished chunks' counts plus what the running chunks report."""
-    done = progress.counts.done
+    done = Counts()
+    done.add(progress.counts)
     for index in progress.running_chunks:
         chunk = client.get_workflow_handle_for(ChunkWorkflow.run, chunk_id(batch_id, index))
         try:
             counts = await chunk.query(
                 ChunkWorkflow.progress, rpc_timeout=timedelta(seconds=QUERY_SECONDS)
             )
-        except RPCError:
+        except (RPCError, WorkflowQueryFailedError):
             continue
-        done += counts.done
+        done.add(counts)
     return done

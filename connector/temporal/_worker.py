@@ -45,10 +45,14 @@ async def serve(
     environment: str | None = None,
     base_url: str | None = None,
     max_activities: int = DEFAULT_ACTIVITIES,
+    activities_per_second: float | None = None,
     stop: asyncio.Event | None = None,
     on_ready: Callable[[], None] | None = None,
 ) -> None:
     """Run the worker until `stop` is set (or forever).
+
+    `activities_per_second` limits the whole task queue (the server enforces it across every
+    worker): pacing to an API's rate limit for all machines together.
 
     Raises:
         RuntimeError: the server cannot be reached (temporalio's connection error).
@@ -64,6 +68,7 @@ async def serve(
             activities=[activities.run_task],
             activity_executor=pool,
             max_concurrent_activities=max_activities,
+            max_task_queue_activities_per_second=activities_per_second,
             sticky_queue_schedule_to_start_timeout=STICKY_TIMEOUT,
             graceful_shutdown_timeout=timedelta(seconds=5),
         )

@@ -8,7 +8,9 @@
 This module imports nothing but the SDK, asyncio and dataclasses: workflow code runs in
 Temporal's sandbox and is replayed, so no connector code (files, clocks, environment) may run
 here. The activity is named by a string; the worker registers it (`_activities`). Items travel
-as plain dicts, results as the structured-response JSON the activity returns.
+as plain dicts; a result travels as the structured response's JSON text with its status
+beside it, so the workflow never walks a response body (the sandbox makes every nested
+object it converts costly, and a slow activation is taken for a deadlock).
 
 History stays bounded: a chunk holds at most a few hundred items (its input and its results
 are single payloads), and the parent continues as new when the server suggests it, carrying
@@ -18,6 +20,7 @@ only counts, the finished chunk indexes and the chunks not yet started.
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -67,11 +70,26 @@ class Chunk:
 
 
 @dataclass
+class Outcome:
+    """What the activity returns: the status, and the structured response as JSON text."""
+
+    status: str
+    result_json: str
+
+
+@dataclass
 class ItemResult:
-    """One item's structured response."""
+    """One item's structured response (as JSON text; `result` parses it)."""
 
     line: int
-    result: dict[str, Any]
+    status: str
+    result_json: str
+
+    @property
+    def result(self) -> dict[str, Any]:
+        """The structured response."""
+        value: dict[str, Any] = json.loads(self.result_json)
+        return value
 
 
 @dataclass
@@ -151,9 +169,9 @@ class ChunkWorkflow:
 
         async def one(item: Item) -> ItemResult:
             async with slots:
-                result = await _run_item(chunk.task, item, chunk.activity)
-            self.counts.add(_count(result))
-            return ItemResult(item.line, result)
+                outcome = await _run_item(chunk.task, item, chunk.activity)
+            self.counts.add(_count(outcome.status))
+            return ItemResult(item.line, outcome.status, outcome.result_json)
 
         return list(await asyncio.gather(*(one(item) for item in chunk.items)))
 
@@ -228,7 +246,7 @@ class BatchWorkflow:
         finally:
             self.running.discard(chunk.index)
         for item in results:
-            batch.counts.add(_count(item.result))
+            batch.counts.add(_count(item.status))
         batch.done_chunks.append(chunk.index)
 
     def _finished(self) -> bool:
@@ -246,10 +264,10 @@ class BatchWorkflow:
         return {*state.done_chunks, *self.running, *(chunk.index for chunk in state.buffered)}
 
 
-async def _run_item(task: str, item: Item, options: ActivityOptions) -> dict[str, Any]:
+async def _run_item(task: str, item: Item, options: ActivityOptions) -> Outcome:
     """The item's structured response: the activity's result, or the last failure's."""
     try:
-        result: dict[str, Any] = await workflow.execute_activity(
+        outcome: Outcome = await workflow.execute_activity(
             ACTIVITY_NAME,
             TaskCall(task, item.inputs),
             activity_id=f"item-{item.line}",
@@ -261,28 +279,29 @@ async def _run_item(task: str, item: Item, options: ActivityOptions) -> dict[str
                 maximum_interval=timedelta(seconds=options.maximum_interval_seconds),
                 maximum_attempts=options.maximum_attempts,
             ),
-            result_type=dict,
+            result_type=Outcome,
         )
     except ActivityError as error:
         return _failure(error)
-    return result
+    return outcome
 
 
-def _failure(error: ActivityError) -> dict[str, Any]:
+def _failure(error: ActivityError) -> Outcome:
     """The structured response a failed activity carried, or one that says what happened."""
     cause = error.cause
     if isinstance(cause, ApplicationError) and cause.details:
         detail = cause.details[0]
-        if isinstance(detail, dict):
-            return detail
+        if isinstance(detail, str):
+            return Outcome("FAILED", detail)
     message = f"no result: the activity ended with {type(cause).__name__}: {cause or error}"
-    return {
+    result = {
         "status": "FAILED",
         "retryable": True,
         "error": {"kind": "timeout", "message": message, "fieldErrors": []},
     }
+    return Outcome("FAILED", json.dumps(result))
 
 
-def _count(result: dict[str, Any]) -> Counts:
-    completed = result.get("status") == "COMPLETED"
+def _count(status: str) -> Counts:
+    completed = status == "COMPLETED"
     return Counts(done=1, completed=int(completed), failed=int(not completed))
