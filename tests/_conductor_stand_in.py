@@ -8,7 +8,8 @@ Metadata API (as OSS Conductor checks it):
   POST /api/metadata/taskdefs [TaskDef, ...] -> 200; 400 unless an array of objects that each
                                                 carry a name and an ownerEmail
   POST /api/metadata/workflow WorkflowDef    -> 200; 400 unless an object with a name and an
-                                                ownerEmail
+                                                ownerEmail; 409 when that name and version exist
+  PUT  /api/metadata/workflow [WorkflowDef]  -> 200: creates or replaces each
 Tests queue tasks, then wait (bounded) for the results the worker posts.
 """
 
@@ -103,7 +104,9 @@ class ConductorStandIn:
             if call.method == "POST" and call.path == "/api/metadata/taskdefs":
                 return self._register(call.body, self.task_defs, array=True)
             if call.method == "POST" and call.path == "/api/metadata/workflow":
-                return self._register(call.body, self.workflows, array=False)
+                return self._create_workflow(call.body)
+            if call.method == "PUT" and call.path == "/api/metadata/workflow":
+                return self._register(call.body, self.workflows, array=True, replace=True)
             return 404, {"status": 404, "message": f"no route {call.method} {call.path}"}
 
     def _take(self, task_type: str, count: int) -> list[dict[str, Any]]:
@@ -120,15 +123,25 @@ class ConductorStandIn:
             return 200, task_id
         return 200, None  # v2: no next task handed back (the worker polls again)
 
-    def _register(self, body: Any, into: list[Any], *, array: bool) -> tuple[int, Any]:
+    def _create_workflow(self, body: Any) -> tuple[int, Any]:
+        if isinstance(body, dict) and _key(body) in {_key(w) for w in self.workflows}:
+            message = f"Workflow with {body.get('name')}.{body.get('version', 1)} already exists!"
+            return 409, {"status": 409, "message": message}
+        return self._register(body, self.workflows, array=False)
+
+    def _register(
+        self, body: Any, into: list[Any], *, array: bool, replace: bool = False
+    ) -> tuple[int, Any]:
         items = body if array else [body]
         if array and not isinstance(body, list):
-            return 400, {"status": 400, "message": "the body must be an array of task defs"}
+            return 400, {"status": 400, "message": "the body must be an array"}
         for item in items:
             if not isinstance(item, dict) or not item.get("name"):
                 return 400, {"status": 400, "message": "name is required"}
             if not item.get("ownerEmail"):
                 return 400, {"status": 400, "message": "ownerEmail cannot be empty"}
+        if replace:
+            into[:] = [old for old in into if _key(old) not in {_key(new) for new in items}]
         into.extend(items)
         return 200, None
 
@@ -140,6 +153,10 @@ class ConductorStandIn:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)
+
+
+def _key(definition: dict[str, Any]) -> tuple[Any, Any]:
+    return definition.get("name"), definition.get("version", 1)
 
 
 def _count(query: dict[str, list[str]]) -> int:

@@ -71,7 +71,7 @@ def test_the_key_header_references_a_secret(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_task_definition_carries_the_retry_policy() -> None:
     """retryCount = attempts - 1, exponential backoff, delays, jitter and timeouts."""
-    task_def = _shipped()["taskDef"]
+    task_def = _shipped()["taskDefs"][0]
     assert task_def == {
         "name": "upsert_payout_request",
         "description": load_task("upsert-payout-request").template.description,
@@ -103,20 +103,20 @@ def test_retry_mapping(
 ) -> None:
     """What Conductor cannot do exactly is written the safe way, with a warning."""
     result = export_task(_task(retry, method), "conductor")
-    task_def = result.document["taskDef"]
+    task_def = result.document["taskDefs"][0]
     assert (task_def["retryCount"], task_def["retryLogic"]) == expected
     assert any("retry" in warning for warning in result.warnings) is warned
 
 
 def test_workflow_export_is_a_definition_and_a_task_definition() -> None:
-    """--workflow writes `{workflowDef, taskDef}` with the inputs listed."""
+    """--workflow writes `{workflowDef, taskDefs}` with the inputs listed."""
     document = _shipped(workflow="payouts")
     workflow = document["workflowDef"]
     assert workflow["name"] == "payouts"
     assert workflow["schemaVersion"] == 2
     assert workflow["tasks"][0]["type"] == "HTTP"
     assert "amount" in workflow["inputParameters"]
-    assert document["taskDef"]["name"] == workflow["tasks"][0]["name"]
+    assert document["taskDefs"][0]["name"] == workflow["tasks"][0]["name"]
 
 
 def test_export_refuses_a_filter_with_its_field() -> None:
@@ -201,7 +201,7 @@ def test_import_refuses_other_expressions(headers: dict[str, str], field: str) -
 def test_import_refuses_linear_backoff() -> None:
     """LINEAR_BACKOFF has no template equivalent: refused, not approximated."""
     document = json.loads((CORPUS / "book_invoice_numbers.json").read_text())
-    document["taskDef"]["retryLogic"] = "LINEAR_BACKOFF"
+    document["taskDefs"][0]["retryLogic"] = "LINEAR_BACKOFF"
     with pytest.raises(TemplateError) as caught:
         import_task(document, "conductor")
     assert caught.value.field_errors[0].field == "taskDef.retryLogic"
@@ -230,7 +230,7 @@ def test_export_deserialises_through_the_sdk_models() -> None:
     client = ApiClient()
     document = _shipped(workflow="payouts")
     workflow = client.deserialize_class(document["workflowDef"], "WorkflowDef")
-    task_def = client.deserialize_class(document["taskDef"], "TaskDef")
+    task_def = client.deserialize_class(document["taskDefs"][0], "TaskDef")
     task = workflow.tasks[0]
     assert (task.name, task.type, task.task_reference_name) == (
         "upsert_payout_request",

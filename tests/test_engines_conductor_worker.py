@@ -21,7 +21,7 @@ from connector._catalog import load_task, templates_dir
 from connector.cli import main
 from connector.emulator import Emulator
 from connector.engines import export_task
-from connector.engines.conductor_worker import worker_for
+from connector.engines.conductor.worker import worker_for
 
 SECRET = "sk_sandbox_TESTKEY123"
 ENVIRON = {"REBILLY_API_KEY": SECRET}
@@ -56,7 +56,7 @@ def test_worker_is_named_like_the_export(emulator: Emulator) -> None:
     """The worker polls for the exported Conductor task definition name."""
     worker = worker_for("upsert-payout-request", base_url=emulator.base_url("org-1"))
     exported = export_task(load_task("upsert-payout-request"), "conductor").document
-    assert worker.get_task_definition_name() == exported["taskDef"]["name"]
+    assert worker.get_task_definition_name() == exported["taskDefs"][0]["name"]
 
 
 def test_success_is_completed_with_the_structured_response(emulator: Emulator) -> None:
@@ -174,6 +174,6 @@ def test_missing_sdk_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     import sys
 
     monkeypatch.setitem(sys.modules, "conductor.client.http.models.task", None)
-    monkeypatch.delitem(sys.modules, "connector.engines.conductor_worker")
+    monkeypatch.delitem(sys.modules, "connector.engines.conductor.worker")
     with pytest.raises(ImportError, match=r"pip install 'connector\[conductor\]'"):
-        importlib.import_module("connector.engines.conductor_worker")
+        importlib.import_module("connector.engines.conductor.worker")

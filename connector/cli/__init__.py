@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "connector.cli._test_request",
     "connector.cli._emulator",
     "connector.cli._engines",
+    "connector.cli._worker",
     "connector.cli._completion",
 )
 

@@ -1,103 +1,170 @@
-"""`connector export`, `connector import` and `connector worker`: the workflow-engine edge."""
+"""`connector export`, `connector import` and `connector push`: engine JSON in and out."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import Any
 
-from connector.cli._output import EXIT_OK, fail, fail_with, print_json
+from connector.cli._output import EXIT_FAILED, EXIT_OK, fail, fail_with, print_json
 from connector.cli._render import add_allow_host
-from connector.cli._temporal import add_options as add_temporal_options
-from connector.cli._temporal import run_worker as run_temporal_worker
-
-_ENGINES = ["simworkflow", "conductor"]
 
 
 def register(commands: Any) -> None:
-    """Add `export`, `import` and `worker`."""
+    """Add `export`, `import` and `push`; the engine choices come from the registry."""
+    from connector.engines import engine_names
+
     export = commands.add_parser("export", help="write a task as a workflow engine's HTTP task")
-    export.add_argument("task", metavar="TASK", help="task name or template file path")
-    export.add_argument("--engine", required=True, choices=_ENGINES, help="the workflow engine")
-    export.add_argument("--workflow", metavar="NAME", help="write a whole workflow definition")
-    export.add_argument(
-        "--credentials",
-        metavar="ID",
-        help="SimWorkflow: saved credentials id; Conductor: secret name (default: the auth env)",
-    )
-    export.add_argument(
-        "--environment",
-        choices=["sandbox", "live", "local"],
-        default="sandbox",
-        help="whose base URL the engine's task calls (default: sandbox)",
-    )
-    export.add_argument("--base-url", metavar="URL", help="replaces the environment's base URL")
-    export.add_argument(
-        "--fields",
-        metavar="NAME,...",
-        help="only these body fields (and the required ones): the engine sends a missing "
-        "input as null, so leave out what the workflow will not give",
-    )
+    _export_arguments(export, engine_names("adapter"))
     export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     export.set_defaults(handler=run_export, json=False)
 
     read = commands.add_parser("import", help="read an engine's HTTP task into a task template")
     read.add_argument("file", metavar="FILE", help="engine task or workflow JSON (- for stdin)")
-    read.add_argument("--engine", required=True, choices=_ENGINES, help="the workflow engine")
+    read.add_argument(
+        "--engine", required=True, choices=engine_names("adapter"), help="the workflow engine"
+    )
     read.add_argument("--task", metavar="NAME", help="the HTTP task to pick from a workflow")
     read.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
     add_allow_host(read)
     read.set_defaults(handler=run_import, json=False)
 
-    worker = commands.add_parser(
-        "worker", help="run tasks for a workflow engine (Conductor, Temporal)"
+    push = commands.add_parser(
+        "push", help="register a task's definitions and a workflow with an engine's server"
     )
-    worker.add_argument(
-        "--engine", required=True, choices=["conductor", "temporal"], help="the workflow engine"
+    _export_arguments(push, engine_names("push"))
+    push.add_argument(
+        "--server",
+        metavar="URL",
+        help="the engine's API root (default: Conductor's $CONDUCTOR_SERVER_URL)",
     )
-    worker.add_argument("--task", metavar="TASK", action="append", help="repeatable; default all")
-    worker.add_argument(
+    push.add_argument(
+        "--update", action="store_true", help="replace a workflow of the same name and version"
+    )
+    push.add_argument("--json", action="store_true", help="print what was registered as JSON")
+    push.set_defaults(handler=run_push)
+
+
+def _export_arguments(parser: argparse.ArgumentParser, engines: list[str]) -> None:
+    parser.add_argument("task", metavar="TASK", help="task name or template file path")
+    parser.add_argument("--engine", required=True, choices=engines, help="the workflow engine")
+    parser.add_argument("--workflow", metavar="NAME", help="write a whole workflow definition")
+    parser.add_argument(
+        "--credentials",
+        metavar="ID",
+        help="SimWorkflow: saved credentials id; Conductor: secret name (default: the auth env)",
+    )
+    parser.add_argument(
         "--environment",
         choices=["sandbox", "live", "local"],
-        help="where the worker sends (default: sandbox when credentials are set)",
+        default="sandbox",
+        help="whose base URL the engine's task calls (default: sandbox)",
     )
-    worker.add_argument("--base-url", metavar="URL", help="replaces the environment's base URL")
-    worker.add_argument(
-        "--server", metavar="URL", help="the Conductor API (default: $CONDUCTOR_SERVER_URL)"
+    parser.add_argument("--base-url", metavar="URL", help="replaces the environment's base URL")
+    parser.add_argument(
+        "--fields",
+        metavar="NAME,...",
+        help="only these body fields (and the required ones): the engine sends a missing "
+        "input as null, so leave out what the workflow will not give",
     )
-    add_temporal_options(worker)
-    add_allow_host(worker)
-    worker.set_defaults(handler=run_worker, json=False)
+    parser.add_argument(
+        "--owner-email",
+        metavar="EMAIL",
+        help="Conductor: ownerEmail of the definitions (OSS Conductor requires one)",
+    )
 
 
-def run_export(args: argparse.Namespace) -> int:
-    """Export one task; warnings go to stderr."""
+def _export(args: argparse.Namespace, workflow: str | None) -> Any:
+    """The export the arguments describe (raises ConnectorError), warnings included."""
     from connector._catalog import load_task
-    from connector._errors import ConnectorError
     from connector.engines import ExportOptions, export_task
     from connector.engines._shared import with_body_fields
 
     options = ExportOptions(
-        workflow=args.workflow,
+        workflow=workflow,
         credentials=args.credentials,
         environment=args.environment,
         base_url=args.base_url,
+        owner_email=args.owner_email,
     )
-    try:
-        task = load_task(args.task)
-        if args.fields:
-            task = with_body_fields(task, filter(None, map(str.strip, args.fields.split(","))))
-        result = export_task(task, args.engine, options)
-    except ConnectorError as exc:
-        return fail_with(exc, as_json=False)
+    task = load_task(args.task)
+    if args.fields:
+        task = with_body_fields(task, filter(None, map(str.strip, args.fields.split(","))))
+    result = export_task(task, args.engine, options)
     if args.environment == "live" and not args.base_url:
         result.warnings.append("environment 'live': this task moves real money")
+    return result
+
+
+def _bad_owner(args: argparse.Namespace) -> str | None:
+    if args.owner_email is not None and "@" not in args.owner_email:
+        return f"--owner-email {args.owner_email!r} is not an email address"
+    return None
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Export one task; warnings go to stderr."""
+    from connector._errors import ConnectorError
+
+    problem = _bad_owner(args)
+    if problem:
+        return fail("usage", problem, as_json=False)
+    try:
+        result = _export(args, args.workflow)
+    except ConnectorError as exc:
+        return fail_with(exc, as_json=False)
     _warn(result.warnings)
     return _write(result.document, args.output)
+
+
+def run_push(args: argparse.Namespace) -> int:
+    """Export one task as a workflow and register it with the engine's server."""
+    from connector._catalog import load_task
+    from connector._errors import ConnectorError, DefinitionError
+    from connector.engines import Pusher, load_adapter
+
+    adapter = load_adapter(args.engine)
+    assert isinstance(adapter, Pusher)  # the choices are the engines that push
+    server = args.server or os.environ.get(adapter.server_env)
+    if not server:
+        message = f"give --server URL (the engine's API root) or set {adapter.server_env}"
+        return fail("usage", message, as_json=args.json)
+    problem = _bad_owner(args)
+    if problem:
+        return fail("usage", problem, as_json=args.json)
+    try:
+        result = _export(args, args.workflow or load_task(args.task).name)
+    except ConnectorError as exc:
+        return fail_with(exc, as_json=args.json)
+    _warn(result.warnings)
+    if not args.owner_email:
+        _warn(["no --owner-email: OSS Conductor refuses definitions without one by default"])
+    try:
+        pushed = adapter.push(result.document, server, update=args.update)
+    except DefinitionError as exc:
+        return fail_with(exc, as_json=args.json)
+    except ConnectorError as exc:
+        return _push_failed(exc.message, as_json=args.json)
+    if args.json:
+        print_json({"status": "REGISTERED", "server": server, **pushed})
+    else:
+        names = ", ".join(pushed["taskDefs"])
+        sys.stdout.write(
+            f"registered with {server}: task definitions {names}; "
+            f"workflow {pushed['workflow']} version {pushed['version']}\n"
+        )
+    return EXIT_OK
+
+
+def _push_failed(message: str, *, as_json: bool) -> int:
+    if as_json:
+        print_json({"status": "FAILED", "error": {"kind": "http", "message": message}})
+    else:
+        sys.stderr.write(f"error: {message}\n")
+    return EXIT_FAILED
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -137,68 +204,14 @@ def _check_hosts(template: Any, allow_hosts: Any) -> None:
     )
 
 
-def run_worker(args: argparse.Namespace) -> int:
-    """Poll the engine for the tasks until interrupted."""
-    if args.engine == "temporal":
-        return run_temporal_worker(args)
-    return run_conductor_worker(args)
-
-
-def run_conductor_worker(args: argparse.Namespace) -> int:
-    """Poll Conductor for the tasks until interrupted (Ctrl-C or SIGTERM)."""
-    server = args.server or os.environ.get("CONDUCTOR_SERVER_URL")
-    if not server:
-        message = "give --server or set CONDUCTOR_SERVER_URL (e.g. http://host:8080/api)"
-        return fail("usage", message, as_json=False)
-    try:
-        from conductor.client.automator.task_handler import TaskHandler
-        from conductor.client.configuration.configuration import Configuration
-
-        from connector.engines.conductor_worker import worker_for
-    except ImportError:
-        return fail("usage", "install the extra: pip install 'connector[conductor]'", as_json=False)
-    from connector._catalog import task_names
-    from connector._errors import ConnectorError
-
-    try:
-        workers = [
-            worker_for(
-                name,
-                environment=args.environment,
-                base_url=args.base_url,
-                allow_hosts=args.allow_host or (),
-            )
-            for name in args.task or task_names()
-        ]
-    except ConnectorError as exc:
-        return fail_with(exc, as_json=False)
-    handler = TaskHandler(
-        workers=workers,
-        configuration=Configuration(server_api_url=server),
-        scan_for_annotated_workers=False,
-    )
-    names = ", ".join(w.get_task_definition_name() for w in workers)
-    sys.stderr.write(f"polling {server} for {names}\n")
-    sys.stderr.flush()
-    signal.signal(signal.SIGTERM, _interrupt)  # a stopped container ends its worker processes
-    try:
-        handler.start_processes()
-        handler.join_processes()
-    finally:
-        handler.stop_processes()
-    return EXIT_OK
-
-
-def _interrupt(signum: int, _frame: object) -> None:
-    raise SystemExit(128 + signum)  # the `finally` above still stops the worker processes
-
-
 def _export_flags(options: Any) -> str:
     flags = []
     if options.workflow:
         flags.append(f"--workflow {options.workflow}")
     if options.credentials:
         flags.append(f"--credentials {options.credentials}")
+    if options.owner_email:
+        flags.append(f"--owner-email {options.owner_email}")
     if options.base_url:
         flags.append(f"--base-url {options.base_url}")
     elif options.environment != "sandbox":

@@ -106,3 +106,13 @@ def _exit_now(code: int) -> NoReturn:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
+
+
+class _WorkerCommand:
+    """`connector worker --engine temporal`, as the engine registry calls it."""
+
+    add_arguments = staticmethod(add_options)
+    run = staticmethod(run_worker)
+
+
+WORKER = _WorkerCommand()

@@ -3,38 +3,60 @@
     export_task(task, "conductor", ExportOptions(...)) -> Export(document, warnings)
     import_task(document, "simworkflow", task=..., name=...) -> Import(template, options, warnings)
 
-Every export is checked against the engine's JSON Schema shipped in `schemas/`; a placeholder
-the engine cannot express fails with its field named; no export holds a secret value (auth is
+The engines are registered in `_registry` (names, titles, adapters, worker commands). Every
+export is checked against the engine's JSON Schema shipped in `schemas/`; a placeholder the
+engine cannot express fails with its field named; no export holds a secret value (auth is
 referenced: SimWorkflow `credentials`, Conductor `${workflow.secrets.NAME}`). Exporting
-`import.template` with `import.options` writes the imported engine JSON again.
+`import.template` with `import.options` writes the imported engine JSON again. The models are
+resolved lazily, so that listing the engines does not load the template machinery.
 """
 
 from __future__ import annotations
 
 import importlib
-from types import ModuleType
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any
 
-from connector._task import Task
-from connector.engines._shared import METADATA_KEY, Export, ExportOptions, Import
+from connector.engines._registry import (
+    Engine,
+    EngineAdapter,
+    Pusher,
+    WorkerCommand,
+    engine_names,
+    engines,
+    load_adapter,
+    load_worker,
+    register,
+)
+
+if TYPE_CHECKING:
+    from connector._task import Task
+    from connector.engines._shared import METADATA_KEY, Export, ExportOptions, Import
 
 __all__ = [
-    "ENGINES",
     "METADATA_KEY",
+    "Engine",
+    "EngineAdapter",
     "Export",
     "ExportOptions",
     "Import",
+    "Pusher",
+    "WorkerCommand",
+    "engine_names",
+    "engines",
     "export_task",
     "import_task",
+    "load_adapter",
+    "load_worker",
+    "register",
 ]
 
-ENGINES: Final = ("simworkflow", "conductor")
+_LAZY = {"METADATA_KEY", "Export", "ExportOptions", "Import"}
 
 
-def _engine(name: str) -> ModuleType:
-    if name in ENGINES:
-        return importlib.import_module(f"connector.engines.{name}")
-    raise ValueError(f"unknown engine {name!r} (known: {', '.join(ENGINES)})")
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module("connector.engines._shared"), name)
+    raise AttributeError(f"module 'connector.engines' has no attribute {name!r}")
 
 
 def export_task(task: Task, engine: str, options: ExportOptions | None = None) -> Export:
@@ -42,9 +64,11 @@ def export_task(task: Task, engine: str, options: ExportOptions | None = None) -
 
     Raises:
         TemplateError: a value the engine cannot express, with its field named.
+        ValueError: no such engine.
     """
-    result: Export = _engine(engine).export(task, options or ExportOptions())
-    return result
+    from connector.engines._shared import ExportOptions
+
+    return load_adapter(engine).export(task, options or ExportOptions())
 
 
 def import_task(
@@ -54,12 +78,12 @@ def import_task(
 
     Args:
         document: the parsed engine JSON.
-        engine: "simworkflow" or "conductor".
+        engine: a registered engine name (`engine_names()`).
         task: which HTTP task of a workflow definition (needed when there are several).
         name: the template name when the document does not carry one.
 
     Raises:
         TemplateError: not an HTTP task of that engine, or a value a template cannot hold.
+        ValueError: no such engine.
     """
-    result: Import = _engine(engine).import_(document, task=task, name=name)
-    return result
+    return load_adapter(engine).import_(document, task=task, name=name)

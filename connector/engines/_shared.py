@@ -45,6 +45,8 @@ class ExportOptions:
     base_url: str | None = None
     metadata: bool = True
     """Keep what the engine cannot say under `connector:template` (off: a plain engine task)."""
+    owner_email: str | None = None
+    """Conductor: the `ownerEmail` of the definitions (OSS Conductor requires one)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,15 +8,21 @@ saved credentials. Import reads such a task (alone, or picked from a workflow de
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
+
+from pydantic import JsonValue
 
 from connector._task import Task
 from connector._template import TaskTemplate
 from connector.engines._expressions import (
+    escape_literal,
     from_engine,
     is_identifier,
     map_strings,
     to_engine,
+    unescape_literal,
     unsupported,
 )
 from connector.engines._shared import (
@@ -38,7 +44,6 @@ from connector.engines._shared import (
     whole_seconds,
 )
 
-ENGINE = "simworkflow"
 TASK_SCHEMA = "simworkflow-task.schema.json"
 WORKFLOW_SCHEMA = "simworkflow-workflow.schema.json"
 _MAX_TASK_NAME = 80
@@ -244,3 +249,73 @@ def _wiring_warnings(inputs: dict[str, Any]) -> list[str]:
 def _comparable(task: dict[str, Any]) -> dict[str, Any]:
     """The task without the flow keys, which belong to the workflow, not the task."""
     return {k: v for k, v in task.items() if k not in {"end", "nextTask"}}
+
+
+# -- a configured step ----------------------------------------------------------------------
+
+
+def export_step(task: Task, options: ExportOptions, inputs: Mapping[str, JsonValue]) -> Export:
+    """The export with the step's values in `inputParameters`, in place of the
+    `${workflow.input.…}` reference (escaped, so the engine evaluates nothing in them)."""
+    result = export(task, options)
+    for parameters in _parameter_maps(result.document):
+        for name, value in inputs.items():
+            if parameters.get(name) == _wired(name):
+                parameters[name] = escape_literal(value)
+    return result
+
+
+def import_step(document: Any, *, task: str | None = None) -> tuple[Import, dict[str, JsonValue]]:
+    """The import of a configured step and its literal input values (the wiring warnings
+    about those values left out: they are the configuration, not a loss)."""
+    result = import_(document, task=task)
+    inputs: dict[str, JsonValue] = {}
+    for parameters in _parameter_maps(document):
+        inputs.update(
+            {
+                name: unescape_literal(value)
+                for name, value in parameters.items()
+                if name != METADATA_KEY and value != _wired(name) and not _has_expression(value)
+            }
+        )
+    configured = tuple(f"inputParameters.{name}: " for name in inputs)
+    warnings = [w for w in result.warnings if not w.startswith(configured)]
+    return replace(result, warnings=warnings), inputs
+
+
+def _wired(name: str) -> str:
+    return "${workflow.input." + name + "}"
+
+
+def _parameter_maps(document: Any) -> Iterator[dict[str, Any]]:
+    """Every `inputParameters` map of an `Http` task in `document` (alone or in a workflow)."""
+    if not isinstance(document, dict):
+        return
+    tasks = document.get("tasks")
+    for task in tasks.values() if isinstance(tasks, dict) else [document]:
+        parameters = task.get("inputParameters") if isinstance(task, dict) else None
+        if isinstance(parameters, dict) and task.get("type") == "Http":
+            yield parameters
+
+
+def _has_expression(value: Any) -> bool:
+    """Whether the engine would evaluate something in `value` (an unescaped `${`)."""
+    if isinstance(value, str):
+        return "${" in value.replace("$${", "")
+    if isinstance(value, dict):
+        return any(_has_expression(k) or _has_expression(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_expression(item) for item in value)
+    return False
+
+
+class SimWorkflowAdapter:
+    """The SimWorkflow engine adapter (see the module docstring)."""
+
+    export = staticmethod(export)
+    import_ = staticmethod(import_)
+    export_step = staticmethod(export_step)
+    import_step = staticmethod(import_step)
+
+
+ADAPTER = SimWorkflowAdapter()

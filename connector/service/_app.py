@@ -20,7 +20,7 @@ import json
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from importlib.resources import files
-from typing import Any, get_args
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -37,12 +37,11 @@ from connector._request import PreparedRequest
 from connector._result import TaskResult
 from connector._task import Task
 from connector._version import __version__
+from connector.engines import engines
 from connector.service import _engines
 from connector.service._guards import Guard, GuardSettings
 from connector.service._local import LocalTarget
 from connector.service._models import (
-    ENGINE_TITLES,
-    Engine,
     EngineInfo,
     ErrorBody,
     ExportRequest,
@@ -166,7 +165,7 @@ def _manifest() -> dict[str, Any]:
 
 def _engines_list() -> list[EngineInfo]:
     """The engines a step can be exported to and imported from."""
-    return [EngineInfo(name=name, title=ENGINE_TITLES[name]) for name in get_args(Engine)]
+    return [EngineInfo(name=engine.name, title=engine.title) for engine in engines()]
 
 
 def _tasks() -> list[TaskSummary]:

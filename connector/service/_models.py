@@ -6,17 +6,30 @@ model has a credential field: credentials stay in the server's environment.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, JsonValue
+from pydantic import AfterValidator, Field, JsonValue, WithJsonSchema
 
 from connector._errors import ConnectorError, FieldError
 from connector._model import StrictModel
 from connector._result import RequestView
+from connector.engines import engine_names
 
 Environment = Literal["local", "sandbox", "live"]
-Engine = Literal["simworkflow", "conductor"]
-ENGINE_TITLES: dict[str, str] = {"simworkflow": "SimWorkflow", "conductor": "Conductor"}
+
+
+def _known_engine(name: str) -> str:
+    if name not in engine_names():
+        raise ValueError(f"unknown engine {name!r} (known: {', '.join(engine_names())})")
+    return name
+
+
+Engine = Annotated[
+    str,
+    AfterValidator(_known_engine),
+    WithJsonSchema({"type": "string", "enum": engine_names()}),
+]
+"""A registered engine's name (the registry is the one list)."""
 
 MAX_INPUT_KEYS = 500
 

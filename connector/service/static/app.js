@@ -448,10 +448,7 @@ function wire() {
 
 async function loadEngines() {
   const { status, body: answer } = await call("GET", "/api/engines");
-  const engines = status === 200 ? answer : [
-    { name: "simworkflow", title: "SimWorkflow" },
-    { name: "conductor", title: "Conductor" },
-  ];
+  const engines = status === 200 ? answer : []; // the service's registry is the one list
   fill(
     $("export-buttons"),
     engines.map((engine) => {

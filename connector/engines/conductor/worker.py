@@ -42,7 +42,7 @@ from connector._credentials import Redactor
 from connector._errors import FieldError, InputError
 from connector._executor import Executor
 from connector._result import TaskResult
-from connector.engines.conductor import conductor_name
+from connector.engines.conductor._export import conductor_name
 
 __all__ = ["MAX_INPUT_DEPTH", "TaskWorker", "outcome", "worker_for"]
 
