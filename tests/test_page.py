@@ -327,3 +327,14 @@ def test_the_layout_fits_its_content(page: Any, tmp_path: Path) -> None:
     assert width > 100
     p.screenshot(path=str(tmp_path / "layout-narrow.png"), full_page=True)
     assert missing == []
+
+
+def test_the_reference_shows_beside_the_form(page: Any) -> None:
+    """Opening a step loads its API reference: every body field with its valid values."""
+    p = page
+    _add_step(p)
+    p.locator("#reference summary").click()
+    table = p.locator('#reference-view table[aria-label="Request body fields"]')
+    expect(table).to_contain_text("allocations[].method")
+    expect(table).to_contain_text('"paypal"')
+    expect(p.locator('#reference-view table[aria-label="Parameters"]')).to_contain_text("path")

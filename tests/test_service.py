@@ -212,6 +212,7 @@ def test_openapi_description_is_generated_from_the_models(client: TestClient) ->
         "/api/tasks",
         "/api/engines",
         "/api/tasks/{name}",
+        "/api/tasks/{name}/reference",
         "/api/tasks/{name}/render",
         "/api/tasks/{name}/test-request",
         "/api/tasks/{name}/export",

@@ -19,6 +19,12 @@ def register(commands: Any) -> None:
     describe = commands.add_parser("describe", help="show a task: request, inputs, retry policy")
     describe.add_argument("task", metavar="TASK", help="task name or template file path")
     describe.add_argument("--json", action="store_true", help="print the template and schemas")
+    describe.add_argument(
+        "--format",
+        choices=["text", "markdown"],
+        default="text",
+        help="markdown: the operation's reference page (fields, types, valid values)",
+    )
     describe.set_defaults(handler=run_describe)
 
     validate = commands.add_parser("validate", help="check a template file against the format")
@@ -56,6 +62,11 @@ def run_describe(args: argparse.Namespace) -> int:
     except ConnectorError as exc:
         return fail_with(exc, as_json=args.json)
     template = task.template
+    if args.format == "markdown" and not args.json:
+        from connector._reference import reference, to_markdown
+
+        sys.stdout.write(to_markdown(reference(task)))
+        return EXIT_OK
     if args.json:
         print_json(
             {

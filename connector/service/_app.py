@@ -4,6 +4,7 @@
     GET  /api/tasks                         the palette: every task, summarised
     GET  /api/engines                       the engines a step can be exported to
     GET  /api/tasks/{name}                  one task: template, input and body schemas
+    GET  /api/tasks/{name}/reference        its reference documentation
     POST /api/tasks/{name}/render           dry run: the exact request, nothing sent
     POST /api/tasks/{name}/test-request     send it; the structured response
     POST /api/tasks/{name}/export           the configured step as an engine's task JSON
@@ -33,6 +34,7 @@ from connector._catalog import load_task, read_manifest, task_names
 from connector._curl import curl_command
 from connector._errors import ConnectorError, FieldError, InputError
 from connector._executor import Executor
+from connector._reference import Reference, reference
 from connector._request import PreparedRequest
 from connector._result import TaskResult
 from connector._task import Task
@@ -141,6 +143,9 @@ def _add_routes(app: FastAPI) -> None:
     app.get("/api/tasks", response_model=list[TaskSummary])(_tasks)
     app.get("/api/engines", response_model=list[EngineInfo])(_engines_list)
     app.get("/api/tasks/{name}", response_model=TaskDetail, responses=_NOT_FOUND)(_task)
+    app.get("/api/tasks/{name}/reference", response_model=Reference, responses=_NOT_FOUND)(
+        _reference
+    )
     refused: _Responses = {**_NOT_FOUND, **_REFUSED}
     app.post("/api/tasks/{name}/render", response_model=PreparedView, responses=refused)(_render)
     app.post("/api/tasks/{name}/test-request", response_model=TaskResult, responses=refused)(
@@ -184,6 +189,11 @@ def _task(name: str) -> TaskDetail:
         body_schema=template.body_schema,
         environments=list(template.servers),
     )
+
+
+def _reference(name: str) -> Reference:
+    """The operation's reference documentation, as the page shows it beside the form."""
+    return reference(_task_named(name))
 
 
 def _render(name: str, body: RenderRequest, request: Request) -> PreparedView:

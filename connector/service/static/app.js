@@ -7,7 +7,7 @@
 import { call } from "./api.js";
 import { fill, h, pretty } from "./dom.js";
 import { applyValues, buildForm, shapeOf, showFieldErrors } from "./form.js";
-import { showNothingSent, showRequest, showResult } from "./views.js";
+import { showNothingSent, showReference, showRequest, showResult } from "./views.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -171,7 +171,8 @@ async function taskDetail(name) {
   if (!state.tasks.has(name)) {
     const { status, body } = await call("GET", `/api/tasks/${encodeURIComponent(name)}`);
     if (status !== 200) return body.error;
-    state.tasks.set(name, body);
+    const { status: found, body: ref } = await call("GET", `/api/tasks/${encodeURIComponent(name)}/reference`);
+    state.tasks.set(name, { ...body, reference: found === 200 ? ref : null });
   }
   return null;
 }
@@ -202,6 +203,8 @@ function openStep(index) {
   const detail = state.tasks.get(step().task);
   $("step-title").textContent = `Step ${index + 1}: ${detail.title}`;
   $("step-description").textContent = detail.description;
+  $("reference").hidden = !detail.reference;
+  if (detail.reference) showReference($("reference-view"), detail.reference);
   rebuildForm(null);
   syncJson();
   render();

@@ -85,3 +85,40 @@ export function showNothingSent(node, message) {
   const id = node.id === "response-view" ? "nothing-sent" : null;
   fill(node, h("p", { class: "nothing-sent", id }, "Nothing was sent. ", message));
 }
+
+function referenceTable(title, fields, withLocation) {
+  if (!fields.length) return null;
+  const head = ["Name", ...(withLocation ? ["In"] : []), "Type", "Required", "Description"];
+  const rows = fields.map((f) => {
+    const details = [f.description, f.readOnly ? "Read-only: set by the API." : ""];
+    if (f.validValues.length) details.push(`Valid values: ${f.validValues.map((v) => JSON.stringify(v)).join(", ")}.`);
+    if (f.hasDefault) details.push(`Default value: ${JSON.stringify(f.default)}.`);
+    return h(
+      "tr",
+      {},
+      h("td", {}, h("code", {}, f.name)),
+      withLocation ? h("td", {}, f.location) : null,
+      h("td", {}, f.type),
+      h("td", {}, f.required ? "Yes" : "No"),
+      h("td", {}, details.filter(Boolean).join(" ")),
+    );
+  });
+  return [
+    h("h3", {}, title),
+    h("table", { class: "reference-table", "aria-label": title }, h("thead", {}, h("tr", {}, head.map((t) => h("th", { scope: "col" }, t)))), h("tbody", {}, rows)),
+  ];
+}
+
+/** The operation's reference documentation (the same model `describe --format markdown` prints). */
+export function showReference(node, ref) {
+  fill(
+    node,
+    h("p", { class: "request-line" }, h("span", { class: "method" }, ref.method), " ", h("code", {}, ref.path)),
+    ref.credentials.length ? h("p", { class: "small" }, `Credentials from the environment: ${ref.credentials.join(" or ")}.`) : null,
+    h("h3", {}, "Servers"),
+    h("table", { class: "reference-table", "aria-label": "Servers" }, h("tbody", {}, ref.servers.map((s) => h("tr", {}, h("th", { scope: "row" }, s.name), h("td", {}, h("code", {}, s.url)))))),
+    referenceTable("Request headers", ref.headers, false),
+    referenceTable("Parameters", ref.parameters, true),
+    referenceTable("Request body fields", ref.bodyFields, false),
+  );
+}
