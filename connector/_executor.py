@@ -21,6 +21,7 @@ from typing import Any
 import requests
 import tenacity
 
+from connector._body import FileReader
 from connector._catalog import load_task
 from connector._errors import DefinitionError, TransportError, UsageError
 from connector._report import log_attempt, make_attempt, task_result
@@ -90,6 +91,7 @@ class Executor:
         read_timeout: float | None = None,
         max_attempts: int | None = None,
         deadline: float | None = None,
+        read_file: FileReader | None = None,
     ) -> TaskResult:
         """Render, validate and send one task; a definition error is a FAILED result.
 
@@ -100,6 +102,7 @@ class Executor:
                 are configured, else a FAILED `usage` result (`live` is never a default).
             base_url: replaces the environment's base URL.
             connect_timeout, read_timeout, max_attempts, deadline: override the template.
+            read_file: reads file parts given as `{"path": ...}` (None: paths are refused).
         """
         try:
             loaded = _load(task)
@@ -110,6 +113,7 @@ class Executor:
                 base_url=base_url,
                 environ=self.environ,
                 allow_hosts=self.allow_hosts,
+                read_file=read_file,
             )
         except DefinitionError as error:
             return TaskResult.from_error(error)

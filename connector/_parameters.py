@@ -73,7 +73,8 @@ def serialise(
     if style in {"simple", "label", "matrix"}:
         return _path_style(style, explode, key, value, enc)
     if style == "deepObject" and isinstance(value, Mapping):
-        return "&".join(f"{key}{path}={enc(item)}" for path, item in bracket_pairs(value, "%5B"))
+        pairs = bracket_pairs(value, brackets=("%5B", "%5D"), encode_key=encode)
+        return "&".join(f"{key}{path}={enc(item)}" for path, item in pairs)
     if style in _DELIMITERS and not explode and isinstance(value, list | Mapping):
         return f"{key}=" + _DELIMITERS[style].join(_flat(value, enc))
     return _form(explode, key, value, enc)
@@ -118,21 +119,27 @@ def _flat(value: Any, enc: Callable[[Any], str]) -> Iterator[str]:
 
 
 def bracket_pairs(
-    value: Any, open_bracket: str = "[", *, index_arrays: bool = True
+    value: Any,
+    *,
+    brackets: tuple[str, str] = ("[", "]"),
+    encode_key: Callable[[str], str] = str,
+    index_arrays: bool = True,
 ) -> Iterator[tuple[str, Any]]:
     """`{"a": {"b": 1}, "c": ["x"]}` as `("[a][b]", 1), ("[c][0]", "x")`: nested form keys.
 
-    Keys are percent-encoded when `open_bracket` is `%5B` (a URL) and left for the caller
-    to encode otherwise; `index_arrays=False` writes array items as `[]`.
+    Each key is written through `encode_key`; `index_arrays=False` writes array items as `[]`.
+    An empty object or array writes nothing.
     """
-    close = "%5D" if open_bracket == "%5B" else "]"
-    encode_key = encode if open_bracket == "%5B" else str
+    opening, closing = brackets
     items = value.items() if isinstance(value, Mapping) else enumerate(value)
     for k, item in items:
         label = "" if isinstance(k, int) and not index_arrays else encode_key(str(k))
-        path = f"{open_bracket}{label}{close}"
-        if isinstance(item, Mapping | list):  # an empty object or array writes nothing
-            for sub, leaf in bracket_pairs(item, open_bracket, index_arrays=index_arrays):
+        path = f"{opening}{label}{closing}"
+        if isinstance(item, Mapping | list):
+            nested = bracket_pairs(
+                item, brackets=brackets, encode_key=encode_key, index_arrays=index_arrays
+            )
+            for sub, leaf in nested:
                 yield path + sub, leaf
         else:
             yield path, item

@@ -94,12 +94,12 @@ def _retryable(outcome: Outcome, request: PreparedRequest, policy: SendPolicy) -
 
 
 def _request_view(request: PreparedRequest) -> RequestView:
-    content = request.content.decode() if request.content is not None else None
     return RequestView.model_construct(
         method=request.method,
         url=request.public_url(),
         headers=request.public_headers(),
-        body=_redacted(request.redactor, request.body, content),
+        content_type=request.content_type,
+        body=request.public_body(),
     )
 
 

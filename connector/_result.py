@@ -35,7 +35,11 @@ class RequestView(StrictModel):
     method: str
     url: str
     headers: dict[str, str]
-    body: JsonValue = None
+    content_type: str | None = None
+    body: JsonValue = Field(
+        default=None,
+        description="The JSON value of a JSON body, the encoded text of a form, a part list",
+    )
 
 
 class ResponseView(StrictModel):

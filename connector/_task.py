@@ -13,6 +13,15 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
+from connector._body import (
+    EncodedBody,
+    FileReader,
+    body_kind,
+    declared_content_type,
+    encode_body,
+    schema_view,
+    set_content_type,
+)
 from connector._credentials import Redactor
 from connector._environment import declaration_errors, read_variable
 from connector._errors import FieldError, InputError, RenderError, TemplateError
@@ -51,6 +60,8 @@ class Task:
             ) from None
         self._validator = BodyValidator(template.body_schema) if template.body_schema else None
         self._parameters = ParameterPlan(template.parameters)
+        self.content_type = declared_content_type(template.http_request)
+        self._kind = body_kind(self.content_type)
         self.variables = frozenset().union(
             self._url.variables,
             *(leaf.variables for leaf in self._servers.values()),
@@ -109,6 +120,7 @@ class Task:
         base_url: str | None = None,
         environ: Mapping[str, str] | None = None,
         allow_hosts: Iterable[str] = (),
+        read_file: FileReader | None = None,
     ) -> PreparedRequest:
         """Render and validate the request for `inputs`; nothing is sent.
 
@@ -119,6 +131,7 @@ class Task:
             environ: where credentials and parameter defaults are read; `os.environ` if None.
             allow_hosts: hosts a credential may go to besides its bound hosts (as
                 `--allow-host`; `CONNECTOR_ALLOWED_HOSTS` in `environ` adds more).
+            read_file: reads a file part given as `{"path": ...}`; None refuses paths.
 
         Raises:
             InputError: with every field error, when anything is invalid.
@@ -133,7 +146,9 @@ class Task:
         headers = self._render_headers(context, errors)
         if wire.headers:
             headers.update(wire.headers)
-        body, content = self.build_body(context, errors)
+        body, encoded = self.build_body(context, errors, read_file)
+        if encoded is not None:
+            set_content_type(headers, encoded.content_type)
         if errors:
             raise InputError(
                 f"invalid input ({_count(errors)})", task=self.name, field_errors=errors
@@ -147,7 +162,8 @@ class Task:
             url=url,
             headers=headers,
             body=body,
-            content=content,
+            content=encoded.content if encoded is not None else None,
+            encoded=encoded,
             warnings=(
                 *wire.warnings,
                 *self._warnings(body, bool(credentials), environment, base_url),
@@ -157,29 +173,42 @@ class Task:
         )
 
     def build_body(
-        self, context: Mapping[str, Any], errors: list[FieldError]
-    ) -> tuple[Any, bytes | None]:
-        """Render the body, validate it and serialise it; problems go to `errors`."""
+        self,
+        context: Mapping[str, Any],
+        errors: list[FieldError],
+        read_file: FileReader | None = None,
+    ) -> tuple[Any, EncodedBody | None]:
+        """Render the body, validate it, then encode it; problems go to `errors`."""
         before = len(errors)
         body = self._body(context, errors)
         body = None if body is MISSING else body
         if len(errors) > before:
             return body, None
-        content, problems = self._check_body(body)
-        errors.extend(problems)
-        return body, content
-
-    def _check_body(self, body: Any) -> tuple[bytes | None, list[FieldError]]:
-        """The serialised body, or the problems that stop it from being sent."""
         if body is None:
-            content = None
+            errors.extend(self._schema_errors(None))
+            return None, None
+        encoding = self.template.http_request.encoding
+        if self._kind == "json":  # encoding first: it finds NaN and Infinity fastest
+            encoded = encode_body(body, self.content_type, encoding, errors)
+            errors.extend(self._schema_errors(body) if encoded is not None else [])
         else:
-            try:
-                content = _serialise(body)
-            except (TypeError, ValueError):  # NaN, Infinity or a non-JSON object: find where
-                return None, list(non_json_values(body)) or [_NOT_JSON]
-        problems = self._validator.schema_errors(body) if self._validator is not None else []
-        return content, problems
+            problems = list(non_json_values(body)) or self._schema_errors(schema_view(body))
+            errors.extend(problems)
+            encoded = None
+            if not problems:
+                encoded = encode_body(
+                    body, self.content_type, encoding, errors, read_file=read_file
+                )
+        if encoded is not None and len(encoded.content) > self.template.max_body_bytes:
+            message = (
+                f"the encoded body is {len(encoded.content)} bytes, over the "
+                f"{self.template.max_body_bytes} of maxBodyBytes"
+            )
+            errors.append(FieldError(field="body", message=message))
+        return body, encoded
+
+    def _schema_errors(self, body: Any) -> list[FieldError]:
+        return self._validator.schema_errors(body) if self._validator is not None else []
 
     def _context(
         self,
@@ -298,9 +327,6 @@ class Task:
         return f"<Task {self.name} {request.method} {request.url}>"
 
 
-_NOT_JSON = FieldError(field="", message="the body is not JSON")
-
-
 def _server_variable(
     name: str, variable: ServerVariable, value: Any, errors: list[FieldError]
 ) -> Any:
@@ -322,10 +348,6 @@ def _render_text(leaf: Leaf, context: Mapping[str, Any], errors: list[FieldError
         errors.append(FieldError(field=leaf.simple or leaf.path, message="is required"))
         return ""
     return value if isinstance(value, str) else json.dumps(value)
-
-
-def _serialise(body: Any) -> bytes:
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 def _is_absolute(url: str) -> bool:

@@ -261,3 +261,47 @@ def test_every_command_and_option_has_help(name: str, parser: argparse.ArgumentP
         assert helps.get(name), f"{name} has no one-line description"
     for action in parser._actions:
         assert action.help, f"{name}: {action.option_strings or action.dest} has no help"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "expected"),
+    [
+        pytest.param("application/json", {"a": "x y", "m": {"k": 1}}, id="json-value"),
+        pytest.param("application/x-www-form-urlencoded", "a=x+y&m[k]=1", id="form-text"),
+        pytest.param(
+            "multipart/form-data",
+            [
+                {"name": "a", "value": "x y"},
+                {"name": "m", "contentType": "application/json", "value": {"k": 1}},
+            ],
+            id="multipart-parts",
+        ),
+    ],
+)
+def test_render_json_shows_the_content_type_and_the_body_as_encoded(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, content_type: str, expected: Any
+) -> None:
+    """`render --json` gives contentType and the body: a JSON value, form text or a part list."""
+    template = {
+        "name": "post-things",
+        "title": "Post things",
+        "servers": {"sandbox": "https://api.example.com"},
+        "httpRequest": {
+            "url": "/things",
+            "method": "POST",
+            "contentType": content_type,
+            "body": {"a": "<<a>>", "m": "<<m>>"},
+        },
+    }
+    path = tmp_path / "post-things.json"
+    path.write_text(json.dumps(template))
+    inputs = tmp_path / "in.json"
+    inputs.write_text(json.dumps({"a": "x y", "m": {"k": 1}}))
+    code, out, _ = _run(capsys, "render", str(path), "--input", str(inputs), "--json")
+    shown = json.loads(out)
+    assert code == 0
+    assert shown["method"] == "POST"
+    assert shown["url"] == "https://api.example.com/things"
+    assert shown["contentType"].startswith(content_type)
+    assert shown["headers"]["Content-Type"] == shown["contentType"]
+    assert shown["body"] == expected

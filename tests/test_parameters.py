@@ -117,7 +117,8 @@ def test_deep_object_nests_with_encoded_brackets() -> None:
     assert serialise("deepObject", True, "f", value) == (
         "f%5Ba%5D%26b%5D=x%3Dy%23z&f%5Bn%5D%5Bk%5D%5B0%5D=v"
     )
-    assert list(bracket_pairs({"a": [1, 2]}, index_arrays=False)) == [("[a][]", 1), ("[a][]", 2)]
+    pairs = bracket_pairs({"a": [1, 2], "e": {}}, index_arrays=False)
+    assert list(pairs) == [("[a][]", 1), ("[a][]", 2)]
 
 
 def test_header_values_are_joined_as_simple_but_not_encoded() -> None:

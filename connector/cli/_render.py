@@ -65,6 +65,7 @@ def load_inputs(args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     """Render and validate; print the request with credentials redacted."""
+    from connector._body import local_file_reader
     from connector._catalog import load_task
     from connector._errors import ConnectorError
 
@@ -72,10 +73,12 @@ def run(args: argparse.Namespace) -> int:
     if inputs is None:
         return 2
     try:
-        request = load_task(args.task).prepare(
+        task = load_task(args.task)
+        request = task.prepare(
             inputs,
             environment=args.environment,
             base_url=args.base_url,
+            read_file=local_file_reader(task.template.max_body_bytes),
             allow_hosts=args.allow_host or (),
         )
     except ConnectorError as exc:
@@ -87,7 +90,9 @@ def run(args: argparse.Namespace) -> int:
     lines = [f"{shown['method']} {shown['url']}"]
     lines += [f"{name}: {value}" for name, value in shown["headers"].items()]
     sys.stdout.write("\n".join(lines) + "\n\n")
-    if shown["body"] is not None:
+    if isinstance(shown["body"], str):
+        sys.stdout.write(shown["body"] + "\n")
+    elif shown["body"] is not None:
         print_json(shown["body"])
     for warning in shown["warnings"]:
         sys.stderr.write(f"warning: {warning}\n")
