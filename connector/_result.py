@@ -9,9 +9,9 @@ task's output shape in manifest.json) is generated from these models.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, JsonValue
+from pydantic import Field, JsonValue, PlainSerializer
 
 from connector._errors import ConnectorError, FieldError
 from connector._model import StrictModel
@@ -51,14 +51,21 @@ class ResponseView(StrictModel):
     body: JsonValue = None
 
 
+Milliseconds = Annotated[float, PlainSerializer(lambda v: round(v, 1), return_type=float)]
+"""A duration in milliseconds, written to a tenth: what a person reads, not 14 digits."""
+
+Seconds = Annotated[float, PlainSerializer(lambda v: round(v, 3), return_type=float)]
+"""A wait in seconds, written to the millisecond."""
+
+
 class Attempt(StrictModel):
     """One attempt: its outcome, how long it took, and the wait before the next one."""
 
     number: int
     status_code: int | None = None
     error: str | None = None
-    elapsed_ms: float
-    wait_seconds: float = 0.0
+    elapsed_ms: Milliseconds
+    wait_seconds: Seconds = 0.0
 
 
 class ErrorInfo(StrictModel):
@@ -77,7 +84,7 @@ class TaskResult(StrictModel):
     response: ResponseView | None = None
     request: RequestView | None = None
     attempts: list[Attempt] = Field(default_factory=list)
-    elapsed_ms: float = 0.0
+    elapsed_ms: Milliseconds = 0.0
     error: ErrorInfo | None = None
     warnings: list[str] = Field(default_factory=list)
 
