@@ -274,9 +274,11 @@ class Task:
         key = (environment, base_url)
         plan = self._plans.get(key)
         if plan is None:
-            base = self._base_leaf(environment, base_url)
             absolute = _is_absolute(self.template.http_request.url)
-            leaves = [self._url] if absolute else [base, self._url]
+            # An absolute URL needs no environment (an imported engine task has none).
+            leaves = (
+                [self._url] if absolute else [self._base_leaf(environment, base_url), self._url]
+            )
             plan = leaves, sorted(frozenset().union(*(leaf.variables for leaf in leaves)))
             if len(self._plans) < 64:
                 self._plans[key] = plan

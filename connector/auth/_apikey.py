@@ -66,7 +66,9 @@ class ApiKeyCredential(Credential):
     def apply(self, request: Outgoing, value: Callable[[SecretStr], str]) -> Outgoing:
         scheme, text = self._scheme, value(self._secret)
         if scheme.location == "query":
-            return request.with_query(scheme.name, text)
+            # Only the key itself is percent-encoded; a mask or a `${VAR}` is shown as written.
+            encode = text == self._secret.get_secret_value()
+            return request.with_query(scheme.name, text, encode=encode)
         if scheme.location == "cookie":
             return request.with_cookie(scheme.name, text)
         return request.with_header(

@@ -98,6 +98,11 @@ class TokenCache:
             margin = min(30.0, lifetime / 10)
             self._tokens[key] = (token, self.clock() + lifetime - margin)
 
+    def clear(self) -> None:
+        """Forget every token."""
+        with self._lock:
+            self._tokens.clear()
+
     def drop(self, key: str) -> None:
         """Forget a token the API refused."""
         with self._lock:
