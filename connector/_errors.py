@@ -116,21 +116,16 @@ class TransportError(RunError):
     """The connection failed, was reset or timed out."""
 
     kind = "connection"
-    reached_server = True
-    """Whether the request may have reached the server (False: safe to send again)."""
 
 
 class ConnectError(TransportError):
     """No connection could be made (refused, unreachable, name not found)."""
-
-    reached_server = False
 
 
 class ConnectTimeoutError(TransportError):
     """Connecting took longer than the connect timeout."""
 
     kind = "timeout"
-    reached_server = False
 
 
 class ConnectionLostError(TransportError):

@@ -89,12 +89,12 @@ class TaskResult(StrictModel):
     warnings: list[str] = Field(default_factory=list)
 
     @classmethod
-    def from_error(cls, error: ConnectorError, **fields: Any) -> TaskResult:
+    def from_error(cls, error: ConnectorError) -> TaskResult:
         """A FAILED result for an error raised before or while sending."""
         info = ErrorInfo(
             kind=error.kind, message=error.message, field_errors=list(error.field_errors)
         )
-        return cls(status="FAILED", error=info, **fields)
+        return cls(status="FAILED", error=info)
 
     def to_json(self) -> dict[str, Any]:
         """The camelCase JSON object the engine receives."""

@@ -126,7 +126,10 @@ def test_export_holds_no_secret_value(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REBILLY_API_KEY", SECRET)
     options = ExportOptions(credentials="rebilly")
     document = export_task(load_task("upsert-payout-request"), "simworkflow", options).document
-    assert SECRET not in json.dumps(document)
+    written = json.dumps(document)
+    assert SECRET not in written
+    assert document["credentials"] == "rebilly"  # the engine's saved credentials, by id
+    assert "REB-APIKEY" not in document["httpRequest"]["headers"]
 
 
 @pytest.mark.parametrize("name", task_names())

@@ -146,9 +146,15 @@ def test_unknown_inputs_are_errors_with_a_suggestion(task: Task, minimal: dict[s
 
 
 def test_engine_keys_in_the_input_are_ignored(task: Task, minimal: dict[str, Any]) -> None:
-    """Keys the engine adds (`swf:*`) are neither errors nor sent."""
+    """Keys the engine adds (`swf:*`) are neither errors nor sent; other unknown keys are."""
     request = task.prepare({**minimal, "swf:workflowId": "w-1"}, environ={})
-    assert "swf:workflowId" not in request.body
+    plain = task.prepare(minimal, environ={})
+    assert (request.url, request.content, request.warnings) == (
+        plain.url,
+        plain.content,
+        plain.warnings,
+    )
+    assert "swx:workflowId" in _errors(task, {**minimal, "swx:workflowId": "w-1"})
 
 
 def test_the_input_must_be_an_object(task: Task) -> None:

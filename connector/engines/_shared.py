@@ -201,16 +201,6 @@ def slug(text: str) -> str:
     return (name or "imported-task")[:80]
 
 
-def prefer(precise: Any, native: Any, export: Any) -> Any:
-    """The metadata's precise value when it exports to what the engine holds, else the native."""
-    if precise is None:
-        return native
-    try:
-        return precise if export(precise) == export(native) else native
-    except (TypeError, ValueError, KeyError):
-        return native
-
-
 def null_warning(template: TaskTemplate) -> list[str]:
     """Engines send null for a body field whose input is missing; the connector omits it."""
     if not _has_field_placeholder(template.http_request.body):
