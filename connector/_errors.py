@@ -5,6 +5,7 @@
     │   ├── TemplateError        a template file is not a valid task template
     │   ├── RenderError          a placeholder could not be rendered
     │   ├── InputError           the task input (or the body built from it) is invalid
+    │   ├── DescriptionError     a file is not a readable OpenAPI 3.0/3.1 description
     │   └── UsageError           the call names no place to send to
     │       └── CredentialHostError   a credential would go to a host it is not bound to
     └── RunError                 a request was attempted
@@ -30,6 +31,7 @@ __all__ = [
     "ConnectorError",
     "CredentialHostError",
     "DefinitionError",
+    "DescriptionError",
     "FieldError",
     "InputError",
     "ReadTimeoutError",
@@ -96,6 +98,12 @@ class InputError(DefinitionError):
     """The task input, or the request built from it, is invalid."""
 
     kind = "validation"
+
+
+class DescriptionError(DefinitionError):
+    """A file is not an OpenAPI 3.0/3.1 description that can be read."""
+
+    kind = "description"
 
 
 class UsageError(DefinitionError):

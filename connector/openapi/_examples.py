@@ -1,0 +1,211 @@
+"""A value that a JSON Schema accepts, for the `examples` of an imported template.
+
+Deterministic and small: the schema's own `const`, `examples`, `default` or `enum` when they are
+valid; otherwise a value built from the type and its constraints (formats, patterns, bounds,
+lengths, required properties; one branch of each `oneOf`/`anyOf`, the first that the whole
+schema accepts). `$defs` references are followed with a depth bound, so recursive schemas end.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import jsonschema_rs
+
+from connector.openapi._merge import merge_all
+from connector.openapi._regex import RegexTooHard, example_matching
+
+Schema = dict[str, Any]
+
+MAX_DEPTH = 24
+
+FORMAT_EXAMPLES: dict[str, str] = {
+    "date-time": "2024-01-01T00:00:00Z",
+    "date": "2024-01-01",
+    "time": "12:00:00Z",
+    "duration": "P1D",
+    "email": "user@example.com",
+    "idn-email": "user@example.com",
+    "hostname": "example.com",
+    "idn-hostname": "example.com",
+    "ipv4": "192.0.2.1",
+    "ipv6": "2001:db8::1",
+    "uri": "https://example.com",
+    "url": "https://example.com",
+    "iri": "https://example.com",
+    "uri-reference": "https://example.com",
+    "iri-reference": "https://example.com",
+    "uri-template": "https://example.com/{id}",
+    "uuid": "123e4567-e89b-42d3-a456-426614174000",
+    "byte": "ZXhhbXBsZQ==",
+    "json-pointer": "/example",
+    "relative-json-pointer": "0",
+    "regex": "^example$",
+}
+
+
+def is_valid(schema: Schema, value: Any, root: Schema | None = None) -> bool:
+    """Whether `schema` (whose `$defs` are those of `root`) accepts `value`."""
+    if root is not None and "$defs" in root and "$defs" not in schema:
+        schema = {**schema, "$defs": root["$defs"]}
+    try:
+        return bool(jsonschema_rs.validator_for(schema).is_valid(value))
+    except (ValueError, jsonschema_rs.ValidationError):
+        return False
+
+
+def example_for(schema: Any, root: Schema | None = None) -> Any:
+    """A value `schema` accepts (as far as this generator can tell); `root` holds `$defs`."""
+    return _Generator(root if root is not None else schema).value(schema, 0)
+
+
+class _Generator:
+    def __init__(self, root: Any) -> None:
+        self._defs: Schema = root.get("$defs", {}) if isinstance(root, dict) else {}
+        self._root = root if isinstance(root, dict) else {}
+
+    def value(self, schema: Any, depth: int) -> Any:
+        if not isinstance(schema, dict) or depth > MAX_DEPTH:
+            return None
+        schema = self._resolve(schema, depth)
+        for key in ("const",):
+            if key in schema:
+                return schema[key]
+        known = self._given(schema)
+        if known is not _NONE:
+            return known
+        if "enum" in schema and schema["enum"]:
+            enum = schema["enum"]
+            return next((v for v in enum if v is not None), enum[0])
+        for keyword in ("oneOf", "anyOf"):
+            if isinstance(schema.get(keyword), list) and schema[keyword]:
+                return self._branch(schema, keyword, depth)
+        return self._typed(schema, _type_of(schema), depth)
+
+    def _resolve(self, schema: Schema, depth: int) -> Schema:
+        ref = schema.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            target = self._defs.get(ref[8:], {})
+            rest = {k: v for k, v in schema.items() if k != "$ref"}
+            schema = merge_all([target, rest]) if rest else target
+            return self._resolve(schema, depth + 1) if depth < MAX_DEPTH else schema
+        if isinstance(schema.get("allOf"), list):
+            parts = [self._resolve(p, depth + 1) for p in schema["allOf"] if isinstance(p, dict)]
+            rest = {k: v for k, v in schema.items() if k != "allOf"}
+            return merge_all([*parts, rest])
+        return schema
+
+    def _given(self, schema: Schema) -> Any:
+        candidates = [*schema.get("examples", [])[:3]] if isinstance(schema.get("examples"), list) else []
+        if "default" in schema:
+            candidates.append(schema["default"])
+        for candidate in candidates:
+            if candidate is not None and is_valid(schema, candidate, self._root):
+                return candidate
+        return _NONE
+
+    def _branch(self, schema: Schema, keyword: str, depth: int) -> Any:
+        rest = {k: v for k, v in schema.items() if k not in {keyword, "discriminator"}}
+        first = _NONE
+        for branch in schema[keyword]:
+            if not isinstance(branch, dict):
+                continue
+            candidate = self.value(merge_all([rest, self._resolve(branch, depth + 1)]), depth + 1)
+            if first is _NONE:
+                first = candidate
+            if is_valid(schema, candidate, self._root):
+                return candidate
+        return None if first is _NONE else first
+
+    def _typed(self, schema: Schema, kind: str, depth: int) -> Any:
+        if kind == "object":
+            return self._object(schema, depth)
+        if kind == "array":
+            return self._array(schema, depth)
+        if kind in {"integer", "number"}:
+            return _number(schema, integer=kind == "integer")
+        if kind == "boolean":
+            return True
+        if kind == "null":
+            return None
+        return _string(schema)
+
+    def _object(self, schema: Schema, depth: int) -> dict[str, Any]:
+        properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
+        required = [n for n in schema.get("required", []) if isinstance(n, str)]
+        result = {name: self.value(properties.get(name, {}), depth + 1) for name in required}
+        minimum = schema.get("minProperties", 0)
+        for name, sub in properties.items():
+            if len(result) >= minimum:
+                break
+            result.setdefault(name, self.value(sub, depth + 1))
+        extra = schema.get("additionalProperties")
+        while len(result) < minimum and extra is not False:
+            result[f"key{len(result) + 1}"] = self.value(extra if isinstance(extra, dict) else {}, depth + 1)
+        return result
+
+    def _array(self, schema: Schema, depth: int) -> list[Any]:
+        prefix = schema.get("prefixItems") if isinstance(schema.get("prefixItems"), list) else []
+        items = [self.value(sub, depth + 1) for sub in prefix]
+        count = max(int(schema.get("minItems", 1) or 0), 1 if not prefix else 0)
+        count = min(count, int(schema.get("maxItems", count)))
+        item = schema.get("items", {})
+        while len(items) < count and item is not False:
+            items.append(self.value(item, depth + 1))
+        return items
+
+
+_NONE: Any = object()
+
+
+def _type_of(schema: Schema) -> str:
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kind = next((k for k in kind if k != "null"), kind[0] if kind else None)
+    if isinstance(kind, str):
+        return kind
+    if "properties" in schema or "required" in schema or "additionalProperties" in schema:
+        return "object"
+    if "items" in schema or "prefixItems" in schema:
+        return "array"
+    if any(k in schema for k in ("minimum", "maximum", "multipleOf", "exclusiveMinimum")):
+        return "number"
+    return "string"
+
+
+def _number(schema: Schema, *, integer: bool) -> int | float:
+    low = schema.get("minimum")
+    high = schema.get("maximum")
+    if isinstance(schema.get("exclusiveMinimum"), int | float):
+        low = schema["exclusiveMinimum"] + (1 if integer else 0.5)
+    if isinstance(schema.get("exclusiveMaximum"), int | float):
+        high = schema["exclusiveMaximum"] - (1 if integer else 0.5)
+    value: float = low if isinstance(low, int | float) else 1
+    if isinstance(high, int | float) and value > high:
+        value = high if low is None else (low + high) / 2
+    step = schema.get("multipleOf")
+    if isinstance(step, int | float) and step > 0:
+        value = math.ceil(value / step) * step
+    if integer:
+        return math.ceil(value) if not isinstance(high, int | float) or math.ceil(value) <= high else math.floor(value)
+    return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
+
+
+def _string(schema: Schema) -> str:
+    low = int(schema.get("minLength", 0) or 0)
+    high = schema.get("maxLength")
+    pattern = schema.get("pattern")
+    text = FORMAT_EXAMPLES.get(str(schema.get("format")), "")
+    if isinstance(pattern, str):
+        try:
+            text = example_matching(pattern, min_length=low)
+        except RegexTooHard:
+            pass
+    elif not text:
+        text = "example"
+    if len(text) < low and not isinstance(pattern, str):
+        text = text + "x" * (low - len(text))
+    if isinstance(high, int) and len(text) > high and not isinstance(pattern, str):
+        text = text[:high]
+    return text
