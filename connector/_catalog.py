@@ -1,4 +1,9 @@
-"""Finding a task by name (a shipped template) or by path (any template file)."""
+"""Finding a task by name (a shipped or an imported template) or by path (any template file).
+
+A name is looked up among the shipped templates first, then in the user catalogue
+(`NAME`, or `API/NAME` when several imported APIs have it); anything with a `.json` suffix or a
+directory part that is a file is read as a template file.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from pathlib import Path
 
 from connector._errors import TemplateError
 from connector._resources import data_dir, manifest_path, read_manifest, task_names, templates_dir
+from connector._store import template_path
 from connector._task import Task
 from connector._template import load_template_file
 
@@ -26,15 +32,24 @@ def load_task(name_or_path: str | Path) -> Task:
 
 def _resolve(name_or_path: str | Path) -> Path:
     candidate = Path(name_or_path)
-    if candidate.suffix == ".json" or len(candidate.parts) > 1:
+    if candidate.suffix == ".json" or len(candidate.parts) > 2 or candidate.is_file():
         if candidate.is_file():
             return candidate.resolve()
         raise TemplateError(f"no template file at {candidate}")
-    shipped = templates_dir() / f"{name_or_path}.json"
-    if shipped.is_file():
+    text = str(name_or_path)
+    shipped = templates_dir() / f"{text}.json"
+    if "/" not in text and shipped.is_file():
         return shipped
+    try:
+        imported = template_path(text)
+    except LookupError as exc:
+        raise TemplateError(str(exc)) from None
+    if imported is not None:
+        return imported
     known = ", ".join(task_names()) or "none"
-    raise TemplateError(f"no task named {str(name_or_path)!r} (shipped tasks: {known})")
+    raise TemplateError(
+        f"no task named {text!r} (shipped tasks: {known}; `connector list` shows imported ones)"
+    )
 
 
 @lru_cache(maxsize=64)

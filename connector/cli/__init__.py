@@ -19,6 +19,7 @@ from connector.cli._output import EXIT_CODES, EXIT_USAGE, fail
 
 COMMAND_MODULES = (
     "connector.cli._catalog",
+    "connector.cli._import",
     "connector.cli._render",
     "connector.cli._serve",
     "connector.cli._test_request",

@@ -12,7 +12,8 @@ from connector.cli._output import EXIT_OK, fail_with, print_json
 
 def register(commands: Any) -> None:
     """Add the catalogue commands."""
-    listing = commands.add_parser("list", help="list the shipped tasks")
+    listing = commands.add_parser("list", help="list the shipped and imported tasks")
+    listing.add_argument("--api", help="only tasks of this API")
     listing.add_argument("--json", action="store_true", help="print JSON")
     listing.set_defaults(handler=run_list)
 
@@ -34,20 +35,16 @@ def register(commands: Any) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    """List tasks from the manifest alone (no template is compiled)."""
-    from connector._resources import read_manifest
+    """List shipped and imported tasks from their files (no template is compiled)."""
+    from connector._store import all_rows
+    from connector.cli._import import format_row, list_row
 
-    tasks = [
-        {"name": t["name"], "title": t["title"], "method": t["method"], "path": t["path"]}
-        for t in read_manifest()["tasks"]
-    ]
+    tasks = [list_row(row) for row in all_rows(args.api)]
     if args.json:
         print_json(tasks)
     else:
         for task in tasks:
-            sys.stdout.write(
-                f"{task['name']:<28} {task['method']:<6} {task['path']}  {task['title']}\n"
-            )
+            sys.stdout.write(format_row(task) + "\n")
     return EXIT_OK
 
 

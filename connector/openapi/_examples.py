@@ -108,15 +108,26 @@ class _Generator:
     def _branch(self, schema: Schema, keyword: str, depth: int) -> Any:
         rest = {k: v for k, v in schema.items() if k not in {keyword, "discriminator"}}
         first = _NONE
-        for branch in schema[keyword]:
-            if not isinstance(branch, dict):
-                continue
-            candidate = self.value(merge_all([rest, self._resolve(branch, depth + 1)]), depth + 1)
-            if first is _NONE:
-                first = candidate
-            if is_valid(schema, candidate, self._root):
-                return candidate
+        for rich in (False, True):
+            for branch in schema[keyword]:
+                if not isinstance(branch, dict):
+                    continue
+                merged = merge_all([rest, self._resolve(branch, depth + 1)])
+                candidate = self._richer(merged, depth + 1) if rich else self.value(merged, depth + 1)
+                if first is _NONE:
+                    first = candidate
+                if is_valid(schema, candidate, self._root):
+                    return candidate
         return None if first is _NONE else first
+
+    def _richer(self, schema: Schema, depth: int) -> Any:
+        """Every property of an object branch, so that exactly one branch matches it."""
+        value = self.value(schema, depth)
+        properties = schema.get("properties")
+        if isinstance(value, dict) and isinstance(properties, dict):
+            for name, sub in properties.items():
+                value.setdefault(name, self.value(sub, depth + 1))
+        return value
 
     def _typed(self, schema: Schema, kind: str, depth: int) -> Any:
         if kind == "object":

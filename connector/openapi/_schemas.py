@@ -338,29 +338,38 @@ def _discriminate(out: Schema, node: Schema, discriminator: Schema, where: str) 
         raw, built = node.get(keyword), out.get(keyword)
         if isinstance(raw, list) and isinstance(built, list) and len(raw) == len(built):
             out[keyword] = [
-                _branch(branch, name, _branch_values(source, values))
+                _branch(branch, name, *_branch_values(source, values))
                 for source, branch in zip(raw, built, strict=True)
             ]
 
 
-def _branch_values(source: Any, values: dict[str, list[str]]) -> list[str]:
+def _branch_values(source: Any, values: dict[str, list[str]]) -> tuple[list[str], bool]:
+    """The discriminator values that select a branch, and whether the mapping names them."""
     ref = source.get("$ref") if isinstance(source, dict) else None
     if not isinstance(ref, str) or not ref.startswith("#/"):
-        return []
+        return [], False
     target = ref[1:]
-    return values.get(target) or ([] if values else [target.rsplit("/", 1)[-1]])
+    if target in values:
+        return values[target], True
+    return [target.rsplit("/", 1)[-1]], False
 
 
-def _branch(branch: Any, name: str, values: list[str]) -> Any:
+def _branch(branch: Any, name: str, values: list[str], explicit: bool) -> Any:
     if not values or not isinstance(branch, dict):
         return branch
     constraint: Schema = {"const": values[0]} if len(values) == 1 else {"enum": values}
     if "$ref" in branch:
+        if not explicit:
+            return branch
         return {"allOf": [branch], "properties": {name: constraint}, "required": [name]}
     properties = dict(branch.get("properties", {}))
     own = properties.get(name)
-    if isinstance(own, dict) and ("const" in own or "enum" in own):
-        return branch
+    if isinstance(own, dict) and ("const" in own or (not explicit and "enum" in own)):
+        constraint = {}
+    elif isinstance(own, dict) and isinstance(own.get("enum"), list):
+        narrowed = [v for v in own["enum"] if v in values] or values
+        constraint = {"const": narrowed[0]} if len(narrowed) == 1 else {"enum": narrowed}
+        own = {k: v for k, v in own.items() if k != "enum"}
     properties[name] = {**own, **constraint} if isinstance(own, dict) else constraint
     required = list(dict.fromkeys([*branch.get("required", []), name]))
     return {**branch, "properties": properties, "required": required}

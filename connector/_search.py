@@ -1,0 +1,171 @@
+"""`connector search`: embedded lexical ranking of tasks, with an API-vocabulary thesaurus.
+
+Each task is a bag of words from its operationId (camelCase split), title, tags, path,
+parameter names and description, each field weighted (an operationId or title word counts
+three times a description word). Words are lower-cased and reduced to a stem (`cancellation`,
+`canceled` and `cancels` are `cancel`). Ranking is Okapi BM25; each word of the query also
+matches the words a thesaurus of API vocabulary groups with it (`stop` finds `cancel`,
+`disbursement` finds `payout`), at a lower weight than the word itself, so a paraphrase finds
+the operation while an exact word still ranks first. Nothing is downloaded and no server runs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+K1 = 1.2
+B = 0.75
+SYNONYM_WEIGHT = 0.6
+
+FIELD_WEIGHTS: Mapping[str, int] = {
+    "operationId": 3,
+    "title": 3,
+    "tags": 2,
+    "path": 2,
+    "parameters": 1,
+    "description": 1,
+}
+
+THESAURUS: Sequence[frozenset[str]] = [
+    frozenset(group.split())
+    for group in (
+        "cancel stop void abort terminate revoke halt",
+        "payout disbursement withdrawal withdraw disburse cashout",
+        "list all collection browse enumerate index many",
+        "get fetch retrieve read show view lookup describe detail",
+        "create add new make post insert register open",
+        "update modify change edit patch set put upsert alter",
+        "delete remove destroy erase discard drop purge",
+        "customer client payer buyer shopper consumer",
+        "payment charge transaction pay purchase",
+        "refund reverse reimburse reversal chargeback",
+        "subscription recurring plan membership",
+        "invoice bill statement",
+        "send deliver dispatch submit",
+        "request ask asked demand",
+        "key token credential secret apikey",
+        "webhook callback notification hook",
+        "file document attachment upload",
+        "split divide partition",
+        "allocation allocate assign",
+        "batch group bulk bundle",
+        "approve accept confirm authorize authorise",
+        "block freeze hold suspend lock",
+        "unblock unfreeze release resume unlock",
+        "search filter query find",
+        "timeline history log event",
+        "message sms text",
+        "repository repo",
+        "issue ticket bug",
+        "comment note reply",
+        "organization org company organisation",
+        "user member account person people",
+        "instrument card method",
+        "image picture photo",
+        "number phone",
+        "call dial",
+    )
+]
+
+_WORD = re.compile(r"[A-Za-z][a-z]*|[A-Z]+(?![a-z])|[0-9]+")
+_STOP = frozenset(
+    "a an the for to of in on at by with from and or my me i we our you your it its "
+    "that this is are be been was were which who whom what how do does did can will "
+    "please want wants some any".split()
+)
+_SUFFIXES = ("ations", "ation", "ions", "ion", "ings", "ing", "ies", "ied", "es", "ed", "s")
+
+
+def stem(word: str) -> str:
+    """A crude English stem, enough to match `canceled`, `cancellation` and `cancels`."""
+    word = word.lower()
+    if len(word) <= 3:
+        return word
+    for suffix in _SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = word[: -len(suffix)] + ("y" if suffix in {"ies", "ied"} else "")
+            break
+    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiousz":
+        word = word[:-1]
+    return word
+
+
+def words(text: str) -> list[str]:
+    """The stems of a text, camelCase split, stop words left out."""
+    return [stem(w) for w in _WORD.findall(text) if w.lower() not in _STOP]
+
+
+_GROUPS: dict[str, list[frozenset[str]]] = {}
+for _group in THESAURUS:
+    _stems = frozenset(stem(w) for w in _group)
+    for _stem in _stems:
+        _GROUPS.setdefault(_stem, []).append(_stems)
+
+
+def expansions(term: str) -> dict[str, float]:
+    """A query stem and the stems the thesaurus groups with it, with their weights."""
+    expanded = {term: 1.0}
+    for group in _GROUPS.get(term, []):
+        for other in group:
+            expanded.setdefault(other, SYNONYM_WEIGHT)
+    return expanded
+
+
+def document_terms(row: Mapping[str, Any]) -> Counter[str]:
+    """The weighted bag of stems of one task row."""
+    bag: Counter[str] = Counter()
+    for field, weight in FIELD_WEIGHTS.items():
+        value = row.get(field)
+        text = " ".join(map(str, value)) if isinstance(value, list) else str(value or "")
+        for term in words(text):
+            bag[term] += weight
+    return bag
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked task."""
+
+    row: Mapping[str, Any]
+    score: float
+
+
+class Index:
+    """BM25 over task rows; build once, query many times."""
+
+    def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        self.rows = list(rows)
+        self._bags = [document_terms(row) for row in self.rows]
+        lengths = [sum(bag.values()) for bag in self._bags]
+        self._lengths = lengths
+        self._average = (sum(lengths) / len(lengths)) if lengths else 1.0
+        frequency: Counter[str] = Counter()
+        for bag in self._bags:
+            frequency.update(bag.keys())
+        total = len(self.rows)
+        self._idf = {t: math.log(1 + (total - n + 0.5) / (n + 0.5)) for t, n in frequency.items()}
+
+    def search(self, query: str, limit: int = 10, *, synonyms: bool = True) -> list[Hit]:
+        """The best `limit` tasks for `query`, best first (ties keep catalogue order)."""
+        groups = [expansions(t) if synonyms else {t: 1.0} for t in dict.fromkeys(words(query))]
+        scored = []
+        for position, bag in enumerate(self._bags):
+            score = sum(self._group_score(group, bag, position) for group in groups)
+            if score > 0:
+                scored.append((score, -position))
+        scored.sort(reverse=True)
+        return [Hit(self.rows[-p], round(s, 4)) for s, p in scored[: max(limit, 0)]]
+
+    def _group_score(self, group: Mapping[str, float], bag: Counter[str], position: int) -> float:
+        norm = K1 * (1 - B + B * self._lengths[position] / self._average)
+        best = 0.0
+        for term, weight in group.items():
+            count = bag.get(term)
+            if count:
+                best = max(best, weight * self._idf[term] * count * (K1 + 1) / (count + norm))
+        return best

@@ -1,0 +1,184 @@
+"""The user catalogue: imported task templates on disk, a directory per API.
+
+    $CONNECTOR_CATALOG/            (default: the per-user data directory, via platformdirs)
+        <api>/<name>.json          one task template per operation
+        <api>/_index.json          the rows `connector list` and `connector search` read
+        bindings/<api>.json        which hosts each credential variable may go to
+
+Writing an API replaces all of its templates at once and says what was added, changed and
+removed. Reading is light (the standard library's json, no template compiled), so `connector
+list` and `connector search` start fast; shipped tasks are listed from the package's own files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+CATALOG_ENV: Final = "CONNECTOR_CATALOG"
+INDEX: Final = "_index.json"
+RESERVED: Final = frozenset({"bindings"})
+API_NAME: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+DESCRIPTION_CHARS: Final = 600
+"""How much of an operation's description the index keeps for search."""
+
+
+def catalog_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """The user catalogue: `$CONNECTOR_CATALOG`, else the per-user data directory."""
+    environ = os.environ if environ is None else environ
+    if environ.get(CATALOG_ENV):
+        return Path(environ[CATALOG_ENV])
+    import platformdirs  # only when the catalogue is used
+
+    return Path(platformdirs.user_data_dir("connector", appauthor=False))
+
+
+def check_api_name(api: str) -> str:
+    """`api` when it can name a catalogue directory; ValueError otherwise."""
+    if not API_NAME.match(api) or api in RESERVED:
+        raise ValueError(
+            f"{api!r} is not an API name: lower-case letters, digits, '_', '.', '-' "
+            f"(at most 64, not {', '.join(sorted(RESERVED))})"
+        )
+    return api
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What writing an API changed, by task name."""
+
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+
+
+def index_row(template: Mapping[str, Any]) -> dict[str, Any]:
+    """What list and search need of one template (no schemas)."""
+    operation = template.get("operation") or {}
+    request = template.get("httpRequest") or {}
+    return {
+        "name": template["name"],
+        "api": operation.get("api"),
+        "operationId": operation.get("operationId"),
+        "method": request.get("method"),
+        "path": request.get("url"),
+        "title": template.get("title", ""),
+        "description": str(template.get("description", ""))[:DESCRIPTION_CHARS],
+        "tags": list(operation.get("tags", [])),
+        "parameters": sorted(template.get("parameters", {})) + _body_inputs(request.get("body")),
+    }
+
+
+def _body_inputs(body: Any) -> list[str]:
+    return sorted(body) if isinstance(body, dict) else []
+
+
+def write_api(
+    api: str, templates: Iterable[Mapping[str, Any]], *, catalog: Path | None = None
+) -> Changes:
+    """Replace the API's templates in the catalogue; returns what changed.
+
+    Raises:
+        ValueError: `api` cannot name a directory.
+        OSError: the catalogue cannot be written.
+    """
+    folder = (catalog or catalog_dir()) / check_api_name(api)
+    folder.mkdir(parents=True, exist_ok=True)
+    before = {path.stem for path in folder.glob("*.json") if path.name != INDEX}
+    changes = Changes()
+    rows = []
+    for template in templates:
+        name = template["name"]
+        text = json.dumps(template, indent=1, ensure_ascii=False) + "\n"
+        path = folder / f"{name}.json"
+        old = path.read_text(encoding="utf-8") if name in before else None
+        if old != text:
+            _write(path, text)
+        (changes.added if old is None else changes.changed if old != text else changes.unchanged).append(name)
+        rows.append(index_row(template))
+    for name in sorted(before - {row["name"] for row in rows}):
+        (folder / f"{name}.json").unlink()
+        changes.removed.append(name)
+    _write(folder / INDEX, json.dumps(rows, ensure_ascii=False) + "\n")
+    return changes
+
+
+def _write(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.tmp")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
+
+
+def remove_api(api: str, *, catalog: Path | None = None) -> bool:
+    """Delete an API's templates; False when it was not there."""
+    folder = (catalog or catalog_dir()) / check_api_name(api)
+    if not folder.is_dir():
+        return False
+    shutil.rmtree(folder)
+    return True
+
+
+def imported_rows(catalog: Path | None = None, api: str | None = None) -> list[dict[str, Any]]:
+    """The index rows of every imported API (or one), in API then file order."""
+    root = catalog or catalog_dir()
+    folders = [root / api] if api else sorted(p for p in root.glob("*") if p.name not in RESERVED)
+    rows: list[dict[str, Any]] = []
+    for folder in folders:
+        try:
+            loaded = json.loads((folder / INDEX).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue  # not an imported API (or a damaged index: re-import it)
+        rows.extend(row for row in loaded if isinstance(row, dict) and "name" in row)
+    return rows
+
+
+def shipped_rows() -> list[dict[str, Any]]:
+    """The rows of the shipped templates (read as JSON, not compiled)."""
+    from connector._resources import templates_dir
+
+    rows = []
+    for path in sorted(templates_dir().glob("*.json")):
+        try:
+            rows.append(index_row(json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return rows
+
+
+def all_rows(api: str | None = None, catalog: Path | None = None) -> list[dict[str, Any]]:
+    """Shipped then imported rows, optionally of one API (compared case-insensitively)."""
+    rows = [*shipped_rows(), *imported_rows(catalog)]
+    if api is None:
+        return rows
+    return [row for row in rows if str(row.get("api", "")).lower() == api.lower()]
+
+
+def template_path(name: str, catalog: Path | None = None) -> Path | None:
+    """The file of an imported task: `NAME` when one API has it, or `API/NAME`.
+
+    Raises:
+        LookupError: several APIs have a task of that name (the message lists them).
+    """
+    root = catalog or catalog_dir()
+    if "/" in name:
+        api, _, task = name.partition("/")
+        path = root / api / f"{task}.json"
+        return path if API_NAME.match(api) and _safe_name(task) and path.is_file() else None
+    if not _safe_name(name):
+        return None
+    found = sorted(p for p in root.glob(f"*/{name}.json") if p.parent.name not in RESERVED)
+    if len(found) > 1:
+        options = ", ".join(f"{p.parent.name}/{name}" for p in found)
+        raise LookupError(f"several imported APIs have a task named {name!r}: use one of {options}")
+    return found[0] if found else None
+
+
+def _safe_name(name: str) -> bool:
+    return bool(re.match(r"^[a-z0-9][a-z0-9_.-]{0,79}$", name)) and ".." not in name

@@ -1,0 +1,140 @@
+"""`connector catalog import SPEC` and `connector search QUERY`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from connector.cli._output import EXIT_OK, fail, fail_with, print_json
+
+
+def register(commands: Any) -> None:
+    """Add the catalogue import and search commands."""
+    catalog = commands.add_parser("catalog", help="manage the catalogue of imported APIs")
+    actions = catalog.add_subparsers(dest="action", metavar="ACTION", parser_class=type(catalog))
+    actions.required = True
+    importing = actions.add_parser(
+        "import", help="import every operation of an OpenAPI 3.0/3.1 description as a task"
+    )
+    importing.add_argument("spec", metavar="SPEC", help="OpenAPI description file (JSON or YAML)")
+    importing.add_argument("--api", help="API name (default: a slug of info.title)")
+    importing.add_argument(
+        "--operation", action="append", default=[], metavar="OPERATION_ID",
+        help="import only this operation (repeatable; operationId or task name)",
+    )
+    importing.add_argument(
+        "--tag", action="append", default=[], metavar="TAG",
+        help="import only operations with this tag (repeatable)",
+    )
+    importing.add_argument("--json", action="store_true", help="print JSON")
+    importing.set_defaults(handler=run_import)
+
+    search = commands.add_parser("search", help="find tasks by what they do")
+    search.add_argument("query", metavar="QUERY", help="words, such as 'cancel a payout'")
+    search.add_argument("--api", help="only tasks of this API")
+    search.add_argument("--limit", type=int, default=10, metavar="N", help="at most N rows (10)")
+    search.add_argument("--json", action="store_true", help="print JSON")
+    search.set_defaults(handler=run_search)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Import a description into the catalogue; exit 2 when it is not OpenAPI 3.0/3.1."""
+    from connector._errors import DescriptionError
+    from connector._store import catalog_dir, check_api_name, write_api
+    from connector.openapi import import_description, load_description
+
+    try:
+        if args.api is not None:
+            check_api_name(args.api)
+        document = load_description(Path(args.spec))
+        result = import_description(
+            document, api=args.api, operations=args.operation, tags=args.tag, source=args.spec
+        )
+    except DescriptionError as exc:
+        return fail_with(exc, as_json=args.json)
+    except ValueError as exc:
+        return fail("usage", str(exc), as_json=args.json)
+    catalog = catalog_dir()
+    try:
+        changes = write_api(result.api, (i.template for i in result.imported), catalog=catalog)
+    except OSError as exc:
+        return fail("usage", f"cannot write the catalogue at {catalog}: {exc}", as_json=args.json)
+    folder = catalog / result.api
+    if args.json:
+        print_json(_as_json(result, folder))
+    else:
+        _print_summary(result, changes, folder)
+    return EXIT_OK
+
+
+def _as_json(result: Any, folder: Path) -> dict[str, Any]:
+    return {
+        "api": result.api,
+        "imported": [
+            {
+                "operationId": i.operation_id,
+                "name": i.name,
+                "method": i.method,
+                "path": i.path,
+                "file": str(folder / f"{i.name}.json"),
+                "warnings": list(i.warnings),
+            }
+            for i in result.imported
+        ],
+        "skipped": [
+            {"operationId": s.operation_id, "method": s.method, "path": s.path, "reason": s.reason}
+            for s in result.skipped
+        ],
+    }
+
+
+def _print_summary(result: Any, changes: Any, folder: Path) -> None:
+    out = sys.stdout.write
+    out(
+        f"{result.api}: {len(result.imported)} imported into {folder}, "
+        f"{len(result.skipped)} skipped\n"
+        f"  {len(changes.added)} added, {len(changes.changed)} changed, "
+        f"{len(changes.removed)} removed, {len(changes.unchanged)} unchanged\n"
+    )
+    for label, names in (("added", changes.added), ("changed", changes.changed), ("removed", changes.removed)):
+        for name in names[:20]:
+            out(f"  {label}: {name}\n")
+        if len(names) > 20:
+            out(f"  {label}: ... and {len(names) - 20} more\n")
+    for skipped in result.skipped:
+        out(f"  skipped: {skipped.reason}\n")
+    warned = sum(1 for i in result.imported if i.warnings)
+    if warned:
+        out(f"  {warned} imported with warnings (--json lists them)\n")
+
+
+def run_search(args: argparse.Namespace) -> int:
+    """Rank shipped and imported tasks for a query."""
+    from connector._search import Index
+    from connector._store import all_rows
+
+    if args.limit < 1:
+        return fail("usage", "--limit must be at least 1", as_json=args.json)
+    hits = Index(all_rows(args.api)).search(args.query, args.limit)
+    rows = [{**list_row(hit.row), "score": hit.score} for hit in hits]
+    if args.json:
+        print_json(rows)
+    else:
+        for row in rows:
+            sys.stdout.write(f"{row['score']:>7.2f}  {format_row(row)}\n")
+    return EXIT_OK
+
+
+def list_row(row: Any) -> dict[str, Any]:
+    """The public columns of a task row."""
+    return {key: row.get(key) for key in ("name", "api", "operationId", "method", "path", "title")}
+
+
+def format_row(row: Any) -> str:
+    """One task as a line of text."""
+    return (
+        f"{row['name']:<36} {str(row['api'] or ''):<12} {str(row['method'] or ''):<6} "
+        f"{row['path'] or ''}  {row['title']}"
+    )

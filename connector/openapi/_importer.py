@@ -1,0 +1,164 @@
+"""Importing a description: every operation either a template or a skip with its reason.
+
+`import_description(document)` never raises for one operation: whatever stops an operation
+(a remote `$ref`, an unsupported method, a schema too large, a template the format rejects) is
+recorded as a skip naming the operation and a JSON pointer, and the rest carry on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from connector.openapi._load import check_openapi
+from connector.openapi._names import api_slug, env_prefix, unique
+from connector.openapi._operations import (
+    Context,
+    OperationRef,
+    Skip,
+    build_template,
+    default_name,
+    find_operations,
+)
+from connector.openapi._refs import RefError, Refs
+from connector.openapi._schemas import SchemaBuilder
+from connector.openapi._security import scheme_table
+from connector.openapi._validate import check_template
+
+
+@dataclass(frozen=True)
+class Imported:
+    """One operation imported as a template."""
+
+    name: str
+    operation_id: str | None
+    method: str
+    path: str
+    template: dict[str, Any]
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """One operation not imported, and why."""
+
+    operation_id: str | None
+    method: str | None
+    path: str | None
+    reason: str
+
+
+@dataclass
+class ImportResult:
+    """What importing a description made: templates, skips, and credential bindings."""
+
+    api: str
+    imported: list[Imported] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    bindings: dict[str, set[str]] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def import_description(
+    document: dict[str, Any],
+    *,
+    api: str | None = None,
+    operations: Collection[str] = (),
+    tags: Collection[str] = (),
+    source: str = "description",
+    check: bool = True,
+) -> ImportResult:
+    """Turn each operation of an OpenAPI 3.0/3.1 description into a format-2 task template.
+
+    Args:
+        document: the parsed description (see `load_description`).
+        api: the API name (default: a slug of `info.title`).
+        operations: import only these operationIds (or task names); others are skipped.
+        tags: import only operations with one of these tags.
+        source: how messages name the description.
+        check: validate each template against the format (and skip those it rejects).
+
+    Raises:
+        DescriptionError: the document is not OpenAPI 3.0/3.1.
+    """
+    version = check_openapi(document, source=source)
+    name = api or api_slug(_title(document))
+    refs = Refs(document)
+    prefix = env_prefix(name)
+    result = ImportResult(api=name)
+    context = Context(
+        document=document,
+        refs=refs,
+        schemas=SchemaBuilder(refs, openapi_30=version.startswith("3.0.")),
+        api=name,
+        prefix=prefix,
+        schemes=scheme_table(_security_schemes(document, refs, result), prefix),
+    )
+    taken: set[str] = set()
+    for found in find_operations(document, refs):
+        if isinstance(found, Skip):
+            result.skipped.append(Skipped(None, None, None, str(found)))
+            continue
+        _one(context, found, taken, operations, tags, result, check=check)
+    return result
+
+
+def _one(
+    context: Context,
+    op: OperationRef,
+    taken: set[str],
+    operations: Collection[str],
+    tags: Collection[str],
+    result: ImportResult,
+    *,
+    check: bool,
+) -> None:
+    name = unique(default_name(op), taken)
+    if not _selected(op, name, operations, tags):
+        result.skipped.append(_skip(op, f"{op.label}: not selected (--operation/--tag)"))
+        return
+    try:
+        built = build_template(context, op, name)
+        if check:
+            check_template(built.template, op)
+    except Skip as exc:
+        result.skipped.append(_skip(op, str(exc)))
+        return
+    except Exception as exc:  # noqa: BLE001 - one operation never stops the import
+        reason = f"{op.label}: cannot be imported ({type(exc).__name__}) (at #{op.pointer})"
+        result.skipped.append(_skip(op, reason))
+        return
+    for variable, hosts in built.bindings.items():
+        result.bindings.setdefault(variable, set()).update(hosts)
+    result.imported.append(
+        Imported(name, op.operation_id, op.method.upper(), op.path, built.template, tuple(built.warnings))
+    )
+
+
+def _selected(op: OperationRef, name: str, operations: Collection[str], tags: Collection[str]) -> bool:
+    if operations and op.operation_id not in operations and name not in operations:
+        return False
+    return not tags or any(tag in tags for tag in op.tags)
+
+
+def _skip(op: OperationRef, reason: str) -> Skipped:
+    return Skipped(op.operation_id, op.method.upper(), op.path, reason)
+
+
+def _title(document: dict[str, Any]) -> str:
+    info = document.get("info") if isinstance(document.get("info"), dict) else {}
+    title = info.get("title")
+    return title if isinstance(title, str) and title.strip() else "api"
+
+
+def _security_schemes(document: dict[str, Any], refs: Refs, result: ImportResult) -> dict[str, Any]:
+    components = document.get("components") if isinstance(document.get("components"), dict) else {}
+    declared = components.get("securitySchemes")
+    schemes: dict[str, Any] = {}
+    for scheme_id, raw in (declared.items() if isinstance(declared, dict) else ()):
+        try:
+            _, schemes[scheme_id] = refs.deref(raw, f"/components/securitySchemes/{scheme_id}")
+        except RefError as exc:
+            result.warnings.append(f"security scheme {scheme_id!r}: {exc}")
+    return schemes

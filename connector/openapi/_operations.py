@@ -1,0 +1,253 @@
+"""One operation of a description as a format-2 task template (a JSON object).
+
+`build_template` gathers what the other modules make of the operation: environments from
+its servers, inputs from its parameters and body, `auth` from its security, success codes and
+response schemas, and `examples[0]`, a complete input set. Any problem that stops the
+operation is a `Skip`, whose reason names the operation and a JSON pointer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from connector.openapi._bodies import build_body, kind_of
+from connector.openapi._names import env_name, kebab
+from connector.openapi._parameters import build_parameters, effective
+from connector.openapi._refs import RefError, Refs, pointer_join
+from connector.openapi._responses import build_responses
+from connector.openapi._schemas import SchemaBuilder, SchemaError
+from connector.openapi._security import SchemeTable, credential_variables, operation_auth
+from connector.openapi._servers import build_servers
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+SENDABLE = frozenset({"get", "put", "post", "delete", "options", "head", "patch"})
+
+
+class Skip(Exception):
+    """An operation that is not imported, and why (the reason names a JSON pointer)."""
+
+
+@dataclass(frozen=True)
+class OperationRef:
+    """Where one operation is in the description."""
+
+    method: str
+    path: str
+    pointer: str
+    operation: dict[str, Any]
+    path_item: dict[str, Any]
+    path_pointer: str
+
+    @property
+    def operation_id(self) -> str | None:
+        value = self.operation.get("operationId")
+        return value if isinstance(value, str) and value.strip() else None
+
+    @property
+    def label(self) -> str:
+        """How a message names the operation."""
+        head = f"{self.method.upper()} {self.path}"
+        return f"{self.operation_id} ({head})" if self.operation_id else head
+
+    @property
+    def tags(self) -> list[str]:
+        tags = self.operation.get("tags")
+        return [str(t) for t in tags] if isinstance(tags, list) else []
+
+
+def find_operations(document: dict[str, Any], refs: Refs) -> Iterator[OperationRef | Skip]:
+    """Every operation under `paths`, in order; a path item that cannot be read is a Skip."""
+    paths = document.get("paths") if isinstance(document.get("paths"), dict) else {}
+    for path, raw in paths.items():
+        path_pointer = pointer_join("/paths", path)
+        try:
+            path_pointer, item = refs.deref(raw, path_pointer)
+        except RefError as exc:
+            yield Skip(f"path {path}: {exc}")
+            continue
+        if not isinstance(item, dict):
+            continue
+        for method in METHODS:
+            if isinstance(item.get(method), dict):
+                pointer = pointer_join(path_pointer, method)
+                yield OperationRef(method, str(path), pointer, item[method], item, path_pointer)
+
+
+@dataclass
+class Context:
+    """What every operation of one description shares."""
+
+    document: dict[str, Any]
+    refs: Refs
+    schemas: SchemaBuilder
+    api: str
+    prefix: str
+    schemes: SchemeTable
+
+
+@dataclass
+class Built:
+    """A template and what the import reports about it."""
+
+    template: dict[str, Any]
+    warnings: list[str] = field(default_factory=list)
+    bindings: dict[str, set[str]] = field(default_factory=dict)
+
+
+def build_template(context: Context, op: OperationRef, name: str) -> Built:
+    """The task template for `op`, named `name`.
+
+    Raises:
+        Skip: the operation cannot be imported (the reason names where).
+    """
+    if op.method not in SENDABLE:
+        raise Skip(f"{op.label}: method {op.method.upper()} is not supported (at #{op.pointer})")
+    try:
+        return _build(context, op, name)
+    except (RefError, SchemaError) as exc:
+        raise Skip(f"{op.label}: {exc.reason} (at #{exc.pointer})") from None
+    except (RecursionError, MemoryError):
+        raise Skip(f"{op.label}: too deeply nested to import (at #{op.pointer})") from None
+
+
+def _build(context: Context, op: OperationRef, name: str) -> Built:
+    built = Built(template={})
+    servers = build_servers(_servers_of(context.document, op), context.prefix)
+    built.warnings.extend(servers.warnings)
+    taken = set(servers.inputs)
+    entries = effective(
+        context.refs, op.path_item.get("parameters"), op.operation.get("parameters"),
+        op.path_pointer, op.pointer,
+    )
+    parameters = build_parameters(entries, context.schemas, taken)
+    built.warnings.extend(parameters.warnings)
+    inputs: dict[str, Any] = {**servers.inputs, **parameters.inputs}
+    url = _url(op.path, parameters.path_keys, inputs)
+    body = None
+    if "requestBody" in op.operation:
+        body = build_body(
+            context.refs, op.operation["requestBody"], pointer_join(op.pointer, "requestBody"),
+            context.schemas, taken,
+        )
+    success, responses = build_responses(
+        context.refs, op.operation.get("responses"), pointer_join(op.pointer, "responses"),
+        context.schemas,
+    )
+    auth = operation_auth(context.schemes, op.operation.get("security", context.document.get("security")))
+    built.warnings.extend(auth.warnings)
+    template = _assemble(context, op, name, servers.environments, inputs, url, body, success, responses)
+    if auth.auth is not None:
+        template["auth"] = auth.auth
+        for scheme in auth.auth["schemes"].values():
+            hosts = set(servers.hosts)
+            if scheme.get("type") == "oauth2":
+                hosts.add(_host(scheme["tokenUrl"]))
+            for variable in credential_variables(scheme):
+                built.bindings.setdefault(variable, set()).update(hosts)
+    example = {**{k: "example" for k in servers.inputs}, **parameters.example}
+    if body is not None:
+        example.update(body.example)
+    template["examples"] = [example]
+    if op.operation.get("deprecated") is True:
+        built.warnings.append(f"{op.label} is deprecated")
+    built.template = template
+    return built
+
+
+def _servers_of(document: dict[str, Any], op: OperationRef) -> list[Any]:
+    for holder in (op.operation, op.path_item, document):
+        servers = holder.get("servers")
+        if isinstance(servers, list) and servers:
+            return servers
+    return []
+
+
+def _url(path: str, keys: dict[str, str], inputs: dict[str, Any]) -> str:
+    import re
+
+    def replace(match: re.Match[str]) -> str:
+        wire = match.group(1)
+        if wire not in keys:  # written in the path but not declared: a required string
+            from connector.openapi._names import identifier
+
+            key = identifier(wire)
+            inputs.setdefault(key, {"in": "path", "required": True, "schema": {"type": "string"}})
+            keys[wire] = key
+        return f"<<{keys[wire]}>>"
+
+    return re.sub(r"\{([^{}]+)\}", replace, path)
+
+
+def _assemble(
+    context: Context, op: OperationRef, name: str, servers: dict[str, Any],
+    inputs: dict[str, Any], url: str, body: Any, success: list[int | str], responses: dict[str, Any],
+) -> dict[str, Any]:
+    operation: dict[str, Any] = {"api": context.api}
+    if op.operation_id:
+        operation["operationId"] = op.operation_id
+    if op.tags:
+        operation["tags"] = op.tags
+    if op.operation.get("deprecated") is True:
+        operation["deprecated"] = True
+    request: dict[str, Any] = {"url": url, "method": op.method.upper()}
+    accept = _accept(responses)
+    if accept:
+        request["headers"] = {"Accept": accept}
+    template: dict[str, Any] = {
+        "name": name,
+        "title": _title(op),
+        "description": _text(op.operation.get("description")) or _text(op.operation.get("summary")),
+        "operation": operation,
+        "servers": servers,
+        "parameters": inputs,
+    }
+    env = [spec["env"] for spec in inputs.values() if spec.get("env")]
+    if env:
+        template["env"] = env
+    if body is not None:
+        request["contentType"] = body.content_type
+        request["body"] = body.template
+        if body.encoding and kind_of(body.content_type) in {"form", "multipart"}:
+            request["encoding"] = body.encoding
+        template["bodySchema"] = body.schema
+    template["httpRequest"] = request
+    template["successStatusCodes"] = success
+    if responses:
+        template["responses"] = responses
+    return template
+
+
+def _accept(responses: dict[str, Any]) -> str | None:
+    for code, response in responses.items():
+        if code.startswith("2") and response.get("contentType"):
+            return str(response["contentType"])
+    return None
+
+
+def _title(op: OperationRef) -> str:
+    summary = _text(op.operation.get("summary")).strip()
+    if summary:
+        return summary.splitlines()[0][:200]
+    if op.operation_id:
+        return " ".join(kebab(op.operation_id).split("-")).capitalize()
+    return f"{op.method.upper()} {op.path}"
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname or ""
+
+
+def default_name(op: OperationRef) -> str:
+    """The task name: the operationId in kebab-case, else method and path."""
+    return kebab(op.operation_id or f"{op.method} {op.path}")
+
+
+__all__ = ["Built", "Context", "OperationRef", "Skip", "build_template", "default_name", "env_name", "find_operations"]

@@ -1,0 +1,144 @@
+"""`securitySchemes` and `security` as a template's `auth`, with proposed variable names.
+
+Each scheme an operation may use becomes one `auth.schemes` entry named by its id; `security`
+keeps OpenAPI's meaning (any one alternative; every scheme of it; `[]` is none). Environment
+variables are proposed per API: `<API>_API_KEY` when the API has one API key scheme, else
+`<API>_<SCHEME_ID>`; `_USERNAME`/`_PASSWORD` for basic, `_CLIENT_ID`/`_CLIENT_SECRET` for
+OAuth 2 client credentials. OAuth 2 flows other than client credentials, and OpenID Connect,
+are sent as a bearer token obtained elsewhere (`<API>_<SCHEME_ID>_TOKEN`). A scheme the
+format cannot send (HTTP digest, mutual TLS, an API key in an unknown place) drops the
+alternatives that need it, with a warning.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from connector.openapi._names import env_name, split_words
+
+_GENERIC_TOKEN_IDS = frozenset({"bearer", "bearer_auth", "token", "auth", "bearerauth"})
+
+
+@dataclass
+class SchemeTable:
+    """Every security scheme of one API, converted once."""
+
+    schemes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unsupported: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class AuthResult:
+    """The `auth` of one operation (None: no auth) and what the import reports."""
+
+    auth: dict[str, Any] | None
+    warnings: list[str] = field(default_factory=list)
+
+
+def scheme_table(declared: Any, prefix: str) -> SchemeTable:
+    """Convert `components.securitySchemes` (already dereferenced) for an API."""
+    table = SchemeTable()
+    entries = {k: v for k, v in declared.items() if isinstance(v, dict)} if isinstance(declared, dict) else {}
+    api_keys = [k for k, v in entries.items() if v.get("type") == "apiKey"]
+    basics = [k for k, v in entries.items() if v.get("type") == "http" and _http(v) == "basic"]
+    for scheme_id, spec in entries.items():
+        converted = _convert(scheme_id, spec, prefix, single_key=api_keys == [scheme_id], single_basic=basics == [scheme_id])
+        if isinstance(converted, str):
+            table.unsupported[scheme_id] = converted
+        else:
+            table.schemes[scheme_id] = converted
+    return table
+
+
+def _http(spec: dict[str, Any]) -> str:
+    return str(spec.get("scheme", "")).lower()
+
+
+def _convert(
+    scheme_id: str, spec: dict[str, Any], prefix: str, *, single_key: bool, single_basic: bool
+) -> dict[str, Any] | str:
+    kind = spec.get("type")
+    if kind == "apiKey":
+        if spec.get("in") not in {"header", "query", "cookie"} or not isinstance(spec.get("name"), str):
+            return f"API key scheme {scheme_id!r} has no usable 'in' and 'name'"
+        env = f"{prefix}_API_KEY" if single_key else env_name(prefix, scheme_id)
+        return {"type": "apiKey", "in": spec["in"], "name": spec["name"], "env": env}
+    if kind == "http" and _http(spec) == "basic":
+        base = prefix if single_basic else env_name(prefix, scheme_id)
+        return {"type": "http", "scheme": "basic", "usernameEnv": f"{base}_USERNAME", "passwordEnv": f"{base}_PASSWORD"}
+    if kind == "http" and _http(spec) == "bearer":
+        return {"type": "http", "scheme": "bearer", "env": _token_env(prefix, scheme_id)}
+    if kind == "oauth2":
+        return _oauth2(scheme_id, spec, prefix)
+    if kind == "openIdConnect":
+        return {"type": "http", "scheme": "bearer", "env": _token_env(prefix, scheme_id, suffix=True)}
+    return f"security scheme {scheme_id!r} ({kind} {_http(spec)}) cannot be sent".replace("  ", " ")
+
+
+def _token_env(prefix: str, scheme_id: str, *, suffix: bool = False) -> str:
+    if "_".join(split_words(scheme_id)) in _GENERIC_TOKEN_IDS:
+        return f"{prefix}_TOKEN"
+    name = env_name(prefix, scheme_id)
+    return f"{name}_TOKEN" if suffix and not name.endswith("TOKEN") else name
+
+
+def _oauth2(scheme_id: str, spec: dict[str, Any], prefix: str) -> dict[str, Any]:
+    flows = spec.get("flows") if isinstance(spec.get("flows"), dict) else {}
+    flow = flows.get("clientCredentials")
+    token_url = flow.get("tokenUrl") if isinstance(flow, dict) else None
+    if isinstance(token_url, str) and token_url.lower().startswith(("https://", "http://")):
+        base = env_name(prefix, scheme_id)
+        return {
+            "type": "oauth2",
+            "flow": "clientCredentials",
+            "tokenUrl": token_url,
+            "clientIdEnv": f"{base}_CLIENT_ID",
+            "clientSecretEnv": f"{base}_CLIENT_SECRET",
+        }
+    return {"type": "http", "scheme": "bearer", "env": _token_env(prefix, scheme_id, suffix=True)}
+
+
+def operation_auth(table: SchemeTable, requirement: Any) -> AuthResult:
+    """The `auth` for one operation's effective `security` (a list of requirement objects)."""
+    if not isinstance(requirement, list):
+        return AuthResult(None)
+    result = AuthResult(None)
+    alternatives: list[list[str]] = []
+    for entry in requirement:
+        if not isinstance(entry, dict):
+            continue
+        names = [str(name) for name in entry]
+        missing = [n for n in names if n not in table.schemes]
+        if missing:
+            reason = table.unsupported.get(missing[0], f"security scheme {missing[0]!r} is not declared")
+            result.warnings.append(f"{reason}: that alternative is left out")
+            continue
+        if names not in alternatives:
+            alternatives.append(names)
+    if not alternatives:
+        return result
+    used = dict.fromkeys(n for alternative in alternatives for n in alternative)
+    auth: dict[str, Any] = {"schemes": {n: _scoped(table.schemes[n], requirement, n) for n in used}}
+    if alternatives != [[n] for n in used]:
+        auth["security"] = alternatives
+    result.auth = auth
+    return result
+
+
+def _scoped(scheme: dict[str, Any], requirement: list[Any], name: str) -> dict[str, Any]:
+    """An OAuth 2 scheme asks for the scopes the operation's requirement names."""
+    if scheme.get("type") != "oauth2":
+        return scheme
+    scopes = [
+        str(scope)
+        for entry in requirement
+        if isinstance(entry, dict) and isinstance(entry.get(name), list)
+        for scope in entry[name]
+    ]
+    return {**scheme, "scopes": list(dict.fromkeys(scopes))} if scopes else scheme
+
+
+def credential_variables(scheme: dict[str, Any]) -> list[str]:
+    """The environment variables a converted scheme reads."""
+    return [v for k, v in scheme.items() if k == "env" or k.endswith("Env")]
