@@ -74,9 +74,12 @@ THESAURUS: Sequence[frozenset[str]] = [
 
 _WORD = re.compile(r"[A-Za-z][a-z]*|[A-Z]+(?![a-z])|[0-9]+")
 _STOP = frozenset(
-    "a an the for to of in on at by with from and or my me i we our you your it its "
-    "that this is are be been was were which who whom what how do does did can will "
-    "please want wants some any".split()
+    {
+        *("a", "an", "the", "for", "to", "of", "in", "on", "at", "by", "with", "from"),
+        *("and", "or", "my", "me", "i", "we", "our", "you", "your", "it", "its", "that"),
+        *("this", "is", "are", "be", "been", "was", "were", "which", "who", "what", "how"),
+        *("do", "does", "did", "can", "will", "please", "want", "wants", "some", "any"),
+    }
 )
 _SUFFIXES = ("ations", "ation", "ions", "ion", "ings", "ing", "ies", "ied", "es", "ed", "s")
 

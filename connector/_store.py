@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from connector._resources import templates_dir
+
 CATALOG_ENV: Final = "CONNECTOR_CATALOG"
 INDEX: Final = "_index.json"
 RESERVED: Final = frozenset({"bindings"})
@@ -34,7 +36,7 @@ def catalog_dir(environ: Mapping[str, str] | None = None) -> Path:
     environ = os.environ if environ is None else environ
     if environ.get(CATALOG_ENV):
         return Path(environ[CATALOG_ENV])
-    import platformdirs  # only when the catalogue is used
+    import platformdirs  # noqa: PLC0415 - only when the catalogue is used: keeps start-up light
 
     return Path(platformdirs.user_data_dir("connector", appauthor=False))
 
@@ -101,7 +103,9 @@ def write_api(
         old = path.read_text(encoding="utf-8") if name in before else None
         if old != text:
             _write(path, text)
-        (changes.added if old is None else changes.changed if old != text else changes.unchanged).append(name)
+        (
+            changes.added if old is None else changes.changed if old != text else changes.unchanged
+        ).append(name)
         rows.append(index_row(template))
     for name in sorted(before - {row["name"] for row in rows}):
         (folder / f"{name}.json").unlink()
@@ -141,8 +145,6 @@ def imported_rows(catalog: Path | None = None, api: str | None = None) -> list[d
 
 def shipped_rows() -> list[dict[str, Any]]:
     """The rows of the shipped templates (read as JSON, not compiled)."""
-    from connector._resources import templates_dir
-
     rows = []
     for path in sorted(templates_dir().glob("*.json")):
         try:

@@ -22,14 +22,23 @@ from connector._task import Task
 class _Request:
     """The request protocol openapi-core reads."""
 
-    def __init__(self, host_url: str, path: str, method: str, query: list[tuple[str, str]],
-                 headers: dict[str, str], cookies: dict[str, str], body: bytes | None,
-                 content_type: str) -> None:
+    def __init__(
+        self,
+        host_url: str,
+        path: str,
+        method: str,
+        query: list[tuple[str, str]],
+        headers: dict[str, str],
+        cookies: dict[str, str],
+        body: bytes | None,
+        content_type: str,
+    ) -> None:
         self.host_url = host_url
         self.path = path
         self.method = method.lower()
         self.parameters = RequestParameters(
-            query=ImmutableMultiDict(query), header=Headers(headers),
+            query=ImmutableMultiDict(query),
+            header=Headers(headers),
             cookie=ImmutableMultiDict(cookies),
         )
         self.body = body
@@ -67,8 +76,16 @@ class Checker:
         content_type = next((v for k, v in headers.items() if k.lower() == "content-type"), "")
         content_type = content_type or (template.http_request.content_type or "")
         cookies = _cookies(headers)
-        request = _Request(host_url, path, prepared.method, parse_qsl(parts.query, keep_blank_values=True),
-                           headers, cookies, prepared.content, content_type)
+        request = _Request(
+            host_url,
+            path,
+            prepared.method,
+            parse_qsl(parts.query, keep_blank_values=True),
+            headers,
+            cookies,
+            prepared.content,
+            content_type,
+        )
         del base
         for check in self._checks:
             try:
@@ -88,4 +105,4 @@ def _split(url: str, environment: str, server_urls: list[str]) -> tuple[str, str
 def _cookies(headers: dict[str, str]) -> dict[str, str]:
     raw = next((v for k, v in headers.items() if k.lower() == "cookie"), "")
     pairs = (item.strip().split("=", 1) for item in raw.split(";") if "=" in item)
-    return {k: v for k, v in pairs}
+    return dict(pairs)

@@ -17,6 +17,12 @@ DATA = Path(__file__).resolve().parent / "data"
 EXAMPLE_INPUT = ROOT / "examples" / "upsert-payout-request.json"
 
 
+@pytest.fixture(autouse=True)
+def _own_catalog(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test sees an empty user catalogue of its own, never the real one."""
+    monkeypatch.setenv("CONNECTOR_CATALOG", str(tmp_path_factory.mktemp("catalog")))
+
+
 @pytest.fixture
 def task() -> Task:
     """The shipped upsert-payout-request task."""

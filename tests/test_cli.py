@@ -27,15 +27,17 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 
 def test_list_shows_the_task(capsys: pytest.CaptureFixture[str]) -> None:
-    """`list --json` gives each task's name, title, method and path."""
+    """`list --json` gives each task's name, API, operationId, method, path and title."""
     code, out, _ = _run(capsys, "list", "--json")
     assert code == 0
     assert json.loads(out) == [
         {
             "name": "upsert-payout-request",
-            "title": "Upsert a payout request",
+            "api": "Rebilly",
+            "operationId": "PutPayoutRequest",
             "method": "PUT",
             "path": "/payout-requests/<<id>>",
+            "title": "Upsert a payout request",
         }
     ]
 

@@ -21,11 +21,17 @@ def register(commands: Any) -> None:
     importing.add_argument("spec", metavar="SPEC", help="OpenAPI description file (JSON or YAML)")
     importing.add_argument("--api", help="API name (default: a slug of info.title)")
     importing.add_argument(
-        "--operation", action="append", default=[], metavar="OPERATION_ID",
+        "--operation",
+        action="append",
+        default=[],
+        metavar="OPERATION_ID",
         help="import only this operation (repeatable; operationId or task name)",
     )
     importing.add_argument(
-        "--tag", action="append", default=[], metavar="TAG",
+        "--tag",
+        action="append",
+        default=[],
+        metavar="TAG",
         help="import only operations with this tag (repeatable)",
     )
     importing.add_argument("--json", action="store_true", help="print JSON")
@@ -98,7 +104,11 @@ def _print_summary(result: Any, changes: Any, folder: Path) -> None:
         f"  {len(changes.added)} added, {len(changes.changed)} changed, "
         f"{len(changes.removed)} removed, {len(changes.unchanged)} unchanged\n"
     )
-    for label, names in (("added", changes.added), ("changed", changes.changed), ("removed", changes.removed)):
+    for label, names in (
+        ("added", changes.added),
+        ("changed", changes.changed),
+        ("removed", changes.removed),
+    ):
         for name in names[:20]:
             out(f"  {label}: {name}\n")
         if len(names) > 20:
@@ -135,6 +145,6 @@ def list_row(row: Any) -> dict[str, Any]:
 def format_row(row: Any) -> str:
     """One task as a line of text."""
     return (
-        f"{row['name']:<36} {str(row['api'] or ''):<12} {str(row['method'] or ''):<6} "
+        f"{row['name']:<36} {row['api'] or ''!s:<12} {row['method'] or ''!s:<6} "
         f"{row['path'] or ''}  {row['title']}"
     )

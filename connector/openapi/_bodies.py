@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connector.openapi._examples import example_for, is_valid
-from connector.openapi._refs import Refs, pointer_join
+from connector.openapi._refs import RefError, Refs, pointer_join
 from connector.openapi._schemas import SchemaBuilder
 
 _PREFERENCE = ("json", "form", "multipart", "other")
@@ -59,7 +59,9 @@ def build_body(
     media_where = pointer_join(where, "content", media)
     _, media_object = refs.deref(content[media], media_where)
     media_object = media_object if isinstance(media_object, dict) else {}
-    schema = schemas.build(media_object.get("schema", {}), pointer_join(media_where, "schema"), "request")
+    schema = schemas.build(
+        media_object.get("schema", {}), pointer_join(media_where, "schema"), "request"
+    )
     body = Body(content_type="application/json" if media == "*/*" else media, schema=schema)
     if kind_of(media) == "other" and not _is_object(schema):
         schema = body.schema = {**schema, "type": "string"} if "type" not in schema else schema
@@ -89,7 +91,9 @@ def _top_properties(schema: dict[str, Any]) -> list[str] | None:
     names = list(schema.get("properties", {})) if isinstance(schema.get("properties"), dict) else []
     for keyword in ("oneOf", "anyOf"):
         for branch in schema.get(keyword, []) or []:
-            branch_names = _top_properties(_resolved(branch, schema)) if isinstance(branch, dict) else None
+            branch_names = (
+                _top_properties(_resolved(branch, schema)) if isinstance(branch, dict) else None
+            )
             if branch_names is None:
                 return None
             names.extend(branch_names)
@@ -134,7 +138,13 @@ def _encoding(body: Body, media_object: dict[str, Any]) -> None:
             for key in ("contentType", "style", "explode", "allowReserved")
             if key in spec and (key == "contentType") == isinstance(spec[key], str)
         }
-        if entry.get("style") not in {None, "form", "spaceDelimited", "pipeDelimited", "deepObject"}:
+        if entry.get("style") not in {
+            None,
+            "form",
+            "spaceDelimited",
+            "pipeDelimited",
+            "deepObject",
+        }:
             entry.pop("style")
         if entry:
             body.encoding[name] = entry
@@ -153,7 +163,9 @@ def _examples(body: Body, refs: Refs, media_object: dict[str, Any], schema: dict
     body.example = {by_property[k]: v for k, v in value.items() if k in by_property}
 
 
-def _given_example(refs: Refs, media_object: dict[str, Any], schema: dict[str, Any], body: Body) -> Any:
+def _given_example(
+    refs: Refs, media_object: dict[str, Any], schema: dict[str, Any], body: Body
+) -> Any:
     candidates: list[Any] = []
     if "example" in media_object:
         candidates.append(media_object["example"])
@@ -162,14 +174,15 @@ def _given_example(refs: Refs, media_object: dict[str, Any], schema: dict[str, A
         for entry in list(examples.values())[:5]:
             try:
                 _, resolved = refs.deref(entry, "")
-            except Exception:  # noqa: BLE001 - a broken example is just not used
-                continue
+            except RefError:
+                resolved = None  # an example that cannot be read is not used
             if isinstance(resolved, dict) and "value" in resolved:
                 candidates.append(resolved["value"])
     known = set(body.inputs.values())
-    for candidate in candidates:
-        if isinstance(candidate, dict) and "" not in known:
-            candidate = {k: v for k, v in candidate.items() if k in known}
+    for given in candidates:
+        candidate = given
+        if isinstance(given, dict) and "" not in known:
+            candidate = {k: v for k, v in given.items() if k in known}
         if candidate is not None and is_valid(schema, candidate):
             return candidate
     return _NONE

@@ -8,13 +8,15 @@ schema accepts). `$defs` references are followed with a depth bound, so recursiv
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any
 
 import jsonschema_rs
 
 from connector.openapi._merge import merge_all
-from connector.openapi._regex import RegexTooHard, example_matching
+from connector.openapi._refs import as_dict, as_list
+from connector.openapi._regex import RegexTooHardError, example_matching
 
 Schema = dict[str, Any]
 
@@ -69,14 +71,13 @@ class _Generator:
         if not isinstance(schema, dict) or depth > MAX_DEPTH:
             return None
         schema = self._resolve(schema, depth)
-        for key in ("const",):
-            if key in schema:
-                return schema[key]
+        if "const" in schema:
+            return schema["const"]
         known = self._given(schema)
         if known is not _NONE:
             return known
-        if "enum" in schema and schema["enum"]:
-            enum = schema["enum"]
+        enum = schema.get("enum")
+        if isinstance(enum, list) and enum:
             return next((v for v in enum if v is not None), enum[0])
         for keyword in ("oneOf", "anyOf"):
             if isinstance(schema.get(keyword), list) and schema[keyword]:
@@ -97,7 +98,9 @@ class _Generator:
         return schema
 
     def _given(self, schema: Schema) -> Any:
-        candidates = [*schema.get("examples", [])[:3]] if isinstance(schema.get("examples"), list) else []
+        candidates = (
+            [*schema.get("examples", [])[:3]] if isinstance(schema.get("examples"), list) else []
+        )
         if "default" in schema:
             candidates.append(schema["default"])
         for candidate in candidates:
@@ -113,7 +116,9 @@ class _Generator:
                 if not isinstance(branch, dict):
                     continue
                 merged = merge_all([rest, self._resolve(branch, depth + 1)])
-                candidate = self._richer(merged, depth + 1) if rich else self.value(merged, depth + 1)
+                candidate = (
+                    self._richer(merged, depth + 1) if rich else self.value(merged, depth + 1)
+                )
                 if first is _NONE:
                     first = candidate
                 if is_valid(schema, candidate, self._root):
@@ -143,8 +148,8 @@ class _Generator:
         return _string(schema)
 
     def _object(self, schema: Schema, depth: int) -> dict[str, Any]:
-        properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
-        required = [n for n in schema.get("required", []) if isinstance(n, str)]
+        properties = as_dict(schema.get("properties"))
+        required = [n for n in as_list(schema.get("required")) if isinstance(n, str)]
         result = {name: self.value(properties.get(name, {}), depth + 1) for name in required}
         minimum = schema.get("minProperties", 0)
         for name, sub in properties.items():
@@ -153,11 +158,13 @@ class _Generator:
             result.setdefault(name, self.value(sub, depth + 1))
         extra = schema.get("additionalProperties")
         while len(result) < minimum and extra is not False:
-            result[f"key{len(result) + 1}"] = self.value(extra if isinstance(extra, dict) else {}, depth + 1)
+            result[f"key{len(result) + 1}"] = self.value(
+                extra if isinstance(extra, dict) else {}, depth + 1
+            )
         return result
 
     def _array(self, schema: Schema, depth: int) -> list[Any]:
-        prefix = schema.get("prefixItems") if isinstance(schema.get("prefixItems"), list) else []
+        prefix = as_list(schema.get("prefixItems"))
         items = [self.value(sub, depth + 1) for sub in prefix]
         count = max(int(schema.get("minItems", 1) or 0), 1 if not prefix else 0)
         count = min(count, int(schema.get("maxItems", count)))
@@ -199,7 +206,11 @@ def _number(schema: Schema, *, integer: bool) -> int | float:
     if isinstance(step, int | float) and step > 0:
         value = math.ceil(value / step) * step
     if integer:
-        return math.ceil(value) if not isinstance(high, int | float) or math.ceil(value) <= high else math.floor(value)
+        return (
+            math.ceil(value)
+            if not isinstance(high, int | float) or math.ceil(value) <= high
+            else math.floor(value)
+        )
     return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
 
 
@@ -209,10 +220,8 @@ def _string(schema: Schema) -> str:
     pattern = schema.get("pattern")
     text = FORMAT_EXAMPLES.get(str(schema.get("format")), "")
     if isinstance(pattern, str):
-        try:
+        with contextlib.suppress(RegexTooHardError):
             text = example_matching(pattern, min_length=low)
-        except RegexTooHard:
-            pass
     elif not text:
         text = "example"
     if len(text) < low and not isinstance(pattern, str):

@@ -16,12 +16,12 @@ from connector.openapi._names import api_slug, env_prefix, unique
 from connector.openapi._operations import (
     Context,
     OperationRef,
-    Skip,
+    SkipError,
     build_template,
     default_name,
     find_operations,
 )
-from connector.openapi._refs import RefError, Refs
+from connector.openapi._refs import RefError, Refs, as_dict
 from connector.openapi._schemas import SchemaBuilder
 from connector.openapi._security import scheme_table
 from connector.openapi._validate import check_template
@@ -97,32 +97,26 @@ def import_description(
     )
     taken: set[str] = set()
     for found in find_operations(document, refs):
-        if isinstance(found, Skip):
+        if isinstance(found, SkipError):
             result.skipped.append(Skipped(None, None, None, str(found)))
             continue
-        _one(context, found, taken, operations, tags, result, check=check)
+        selected = _selected(found, unique(default_name(found), taken), operations, tags)
+        _one(context, found, selected, result, check=check)
     return result
 
 
 def _one(
-    context: Context,
-    op: OperationRef,
-    taken: set[str],
-    operations: Collection[str],
-    tags: Collection[str],
-    result: ImportResult,
-    *,
-    check: bool,
+    context: Context, op: OperationRef, name: str | None, result: ImportResult, *, check: bool
 ) -> None:
-    name = unique(default_name(op), taken)
-    if not _selected(op, name, operations, tags):
+    """Import one operation (`name` None: not selected) into `result`."""
+    if name is None:
         result.skipped.append(_skip(op, f"{op.label}: not selected (--operation/--tag)"))
         return
     try:
         built = build_template(context, op, name)
         if check:
             check_template(built.template, op)
-    except Skip as exc:
+    except SkipError as exc:
         result.skipped.append(_skip(op, str(exc)))
         return
     except Exception as exc:  # noqa: BLE001 - one operation never stops the import
@@ -132,14 +126,19 @@ def _one(
     for variable, hosts in built.bindings.items():
         result.bindings.setdefault(variable, set()).update(hosts)
     result.imported.append(
-        Imported(name, op.operation_id, op.method.upper(), op.path, built.template, tuple(built.warnings))
+        Imported(
+            name, op.operation_id, op.method.upper(), op.path, built.template, tuple(built.warnings)
+        )
     )
 
 
-def _selected(op: OperationRef, name: str, operations: Collection[str], tags: Collection[str]) -> bool:
+def _selected(
+    op: OperationRef, name: str, operations: Collection[str], tags: Collection[str]
+) -> str | None:
+    """`name` when the filters select the operation, else None."""
     if operations and op.operation_id not in operations and name not in operations:
-        return False
-    return not tags or any(tag in tags for tag in op.tags)
+        return None
+    return name if not tags or any(tag in tags for tag in op.tags) else None
 
 
 def _skip(op: OperationRef, reason: str) -> Skipped:
@@ -147,16 +146,16 @@ def _skip(op: OperationRef, reason: str) -> Skipped:
 
 
 def _title(document: dict[str, Any]) -> str:
-    info = document.get("info") if isinstance(document.get("info"), dict) else {}
+    info = as_dict(document.get("info"))
     title = info.get("title")
     return title if isinstance(title, str) and title.strip() else "api"
 
 
 def _security_schemes(document: dict[str, Any], refs: Refs, result: ImportResult) -> dict[str, Any]:
-    components = document.get("components") if isinstance(document.get("components"), dict) else {}
+    components = as_dict(document.get("components"))
     declared = components.get("securitySchemes")
     schemes: dict[str, Any] = {}
-    for scheme_id, raw in (declared.items() if isinstance(declared, dict) else ()):
+    for scheme_id, raw in declared.items() if isinstance(declared, dict) else ():
         try:
             _, schemes[scheme_id] = refs.deref(raw, f"/components/securitySchemes/{scheme_id}")
         except RefError as exc:

@@ -24,19 +24,22 @@ MAX_BYTES = 64 * 1024 * 1024
 
 SUPPORTED_VERSIONS = ("3.0.", "3.1.")
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+class _Yaml12Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """A safe loader (libyaml's when present) resolving plain scalars as YAML 1.2's core schema."""
 
 
-class _Yaml12Loader(_Loader):  # type: ignore[valid-type,misc]
-    """A safe loader that resolves plain scalars as YAML 1.2's core schema does."""
-
-    yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}
+_Yaml12Loader.yaml_implicit_resolvers = {}  # PyYAML's 1.1 resolvers replaced, not extended
 
 
 def _core_schema() -> None:
     add = _Yaml12Loader.add_implicit_resolver
     add("tag:yaml.org,2002:null", re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""])
-    add("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+    add(
+        "tag:yaml.org,2002:bool",
+        re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+        list("tTfF"),
+    )
     add(
         "tag:yaml.org,2002:int",
         re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),

@@ -114,7 +114,10 @@ def _enum(first: Any, second: Any) -> Any:
 
 
 def _all_of(first: Any, second: Any) -> Any:
-    return [*(first if isinstance(first, list) else []), *(second if isinstance(second, list) else [])]
+    return [
+        *(first if isinstance(first, list) else []),
+        *(second if isinstance(second, list) else []),
+    ]
 
 
 def _bound(pick: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:

@@ -3,29 +3,32 @@
 `build_template` gathers what the other modules make of the operation: environments from
 its servers, inputs from its parameters and body, `auth` from its security, success codes and
 response schemas, and `examples[0]`, a complete input set. Any problem that stops the
-operation is a `Skip`, whose reason names the operation and a JSON pointer.
+operation is a `SkipError`, whose reason names the operation and a JSON pointer.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
-from connector.openapi._bodies import build_body, kind_of
-from connector.openapi._names import env_name, kebab
+from connector.openapi._bodies import Body, build_body, kind_of
+from connector.openapi._names import identifier, kebab
 from connector.openapi._parameters import build_parameters, effective
-from connector.openapi._refs import RefError, Refs, pointer_join
+from connector.openapi._refs import RefError, Refs, as_dict, pointer_join
 from connector.openapi._responses import build_responses
 from connector.openapi._schemas import SchemaBuilder, SchemaError
 from connector.openapi._security import SchemeTable, credential_variables, operation_auth
 from connector.openapi._servers import build_servers
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+_PATH_PARAMETER = re.compile(r"\{([^{}]+)\}")
 SENDABLE = frozenset({"get", "put", "post", "delete", "options", "head", "patch"})
 
 
-class Skip(Exception):
+class SkipError(Exception):
     """An operation that is not imported, and why (the reason names a JSON pointer)."""
 
 
@@ -57,15 +60,15 @@ class OperationRef:
         return [str(t) for t in tags] if isinstance(tags, list) else []
 
 
-def find_operations(document: dict[str, Any], refs: Refs) -> Iterator[OperationRef | Skip]:
-    """Every operation under `paths`, in order; a path item that cannot be read is a Skip."""
-    paths = document.get("paths") if isinstance(document.get("paths"), dict) else {}
+def find_operations(document: dict[str, Any], refs: Refs) -> Iterator[OperationRef | SkipError]:
+    """Every operation under `paths`, in order; a path item that cannot be read is a SkipError."""
+    paths = as_dict(document.get("paths"))
     for path, raw in paths.items():
         path_pointer = pointer_join("/paths", path)
         try:
             path_pointer, item = refs.deref(raw, path_pointer)
         except RefError as exc:
-            yield Skip(f"path {path}: {exc}")
+            yield SkipError(f"path {path}: {exc}")
             continue
         if not isinstance(item, dict):
             continue
@@ -100,16 +103,18 @@ def build_template(context: Context, op: OperationRef, name: str) -> Built:
     """The task template for `op`, named `name`.
 
     Raises:
-        Skip: the operation cannot be imported (the reason names where).
+        SkipError: the operation cannot be imported (the reason names where).
     """
     if op.method not in SENDABLE:
-        raise Skip(f"{op.label}: method {op.method.upper()} is not supported (at #{op.pointer})")
+        raise SkipError(
+            f"{op.label}: method {op.method.upper()} is not supported (at #{op.pointer})"
+        )
     try:
         return _build(context, op, name)
     except (RefError, SchemaError) as exc:
-        raise Skip(f"{op.label}: {exc.reason} (at #{exc.pointer})") from None
+        raise SkipError(f"{op.label}: {exc.reason} (at #{exc.pointer})") from None
     except (RecursionError, MemoryError):
-        raise Skip(f"{op.label}: too deeply nested to import (at #{op.pointer})") from None
+        raise SkipError(f"{op.label}: too deeply nested to import (at #{op.pointer})") from None
 
 
 def _build(context: Context, op: OperationRef, name: str) -> Built:
@@ -118,8 +123,11 @@ def _build(context: Context, op: OperationRef, name: str) -> Built:
     built.warnings.extend(servers.warnings)
     taken = set(servers.inputs)
     entries = effective(
-        context.refs, op.path_item.get("parameters"), op.operation.get("parameters"),
-        op.path_pointer, op.pointer,
+        context.refs,
+        op.path_item.get("parameters"),
+        op.operation.get("parameters"),
+        op.path_pointer,
+        op.pointer,
     )
     parameters = build_parameters(entries, context.schemas, taken)
     built.warnings.extend(parameters.warnings)
@@ -128,16 +136,24 @@ def _build(context: Context, op: OperationRef, name: str) -> Built:
     body = None
     if "requestBody" in op.operation:
         body = build_body(
-            context.refs, op.operation["requestBody"], pointer_join(op.pointer, "requestBody"),
-            context.schemas, taken,
+            context.refs,
+            op.operation["requestBody"],
+            pointer_join(op.pointer, "requestBody"),
+            context.schemas,
+            taken,
         )
     success, responses = build_responses(
-        context.refs, op.operation.get("responses"), pointer_join(op.pointer, "responses"),
+        context.refs,
+        op.operation.get("responses"),
+        pointer_join(op.pointer, "responses"),
         context.schemas,
     )
-    auth = operation_auth(context.schemes, op.operation.get("security", context.document.get("security")))
+    auth = operation_auth(
+        context.schemes, op.operation.get("security", context.document.get("security"))
+    )
     built.warnings.extend(auth.warnings)
-    template = _assemble(context, op, name, servers.environments, inputs, url, body, success, responses)
+    parts = _Parts(servers.environments, inputs, url, body, success, responses)
+    template = _assemble(context, op, name, parts)
     if auth.auth is not None:
         template["auth"] = auth.auth
         for scheme in auth.auth["schemes"].values():
@@ -146,7 +162,7 @@ def _build(context: Context, op: OperationRef, name: str) -> Built:
                 hosts.add(_host(scheme["tokenUrl"]))
             for variable in credential_variables(scheme):
                 built.bindings.setdefault(variable, set()).update(hosts)
-    example = {**{k: "example" for k in servers.inputs}, **parameters.example}
+    example = {**dict.fromkeys(servers.inputs, "example"), **parameters.example}
     if body is not None:
         example.update(body.example)
     template["examples"] = [example]
@@ -165,25 +181,33 @@ def _servers_of(document: dict[str, Any], op: OperationRef) -> list[Any]:
 
 
 def _url(path: str, keys: dict[str, str], inputs: dict[str, Any]) -> str:
-    import re
+    """The path with `<<input>>` for each `{param}` (one written but not declared: a string)."""
 
     def replace(match: re.Match[str]) -> str:
         wire = match.group(1)
-        if wire not in keys:  # written in the path but not declared: a required string
-            from connector.openapi._names import identifier
-
-            key = identifier(wire)
-            inputs.setdefault(key, {"in": "path", "required": True, "schema": {"type": "string"}})
-            keys[wire] = key
+        if wire not in keys:
+            keys[wire] = identifier(wire)
+            inputs.setdefault(
+                keys[wire], {"in": "path", "required": True, "schema": {"type": "string"}}
+            )
         return f"<<{keys[wire]}>>"
 
-    return re.sub(r"\{([^{}]+)\}", replace, path)
+    return _PATH_PARAMETER.sub(replace, path)
 
 
-def _assemble(
-    context: Context, op: OperationRef, name: str, servers: dict[str, Any],
-    inputs: dict[str, Any], url: str, body: Any, success: list[int | str], responses: dict[str, Any],
-) -> dict[str, Any]:
+@dataclass
+class _Parts:
+    """What the other modules made of an operation, to be put together."""
+
+    servers: dict[str, Any]
+    inputs: dict[str, Any]
+    url: str
+    body: Body | None
+    success: list[int | str]
+    responses: dict[str, Any]
+
+
+def _assemble(context: Context, op: OperationRef, name: str, parts: _Parts) -> dict[str, Any]:
     operation: dict[str, Any] = {"api": context.api}
     if op.operation_id:
         operation["operationId"] = op.operation_id
@@ -191,8 +215,8 @@ def _assemble(
         operation["tags"] = op.tags
     if op.operation.get("deprecated") is True:
         operation["deprecated"] = True
-    request: dict[str, Any] = {"url": url, "method": op.method.upper()}
-    accept = _accept(responses)
+    request: dict[str, Any] = {"url": parts.url, "method": op.method.upper()}
+    accept = _accept(parts.responses)
     if accept:
         request["headers"] = {"Accept": accept}
     template: dict[str, Any] = {
@@ -200,22 +224,23 @@ def _assemble(
         "title": _title(op),
         "description": _text(op.operation.get("description")) or _text(op.operation.get("summary")),
         "operation": operation,
-        "servers": servers,
-        "parameters": inputs,
+        "servers": parts.servers,
+        "parameters": parts.inputs,
     }
-    env = [spec["env"] for spec in inputs.values() if spec.get("env")]
+    env = [spec["env"] for spec in parts.inputs.values() if spec.get("env")]
     if env:
         template["env"] = env
+    body = parts.body
     if body is not None:
         request["contentType"] = body.content_type
         request["body"] = body.template
-        if body.encoding and kind_of(body.content_type) in {"form", "multipart"}:
+        if body.encoding and kind_of(body.content_type or "") in {"form", "multipart"}:
             request["encoding"] = body.encoding
         template["bodySchema"] = body.schema
     template["httpRequest"] = request
-    template["successStatusCodes"] = success
-    if responses:
-        template["responses"] = responses
+    template["successStatusCodes"] = parts.success
+    if parts.responses:
+        template["responses"] = parts.responses
     return template
 
 
@@ -240,8 +265,6 @@ def _text(value: Any) -> str:
 
 
 def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
     return urlsplit(url).hostname or ""
 
 
@@ -250,4 +273,12 @@ def default_name(op: OperationRef) -> str:
     return kebab(op.operation_id or f"{op.method} {op.path}")
 
 
-__all__ = ["Built", "Context", "OperationRef", "Skip", "build_template", "default_name", "env_name", "find_operations"]
+__all__ = [
+    "Built",
+    "Context",
+    "OperationRef",
+    "SkipError",
+    "build_template",
+    "default_name",
+    "find_operations",
+]

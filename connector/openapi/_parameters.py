@@ -122,12 +122,16 @@ def _example(parameter: dict[str, Any], schema: dict[str, Any], location: str) -
         candidates.append(parameter["example"])
     examples = parameter.get("examples")
     if isinstance(examples, dict):
-        candidates.extend(e["value"] for e in examples.values() if isinstance(e, dict) and "value" in e)
+        candidates.extend(
+            e["value"] for e in examples.values() if isinstance(e, dict) and "value" in e
+        )
     for candidate in candidates:
         if _usable(candidate, location) and is_valid(schema, candidate):
             return candidate
     value = example_for(schema)
-    if location == "path" and (value is None or value == "" or isinstance(value, dict | list | bool)):
+    if location == "path" and (
+        value is None or value == "" or isinstance(value, dict | list | bool)
+    ):
         return "example"
     return value
 
@@ -135,4 +139,8 @@ def _example(parameter: dict[str, Any], schema: dict[str, Any], location: str) -
 def _usable(value: Any, location: str) -> bool:
     if location != "path":
         return value is not None
-    return isinstance(value, str | int) and not isinstance(value, bool) and str(value) not in {"", ".", ".."}
+    return (
+        isinstance(value, str | int)
+        and not isinstance(value, bool)
+        and str(value) not in {"", ".", ".."}
+    )

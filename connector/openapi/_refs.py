@@ -18,6 +18,16 @@ BASE_URI = "urn:connector:description"
 MAX_HOPS = 32
 
 
+def as_dict(value: object) -> dict[str, Any]:
+    """`value` when it is a JSON object, else an empty one (descriptions are not trusted)."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: object) -> list[Any]:
+    """`value` when it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
 class RefError(Exception):
     """A `$ref` that is not followed; `pointer` is where the ref is written."""
 
@@ -45,7 +55,7 @@ class Refs:
     """Resolves the local refs of one description, each looked up once."""
 
     def __init__(self, document: dict[str, Any]) -> None:
-        resource: Resource[Any] = Resource(contents=document, specification=Specification.OPAQUE)
+        resource: Resource[Any] = Specification.OPAQUE.create_resource(document)
         self._resolver = Registry().with_resource(BASE_URI, resource).resolver(BASE_URI)
         self._cache: dict[str, Any] = {}
 

@@ -26,7 +26,7 @@ _CANDIDATES = "a0A_-.x1Bz " + string.ascii_letters + string.digits + string.punc
 _UNBOUNDED_CAP = 8
 
 
-class RegexTooHard(Exception):
+class RegexTooHardError(Exception):
     """The pattern uses something this generator does not produce."""
 
 
@@ -34,12 +34,12 @@ def example_matching(pattern: str, *, min_length: int = 0) -> str:
     """A string matching `pattern` (searched, as JSON Schema does), about `min_length` long.
 
     Raises:
-        RegexTooHard: the pattern cannot be parsed or walked.
+        RegexTooHardError: the pattern cannot be parsed or walked.
     """
     try:
         tree = _parser.parse(pattern)
     except Exception as exc:  # noqa: BLE001 - any parser failure means "cannot generate"
-        raise RegexTooHard(str(exc)) from None
+        raise RegexTooHardError(str(exc)) from None
     text = _walk(list(tree), {}, 0)
     for extra in (1, 2, 4, 8, 16, 32, 64):
         if len(text) >= min_length:
@@ -80,7 +80,7 @@ def _item(op: Any, arg: Any, groups: dict[int, str], extra: int) -> str:  # noqa
         return ""
     if name == "ATOMIC_GROUP":
         return _walk(list(arg), groups, extra)
-    raise RegexTooHard(name)
+    raise RegexTooHardError(name)
 
 
 def _in(items: list[tuple[Any, Any]]) -> str:
@@ -90,7 +90,7 @@ def _in(items: list[tuple[Any, Any]]) -> str:
         if any(_contains(str(op), arg, candidate) for op, arg in members) != negate:
             return candidate
     if negate or not members:
-        raise RegexTooHard("character class")
+        raise RegexTooHardError("character class")
     op, arg = members[0]
     return _member(str(op), arg)
 
@@ -106,12 +106,12 @@ def _member(name: str, arg: Any) -> str:
         return chr(low)
     if name == "CATEGORY":
         return _CATEGORY.get(str(arg), "a")
-    raise RegexTooHard(name)
+    raise RegexTooHardError(name)
 
 
 def _contains(name: str, arg: Any, char: str) -> bool:
     if name == "LITERAL":
-        return ord(char) == arg
+        return bool(ord(char) == arg)
     if name == "RANGE":
         return bool(arg[0] <= ord(char) <= arg[1])
     if name == "CATEGORY":
@@ -124,5 +124,5 @@ def _contains(name: str, arg: Any, char: str) -> bool:
             "CATEGORY_SPACE": char.isspace(),
             "CATEGORY_NOT_SPACE": not char.isspace(),
         }
-        return checks.get(category, False)
+        return bool(checks.get(category, False))
     return False

@@ -37,7 +37,9 @@ def build_responses(
     return success or ["2XX"], responses
 
 
-def _response(refs: Refs, response: dict[str, Any], where: str, schemas: SchemaBuilder) -> dict[str, Any]:
+def _response(
+    refs: Refs, response: dict[str, Any], where: str, schemas: SchemaBuilder
+) -> dict[str, Any]:
     spec: dict[str, Any] = {}
     if isinstance(response.get("description"), str) and response["description"]:
         spec["description"] = response["description"]
@@ -47,7 +49,11 @@ def _response(refs: Refs, response: dict[str, Any], where: str, schemas: SchemaB
     media = min(content, key=lambda m: 0 if kind_of(str(m)) == "json" else 1)
     spec["contentType"] = str(media)
     _, media_object = refs.deref(content[media], pointer_join(where, "content", str(media)))
-    if kind_of(str(media)) == "json" and isinstance(media_object, dict) and "schema" in media_object:
+    if (
+        kind_of(str(media)) == "json"
+        and isinstance(media_object, dict)
+        and "schema" in media_object
+    ):
         spec["schema"] = schemas.build(
             media_object["schema"], pointer_join(where, "content", str(media), "schema"), "response"
         )

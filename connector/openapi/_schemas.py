@@ -15,6 +15,7 @@ with a `SchemaError` naming where.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -35,18 +36,55 @@ RESPONSE_NODES = 20_000
 _TYPES = frozenset({"string", "number", "integer", "boolean", "array", "object", "null"})
 _COPIED = frozenset(
     {
-        "title", "description", "default", "const", "format", "deprecated", "readOnly",
-        "writeOnly", "multipleOf", "maximum", "minimum", "maxLength", "minLength", "maxItems",
-        "minItems", "uniqueItems", "maxProperties", "minProperties", "maxContains",
-        "minContains", "contentMediaType", "contentEncoding", "dependentRequired",
+        "title",
+        "description",
+        "default",
+        "const",
+        "format",
+        "deprecated",
+        "readOnly",
+        "writeOnly",
+        "multipleOf",
+        "maximum",
+        "minimum",
+        "maxLength",
+        "minLength",
+        "maxItems",
+        "minItems",
+        "uniqueItems",
+        "maxProperties",
+        "minProperties",
+        "maxContains",
+        "minContains",
+        "contentMediaType",
+        "contentEncoding",
+        "dependentRequired",
     }
 )
-_ONE = ("additionalProperties", "not", "contains", "propertyNames", "if", "then", "else",
-        "unevaluatedProperties", "unevaluatedItems")
+_ONE = (
+    "additionalProperties",
+    "not",
+    "contains",
+    "propertyNames",
+    "if",
+    "then",
+    "else",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+)
 _MANY = ("allOf", "anyOf", "oneOf", "prefixItems")
 _NAMED = ("properties", "patternProperties", "dependentSchemas")
+_SUBSCHEMA_KEYWORDS = frozenset({*_ONE, *_MANY, *_NAMED, "items"})
 _HIDDEN: dict[Mode, str] = {"request": "readOnly", "response": "writeOnly"}
 _DEF_NAME = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+@dataclass(slots=True)
+class _Walk:
+    """What one build carries down: the mode, and the definitions the result refers to."""
+
+    mode: Mode
+    deps: set[Key]
 
 
 class SchemaError(Exception):
@@ -80,17 +118,17 @@ class SchemaBuilder:
             RefError: a `$ref` that is not local or points nowhere.
         """
         self._nodes = 0
-        deps: set[Key] = set()
-        result = self._schema(schema, pointer, mode, deps, 0)
+        walk = _Walk(mode, set())
+        result = self._schema(schema, pointer, walk, 0)
         if not isinstance(result, dict):
             return {} if result is True else {"not": {}}
-        if not deps:
+        if not walk.deps:
             return result
-        defs = self._closure(deps)
+        defs = self._closure(walk.deps)
         if set(result) == {"$ref"} and result["$ref"].startswith("#/$defs/"):
             result = dict(defs[result["$ref"][8:]])
         if mode == "response" and sum(map(self._size, defs.values())) > RESPONSE_NODES:
-            return _unexpanded(result)
+            return dict(_unexpanded(result))
         return {**result, "$defs": defs}
 
     def _closure(self, deps: set[Key]) -> dict[str, Any]:
@@ -108,7 +146,7 @@ class SchemaBuilder:
 
     # -- one schema ---------------------------------------------------------------------
 
-    def _schema(self, node: Any, where: str, mode: Mode, deps: set[Key], depth: int) -> Any:
+    def _schema(self, node: Any, where: str, walk: _Walk, depth: int) -> Any:
         self._nodes += 1
         if self._nodes > MAX_NODES:
             raise SchemaError(f"schema is larger than {MAX_NODES} nodes", where)
@@ -119,47 +157,37 @@ class SchemaBuilder:
         if not isinstance(node, dict):
             return {}
         if "$ref" in node:
-            return self._reference(node, where, mode, deps, depth)
+            return self._reference(node, where, walk, depth)
         out: Schema = {}
         for key, value in node.items():
-            self._keyword(out, key, value, where, mode, deps, depth)
+            if key in _COPIED:
+                out[key] = value
+            elif key in _SUBSCHEMA_KEYWORDS:
+                self._subschemas(out, key, value, pointer_join(where, key), walk, depth=depth + 1)
+            else:
+                self._annotation(out, key, value)
         return self._finish(out, node, where)
 
-    def _keyword(
-        self, out: Schema, key: str, value: Any, where: str, mode: Mode, deps: set[Key],
-        depth: int,
+    def _subschemas(
+        self, out: Schema, key: str, value: Any, where: str, walk: _Walk, *, depth: int
     ) -> None:
-        if key in _COPIED:
-            out[key] = value
-            return
-        sub = pointer_join(where, key)
         if key in _NAMED and isinstance(value, dict):
             out[key] = {
-                name: self._schema(s, pointer_join(sub, name), mode, deps, depth + 1)
+                name: self._schema(s, pointer_join(where, name), walk, depth)
                 for name, s in value.items()
             }
         elif key in _ONE and isinstance(value, dict | bool):
-            out[key] = self._schema(value, sub, mode, deps, depth + 1)
-        elif key == "items":
-            self._items(out, value, sub, mode, deps, depth)
+            out[key] = self._schema(value, where, walk, depth)
         elif key in _MANY and isinstance(value, list):
             out[key] = [
-                self._schema(s, pointer_join(sub, i), mode, deps, depth + 1)
-                for i, s in enumerate(value)
+                self._schema(s, pointer_join(where, i), walk, depth) for i, s in enumerate(value)
             ]
-        else:
-            self._annotation(out, key, value)
-
-    def _items(
-        self, out: Schema, value: Any, where: str, mode: Mode, deps: set[Key], depth: int
-    ) -> None:
-        if isinstance(value, list):  # the tuple form of older drafts
+        elif key == "items" and isinstance(value, list):  # the tuple form of older drafts
             out["prefixItems"] = [
-                self._schema(s, pointer_join(where, i), mode, deps, depth + 1)
-                for i, s in enumerate(value)
+                self._schema(s, pointer_join(where, i), walk, depth) for i, s in enumerate(value)
             ]
-        elif isinstance(value, dict | bool):
-            out["items"] = self._schema(value, where, mode, deps, depth + 1)
+        elif key == "items" and isinstance(value, dict | bool):
+            out["items"] = self._schema(value, where, walk, depth)
 
     def _annotation(self, out: Schema, key: str, value: Any) -> None:
         if key == "type":
@@ -181,9 +209,8 @@ class SchemaBuilder:
 
     def _finish(self, out: Schema, node: Schema, where: str) -> Any:
         for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
-            if isinstance(out.get(bound), bool):
-                if out.pop(bound) and limit in out:
-                    out[bound] = out.pop(limit)
+            if isinstance(out.get(bound), bool) and out.pop(bound) and limit in out:
+                out[bound] = out.pop(limit)
         if "allOf" in out:
             parts = out.pop("allOf")
             out = merge_all([*parts, out])
@@ -197,42 +224,41 @@ class SchemaBuilder:
 
     # -- references ---------------------------------------------------------------------
 
-    def _reference(
-        self, node: Schema, where: str, mode: Mode, deps: set[Key], depth: int
-    ) -> Any:
+    def _reference(self, node: Schema, where: str, walk: _Walk, depth: int) -> Any:
         target, raw = self._refs.lookup(node["$ref"], where)
-        base = self._target((target, mode), raw, deps, depth)
+        base = self._target((target, walk.mode), raw, walk, depth)
         siblings = {key: value for key, value in node.items() if key != "$ref"}
         if not siblings:
             return base
-        extra = self._schema(siblings, where, mode, deps, depth + 1)
+        extra = self._schema(siblings, where, walk, depth + 1)
         if not isinstance(base, dict) or not isinstance(extra, dict):
             return base
         if "$ref" in base:
             return {**extra, **base}
-        return _hide(merge(base, extra), mode)
+        return _hide(merge(base, extra), walk.mode)
 
-    def _target(self, key: Key, raw: Any, deps: set[Key], depth: int) -> Any:
+    def _target(self, key: Key, raw: Any, walk: _Walk, depth: int) -> Any:
         known = self._memo.get(key)
         if known is not None:
-            deps.update(known[1])
+            walk.deps.update(known[1])
             return known[0]
         if key in self._active:
             self._recursive.add(key)
-            deps.add(key)
+            walk.deps.add(key)
             return {"$ref": f"#/$defs/{self._name(key[0])}"}
         self._active.add(key)
-        inner: set[Key] = set()
+        inner = _Walk(key[1], set())
         try:
-            schema = _hide(self._schema(raw, key[0], key[1], inner, depth + 1), key[1])
+            schema = _hide(self._schema(raw, key[0], inner, depth + 1), key[1])
         finally:
             self._active.discard(key)
+        deps = inner.deps
         if key in self._recursive or self._size(schema) > SHARED_NODES:
-            inner.discard(key)
-            self._defs[key] = (schema, frozenset(inner))
-            schema, inner = {"$ref": f"#/$defs/{self._name(key[0])}"}, {key}
-        self._memo[key] = (schema, frozenset(inner))
-        deps.update(inner)
+            deps.discard(key)
+            self._defs[key] = (schema, frozenset(deps))
+            schema, deps = {"$ref": f"#/$defs/{self._name(key[0])}"}, {key}
+        self._memo[key] = (schema, frozenset(deps))
+        walk.deps.update(deps)
         return schema
 
     def _size(self, node: Any) -> int:
@@ -331,8 +357,12 @@ def _discriminate(out: Schema, node: Schema, discriminator: Schema, where: str) 
     out["discriminator"] = {"propertyName": name}
     mapping = discriminator.get("mapping")
     values: dict[str, list[str]] = {}
-    for value, ref in (mapping.items() if isinstance(mapping, dict) else ()):
-        target = ref[1:] if isinstance(ref, str) and ref.startswith("#") else f"/components/schemas/{ref}"
+    for value, ref in mapping.items() if isinstance(mapping, dict) else ():
+        target = (
+            ref[1:]
+            if isinstance(ref, str) and ref.startswith("#")
+            else f"/components/schemas/{ref}"
+        )
         values.setdefault(target, []).append(str(value))
     for keyword in ("oneOf", "anyOf"):
         raw, built = node.get(keyword), out.get(keyword)

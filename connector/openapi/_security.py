@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connector.openapi._names import env_name, split_words
+from connector.openapi._refs import as_dict
 
 _GENERIC_TOKEN_IDS = frozenset({"bearer", "bearer_auth", "token", "auth", "bearerauth"})
 
@@ -39,11 +40,21 @@ class AuthResult:
 def scheme_table(declared: Any, prefix: str) -> SchemeTable:
     """Convert `components.securitySchemes` (already dereferenced) for an API."""
     table = SchemeTable()
-    entries = {k: v for k, v in declared.items() if isinstance(v, dict)} if isinstance(declared, dict) else {}
+    entries = (
+        {k: v for k, v in declared.items() if isinstance(v, dict)}
+        if isinstance(declared, dict)
+        else {}
+    )
     api_keys = [k for k, v in entries.items() if v.get("type") == "apiKey"]
     basics = [k for k, v in entries.items() if v.get("type") == "http" and _http(v) == "basic"]
     for scheme_id, spec in entries.items():
-        converted = _convert(scheme_id, spec, prefix, single_key=api_keys == [scheme_id], single_basic=basics == [scheme_id])
+        converted = _convert(
+            scheme_id,
+            spec,
+            prefix,
+            single_key=api_keys == [scheme_id],
+            single_basic=basics == [scheme_id],
+        )
         if isinstance(converted, str):
             table.unsupported[scheme_id] = converted
         else:
@@ -58,22 +69,31 @@ def _http(spec: dict[str, Any]) -> str:
 def _convert(
     scheme_id: str, spec: dict[str, Any], prefix: str, *, single_key: bool, single_basic: bool
 ) -> dict[str, Any] | str:
-    kind = spec.get("type")
+    kind, http = spec.get("type"), _http(spec)
     if kind == "apiKey":
-        if spec.get("in") not in {"header", "query", "cookie"} or not isinstance(spec.get("name"), str):
-            return f"API key scheme {scheme_id!r} has no usable 'in' and 'name'"
-        env = f"{prefix}_API_KEY" if single_key else env_name(prefix, scheme_id)
-        return {"type": "apiKey", "in": spec["in"], "name": spec["name"], "env": env}
-    if kind == "http" and _http(spec) == "basic":
+        return _api_key(
+            scheme_id, spec, f"{prefix}_API_KEY" if single_key else env_name(prefix, scheme_id)
+        )
+    if kind == "http" and http == "basic":
         base = prefix if single_basic else env_name(prefix, scheme_id)
-        return {"type": "http", "scheme": "basic", "usernameEnv": f"{base}_USERNAME", "passwordEnv": f"{base}_PASSWORD"}
-    if kind == "http" and _http(spec) == "bearer":
-        return {"type": "http", "scheme": "bearer", "env": _token_env(prefix, scheme_id)}
+        return {
+            "type": "http",
+            "scheme": "basic",
+            "usernameEnv": f"{base}_USERNAME",
+            "passwordEnv": f"{base}_PASSWORD",
+        }
     if kind == "oauth2":
         return _oauth2(scheme_id, spec, prefix)
-    if kind == "openIdConnect":
-        return {"type": "http", "scheme": "bearer", "env": _token_env(prefix, scheme_id, suffix=True)}
-    return f"security scheme {scheme_id!r} ({kind} {_http(spec)}) cannot be sent".replace("  ", " ")
+    if (kind == "http" and http == "bearer") or kind == "openIdConnect":
+        env = _token_env(prefix, scheme_id, suffix=kind == "openIdConnect")
+        return {"type": "http", "scheme": "bearer", "env": env}
+    return f"security scheme {scheme_id!r} ({kind} {http}) cannot be sent".replace("  ", " ")
+
+
+def _api_key(scheme_id: str, spec: dict[str, Any], env: str) -> dict[str, Any] | str:
+    if spec.get("in") not in {"header", "query", "cookie"} or not isinstance(spec.get("name"), str):
+        return f"API key scheme {scheme_id!r} has no usable 'in' and 'name'"
+    return {"type": "apiKey", "in": spec["in"], "name": spec["name"], "env": env}
 
 
 def _token_env(prefix: str, scheme_id: str, *, suffix: bool = False) -> str:
@@ -84,7 +104,7 @@ def _token_env(prefix: str, scheme_id: str, *, suffix: bool = False) -> str:
 
 
 def _oauth2(scheme_id: str, spec: dict[str, Any], prefix: str) -> dict[str, Any]:
-    flows = spec.get("flows") if isinstance(spec.get("flows"), dict) else {}
+    flows = as_dict(spec.get("flows"))
     flow = flows.get("clientCredentials")
     token_url = flow.get("tokenUrl") if isinstance(flow, dict) else None
     if isinstance(token_url, str) and token_url.lower().startswith(("https://", "http://")):
@@ -111,7 +131,9 @@ def operation_auth(table: SchemeTable, requirement: Any) -> AuthResult:
         names = [str(name) for name in entry]
         missing = [n for n in names if n not in table.schemes]
         if missing:
-            reason = table.unsupported.get(missing[0], f"security scheme {missing[0]!r} is not declared")
+            reason = table.unsupported.get(
+                missing[0], f"security scheme {missing[0]!r} is not declared"
+            )
             result.warnings.append(f"{reason}: that alternative is left out")
             continue
         if names not in alternatives:

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from connector.openapi._names import env_name, identifier, split_words
+from connector.openapi._refs import as_dict
 
 LOCAL_BASE = "http://127.0.0.1:8765"
 """Where `connector emulator` listens by default."""
@@ -59,7 +60,9 @@ def build_servers(entries: list[Any], prefix: str) -> Servers:
                 f"server {entry['url']!r} is not an absolute http(s) URL: use 'local' or a base URL"
             )
             continue
-        result.hosts.update(_hosts(urlsplit(url.replace("<<", "{").replace(">>", "}")).netloc, variables))
+        result.hosts.update(
+            _hosts(urlsplit(url.replace("<<", "{").replace(">>", "}")).netloc, variables)
+        )
         name = _environment_name(entry.get("description"), index, taken)
         server: dict[str, Any] = {"url": url.rstrip("/")}
         if isinstance(entry.get("description"), str) and entry["description"]:
@@ -72,12 +75,12 @@ def build_servers(entries: list[Any], prefix: str) -> Servers:
 
 
 def _convert(entry: dict[str, Any], prefix: str, result: Servers) -> tuple[str, dict[str, Any]]:
-    declared = entry.get("variables") if isinstance(entry.get("variables"), dict) else {}
+    declared = as_dict(entry.get("variables"))
     variables: dict[str, Any] = {}
 
     def replace(match: re.Match[str]) -> str:
         raw = match.group(1)
-        spec = declared.get(raw) if isinstance(declared.get(raw), dict) else {}
+        spec = as_dict(declared.get(raw))
         key = identifier(raw)
         default = spec.get("default")
         if is_placeholder(raw, default):
@@ -137,7 +140,11 @@ def _hosts(host: str, variables: dict[str, Any]) -> set[str]:
 
 
 def _environment_name(description: object, index: int, taken: set[str]) -> str:
-    words = [w for w in split_words(description) if w not in _FILLER] if isinstance(description, str) else []
+    words = (
+        [w for w in split_words(description) if w not in _FILLER]
+        if isinstance(description, str)
+        else []
+    )
     name = "-".join(words[:3]) if words and len(words) <= 3 else f"server{index}"
     if name == "local" or name in taken:
         name = f"server{index}"
