@@ -166,7 +166,7 @@ class SchemaBuilder:
                 self._subschemas(out, key, value, pointer_join(where, key), walk, depth=depth + 1)
             else:
                 self._annotation(out, key, value)
-        return self._finish(out, node, where)
+        return _hide(self._finish(out, node, where), walk.mode)
 
     def _subschemas(
         self, out: Schema, key: str, value: Any, where: str, walk: _Walk, *, depth: int
@@ -249,7 +249,7 @@ class SchemaBuilder:
         self._active.add(key)
         inner = _Walk(key[1], set())
         try:
-            schema = _hide(self._schema(raw, key[0], inner, depth + 1), key[1])
+            schema = self._schema(raw, key[0], inner, depth + 1)
         finally:
             self._active.discard(key)
         deps = inner.deps

@@ -1,0 +1,77 @@
+"""The importer over Rebilly's description and the corpus of public descriptions.
+
+Each description is imported once per session. Every operation is either imported or skipped
+with a reason naming a JSON pointer; at least 99 % are imported; every imported template loads
+as a task; and for at least 98 % of them, the dry run of `examples[0]` is a request that
+openapi-core's parameter and body validators accept against the description.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connector._task import Task
+from connector._template import parse_template
+from connector.openapi import ImportResult, import_description, load_description
+from connector.openapi._operations import METHODS
+from tests._openapi_check import Checker
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "openapi"
+FILES = sorted([*SHARED.glob("rebilly-openapi.json"), *SHARED.glob("corpus/*")])
+
+pytestmark = pytest.mark.skipif(not FILES, reason=f"no descriptions at {SHARED}")
+
+
+@lru_cache(maxsize=None)
+def imported(path: Path) -> tuple[dict[str, Any], ImportResult]:
+    """The description and its import (once per session)."""
+    document = load_description(path)
+    return document, import_description(document, source=path.name, check=False)
+
+
+@lru_cache(maxsize=None)
+def dry_runs(path: Path) -> dict[str, str | None]:
+    """Per imported task: None when the dry run of examples[0] is valid, else the problem."""
+    document, result = imported(path)
+    checker = Checker(document)
+    problems: dict[str, str | None] = {}
+    for item in result.imported:
+        task = Task(parse_template(_checkable(item.template), source=item.name), source=item.name)
+        problems[item.name] = checker.dry_run_problem(task, [])
+    return problems
+
+
+def _checkable(template: dict[str, Any]) -> dict[str, Any]:
+    from connector.openapi._validate import _AUTH_OBJECT
+
+    return template if _AUTH_OBJECT else {k: v for k, v in template.items() if k != "auth"}
+
+
+def _operation_count(document: dict[str, Any]) -> int:
+    paths = document.get("paths") or {}
+    return sum(1 for item in paths.values() for method in METHODS if method in (item or {}))
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_every_operation_is_imported_or_skipped_with_a_reason(path: Path) -> None:
+    """No crash; each operation is in exactly one list; skips name a JSON pointer; >= 99 %."""
+    document, result = imported(path)
+    total = _operation_count(document)
+    assert len(result.imported) + len(result.skipped) == total
+    names = [i.name for i in result.imported]
+    assert len(set(names)) == len(names)
+    for skipped in result.skipped:
+        assert "(at #/" in skipped.reason, skipped.reason
+    assert len(result.imported) >= 0.99 * total
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_the_dry_run_of_the_first_example_is_a_valid_request(path: Path) -> None:
+    """openapi-core accepts the parameters and body of >= 98 % of the dry runs."""
+    problems = dry_runs(path)
+    invalid = {name: problem for name, problem in problems.items() if problem is not None}
+    assert len(invalid) <= 0.02 * len(problems), sorted(invalid.items())[:5]
