@@ -8,7 +8,7 @@ openapi-core's parameter and body validators accept against the description.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -26,29 +26,23 @@ FILES = sorted([*SHARED.glob("rebilly-openapi.json"), *SHARED.glob("corpus/*")])
 pytestmark = pytest.mark.skipif(not FILES, reason=f"no descriptions at {SHARED}")
 
 
-@lru_cache(maxsize=None)
+@cache
 def imported(path: Path) -> tuple[dict[str, Any], ImportResult]:
     """The description and its import (once per session)."""
     document = load_description(path)
     return document, import_description(document, source=path.name, check=False)
 
 
-@lru_cache(maxsize=None)
+@cache
 def dry_runs(path: Path) -> dict[str, str | None]:
     """Per imported task: None when the dry run of examples[0] is valid, else the problem."""
     document, result = imported(path)
     checker = Checker(document)
     problems: dict[str, str | None] = {}
     for item in result.imported:
-        task = Task(parse_template(_checkable(item.template), source=item.name), source=item.name)
+        task = Task(parse_template(item.template, source=item.name), source=item.name)
         problems[item.name] = checker.dry_run_problem(task, [])
     return problems
-
-
-def _checkable(template: dict[str, Any]) -> dict[str, Any]:
-    from connector.openapi._validate import _AUTH_OBJECT
-
-    return template if _AUTH_OBJECT else {k: v for k, v in template.items() if k != "auth"}
 
 
 def _operation_count(document: dict[str, Any]) -> int:

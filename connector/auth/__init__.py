@@ -12,6 +12,7 @@ _bindings.py   which hosts a credential may go to; the check that refuses the ot
 
 from __future__ import annotations
 
+from connector._store import CATALOG_ENV, catalog_dir
 from connector.auth._base import (
     REDACTED,
     Credential,
@@ -24,9 +25,7 @@ from connector.auth._base import (
 from connector.auth._bindings import (
     ALLOWED_HOSTS_ENV,
     BUILT_IN,
-    CATALOG_ENV,
     HostPolicy,
-    catalog_dir,
     read_bindings,
     record_bindings,
 )

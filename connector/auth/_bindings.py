@@ -14,7 +14,6 @@ read from a template: a template is untrusted, and choosing the host is what it 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,13 +21,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
-import platformdirs
-
 from connector._errors import CredentialHostError
 from connector._hosts import host_of, is_loopback
+from connector._store import CATALOG_ENV, catalog_dir
 from connector.auth._model import Auth, Credentials
 
-CATALOG_ENV: Final = "CONNECTOR_CATALOG"
 ALLOWED_HOSTS_ENV: Final = "CONNECTOR_ALLOWED_HOSTS"
 
 REBILLY_HOSTS: Final = frozenset({"api.rebilly.com", "api-sandbox.rebilly.com"})
@@ -39,14 +36,6 @@ BUILT_IN: Final[Mapping[str, frozenset[str]]] = {
 
 _API_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
-
-
-def catalog_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """The user catalogue: `$CONNECTOR_CATALOG`, else the per-user data directory."""
-    environ = os.environ if environ is None else environ
-    if environ.get(CATALOG_ENV):
-        return Path(environ[CATALOG_ENV])
-    return Path(platformdirs.user_data_dir("connector", appauthor=False))
 
 
 def record_bindings(

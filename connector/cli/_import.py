@@ -49,6 +49,7 @@ def run_import(args: argparse.Namespace) -> int:
     """Import a description into the catalogue; exit 2 when it is not OpenAPI 3.0/3.1."""
     from connector._errors import DescriptionError
     from connector._store import catalog_dir, check_api_name, write_api
+    from connector.auth import record_bindings
     from connector.openapi import import_description, load_description
 
     try:
@@ -65,8 +66,11 @@ def run_import(args: argparse.Namespace) -> int:
     catalog = catalog_dir()
     try:
         changes = write_api(result.api, (i.template for i in result.imported), catalog=catalog)
+        record_bindings(result.api, result.bindings, catalog=catalog)
     except OSError as exc:
         return fail("usage", f"cannot write the catalogue at {catalog}: {exc}", as_json=args.json)
+    except ValueError as exc:  # a server host that cannot be bound
+        return fail("usage", f"cannot record the credential hosts: {exc}", as_json=args.json)
     folder = catalog / result.api
     if args.json:
         print_json(_as_json(result, folder))

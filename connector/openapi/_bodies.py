@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector.openapi._examples import example_for, is_valid
-from connector.openapi._refs import RefError, Refs, pointer_join
+from connector.openapi._examples import example_for, flatten, is_valid
+from connector.openapi._refs import RefError, Refs, as_dict, as_list, pointer_join
 from connector.openapi._schemas import SchemaBuilder
 
 _PREFERENCE = ("json", "form", "multipart", "other")
@@ -83,33 +83,24 @@ def _is_object(schema: dict[str, Any]) -> bool:
     return _top_properties(schema) is not None
 
 
-def _top_properties(schema: dict[str, Any]) -> list[str] | None:
+def _top_properties(schema: dict[str, Any], root: dict[str, Any] | None = None) -> list[str] | None:
     """The body's top-level property names, or None when the body is not an object of them."""
+    root = schema if root is None else root
+    schema = flatten(schema, root)
     kinds = schema.get("type")
     if kinds not in (None, "object") and not (isinstance(kinds, list) and "object" in kinds):
         return None
-    names = list(schema.get("properties", {})) if isinstance(schema.get("properties"), dict) else []
+    names = list(as_dict(schema.get("properties")))
+    names += [n for n in as_list(schema.get("required")) if isinstance(n, str)]
     for keyword in ("oneOf", "anyOf"):
         for branch in schema.get(keyword, []) or []:
-            branch_names = (
-                _top_properties(_resolved(branch, schema)) if isinstance(branch, dict) else None
-            )
+            branch_names = _top_properties(branch, root) if isinstance(branch, dict) else None
             if branch_names is None:
                 return None
             names.extend(branch_names)
     if not names:
         return None
     return list(dict.fromkeys(names))
-
-
-def _resolved(branch: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
-    ref = branch.get("$ref")
-    if isinstance(ref, str) and ref.startswith("#/$defs/"):
-        target = root.get("$defs", {}).get(ref[8:])
-        return target if isinstance(target, dict) else {}
-    if "allOf" in branch and "properties" not in branch:
-        return {"properties": {}, "type": "object"}
-    return branch
 
 
 def _object_inputs(body: Body, properties: list[str], taken: set[str]) -> None:

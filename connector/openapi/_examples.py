@@ -57,6 +57,11 @@ def is_valid(schema: Schema, value: Any, root: Schema | None = None) -> bool:
         return False
 
 
+def flatten(schema: Schema, root: Schema) -> Schema:
+    """`schema` with its `$defs` reference followed and its `allOf` merged (one level)."""
+    return _Generator(root)._resolve(schema, 0)  # noqa: SLF001 - the same resolution
+
+
 def example_for(schema: Any, root: Schema | None = None) -> Any:
     """A value `schema` accepts (as far as this generator can tell); `root` holds `$defs`."""
     return _Generator(root if root is not None else schema).value(schema, 0)

@@ -98,6 +98,11 @@ def _one(
             spec[key] = parameter[key]
     if isinstance(parameter.get("description"), str) and parameter["description"]:
         spec["description"] = parameter["description"]
+    if "default" in schema and not is_valid(schema, schema["default"]):
+        schema = {k: v for k, v in schema.items() if k != "default"}
+        result.warnings.append(
+            f"parameter {parameter['name']!r}: its default is not valid, left out"
+        )
     spec["schema"] = schema
     return spec, _example(parameter, schema, location)
 

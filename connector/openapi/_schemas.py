@@ -107,6 +107,7 @@ class SchemaBuilder:
         self._recursive: set[Key] = set()
         self._active: set[Key] = set()
         self._names: dict[str, str] = {}
+        self._by_name: dict[str, str] = {}
         self._sizes: dict[int, int] = {}
         self._nodes = 0
 
@@ -166,7 +167,7 @@ class SchemaBuilder:
                 self._subschemas(out, key, value, pointer_join(where, key), walk, depth=depth + 1)
             else:
                 self._annotation(out, key, value)
-        return _hide(self._finish(out, node, where), walk.mode)
+        return _hide(self._finish(out, node, where, walk.mode), walk.mode)
 
     def _subschemas(
         self, out: Schema, key: str, value: Any, where: str, walk: _Walk, *, depth: int
@@ -207,12 +208,12 @@ class SchemaBuilder:
         elif key in {"exclusiveMinimum", "exclusiveMaximum", "nullable", "discriminator"}:
             out[key] = value  # settled in _finish
 
-    def _finish(self, out: Schema, node: Schema, where: str) -> Any:
+    def _finish(self, out: Schema, node: Schema, where: str, mode: Mode) -> Any:
         for bound, limit in (("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")):
             if isinstance(out.get(bound), bool) and out.pop(bound) and limit in out:
                 out[bound] = out.pop(limit)
         if "allOf" in out:
-            parts = out.pop("allOf")
+            parts = [self._mergeable(part, mode) for part in out.pop("allOf")]
             out = merge_all([*parts, out])
         nullable = out.pop("nullable", False) is True
         discriminator = out.pop("discriminator", None)
@@ -221,6 +222,16 @@ class SchemaBuilder:
         if nullable:
             out = _nullable(out)
         return out
+
+    def _mergeable(self, part: Any, mode: Mode) -> Any:
+        """An allOf part as a schema to merge: a definition shared only for its size is inlined
+        (a recursive one stays a reference)."""
+        ref = part.get("$ref") if isinstance(part, dict) and len(part) == 1 else None
+        pointer = self._by_name.get(ref[8:]) if isinstance(ref, str) else None
+        key: Key | None = (pointer, mode) if pointer is not None else None
+        if key is None or key in self._recursive or key in self._active or key not in self._defs:
+            return part
+        return self._defs[key][0]
 
     # -- references ---------------------------------------------------------------------
 
@@ -254,6 +265,7 @@ class SchemaBuilder:
             self._active.discard(key)
         deps = inner.deps
         if key in self._recursive or self._size(schema) > SHARED_NODES:
+            self._by_name[self._name(key[0])] = key[0]
             deps.discard(key)
             self._defs[key] = (schema, frozenset(deps))
             schema, deps = {"$ref": f"#/$defs/{self._name(key[0])}"}, {key}

@@ -7,19 +7,14 @@ from typing import Any
 
 from connector._errors import ConnectorError
 from connector._task import Task
-from connector._template import TaskTemplate, parse_template
+from connector._template import parse_template
 from connector.openapi._operations import OperationRef, SkipError
-
-# The format-2 `auth` object ({"schemes", "security"}) is read by the auth models; a build of
-# the format that still has only the list form cannot check it, so it is checked without it.
-_AUTH_OBJECT = "list" not in str(TaskTemplate.model_fields["auth"].annotation)
 
 
 def check_template(template: dict[str, Any], op: OperationRef) -> Task:
     """The template loaded as a task; raise SkipError when it is not a valid task template."""
-    checked = template if _AUTH_OBJECT else {k: v for k, v in template.items() if k != "auth"}
     try:
-        return Task(parse_template(checked, source=template["name"]), source=template["name"])
+        return Task(parse_template(template, source=template["name"]), source=template["name"])
     except ConnectorError as exc:
         detail = "; ".join(str(e) for e in exc.field_errors[:3]) or exc.message
         raise SkipError(
