@@ -102,7 +102,8 @@ def _operation(document: dict[str, Any], operation: dict[str, Any]) -> dict[str,
     body = _resolve(document, operation.get("requestBody"))
     if isinstance(body, dict) and isinstance(body.get("content"), dict):
         content = {}
-        for media, media_object in body["content"].items():
+        for media, given in body["content"].items():
+            media_object = given
             encoding = (media_object or {}).get("encoding")
             if isinstance(encoding, dict):
                 schema = _resolve(document, media_object.get("schema")) or {}

@@ -126,8 +126,13 @@ def _encoding(body: Body, media_object: dict[str, Any]) -> None:
             continue
         entry = {
             key: spec[key]
-            for key in ("contentType", "style", "explode", "allowReserved")
-            if key in spec and (key == "contentType") == isinstance(spec[key], str)
+            for key, kind in (
+                ("contentType", str),
+                ("style", str),
+                ("explode", bool),
+                ("allowReserved", bool),
+            )
+            if isinstance(spec.get(key), kind)
         }
         if entry.get("style") not in {
             None,

@@ -59,7 +59,7 @@ def is_valid(schema: Schema, value: Any, root: Schema | None = None) -> bool:
 
 def flatten(schema: Schema, root: Schema) -> Schema:
     """`schema` with its `$defs` reference followed and its `allOf` merged (one level)."""
-    return _Generator(root)._resolve(schema, 0)  # noqa: SLF001 - the same resolution
+    return _Generator(root)._resolve(schema, 0)
 
 
 def example_for(schema: Any, root: Schema | None = None) -> Any:

@@ -1,0 +1,210 @@
+"""`connector catalog import`, `list`, `search`, and catalogue names where a TASK is taken."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from connector import load_task
+from connector.cli import main
+
+PETSTORE: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Pet Store", "version": "1"},
+    "servers": [{"url": "https://pets.example.com/v1", "description": "Production"}],
+    "components": {
+        "securitySchemes": {"key": {"type": "apiKey", "in": "header", "name": "X-Key"}},
+        "schemas": {
+            "Pet": {
+                "type": "object",
+                "required": ["name"],
+                "properties": {
+                    "id": {"type": "integer", "readOnly": True},
+                    "name": {"type": "string", "maxLength": 20},
+                    "tag": {"type": "string", "nullable": True},
+                },
+            }
+        },
+    },
+    "security": [{"key": []}],
+    "paths": {
+        "/pets": {
+            "get": {
+                "operationId": "listPets",
+                "summary": "List all pets",
+                "tags": ["pets"],
+                "parameters": [{"name": "limit", "in": "query", "schema": {"type": "integer"}}],
+                "responses": {"200": {"description": "ok"}},
+            },
+            "post": {
+                "operationId": "createPet",
+                "summary": "Create a pet",
+                "tags": ["pets"],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Pet"}}
+                    },
+                },
+                "responses": {"201": {"description": "created"}},
+            },
+        },
+        "/pets/{petId}": {
+            "delete": {
+                "summary": "Remove a pet",
+                "deprecated": True,
+                "parameters": [
+                    {"name": "petId", "in": "path", "required": True, "schema": {"type": "string"}}
+                ],
+                "responses": {"2XX": {"description": "gone"}},
+            },
+            "trace": {"responses": {"200": {"description": "echo"}}},
+        },
+    },
+}
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def spec(tmp_path: Path) -> Path:
+    """The small description above, as a JSON file."""
+    path = tmp_path / "petstore.json"
+    path.write_text(json.dumps(PETSTORE))
+    return path
+
+
+def test_import_prints_every_operation_in_exactly_one_list(
+    spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--json has the issue's shape; TRACE is skipped with a reason naming its pointer."""
+    code, out, _ = _run(capsys, "catalog", "import", str(spec), "--json")
+    assert code == 0
+    report = json.loads(out)
+    assert set(report) == {"api", "imported", "skipped"}
+    assert report["api"] == "pet-store"
+    assert [(i["operationId"], i["name"], i["method"]) for i in report["imported"]] == [
+        ("listPets", "list-pets", "GET"),
+        ("createPet", "create-pet", "POST"),
+        (None, "delete-pets-pet-id", "DELETE"),
+    ]
+    assert set(report["imported"][0]) == {
+        "operationId",
+        "name",
+        "method",
+        "path",
+        "file",
+        "warnings",
+    }
+    assert Path(report["imported"][0]["file"]).is_file()
+    assert any("deprecated" in w for w in report["imported"][2]["warnings"])
+    (skipped,) = report["skipped"]
+    assert skipped == {
+        "operationId": None,
+        "method": "TRACE",
+        "path": "/pets/{petId}",
+        "reason": (
+            "TRACE /pets/{petId}: method TRACE is not supported (at #/paths/~1pets~1{petId}/trace)"
+        ),
+    }
+
+
+def test_an_imported_template_is_a_task_by_name(
+    spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Inputs from parameters and body, auth and servers from the description, a valid example."""
+    _run(capsys, "catalog", "import", str(spec), "--api", "pets")
+    task = load_task("create-pet")
+    template = task.template
+    assert template.operation is not None and template.operation.api == "pets"
+    assert set(template.servers) == {"production", "local"}
+    assert template.http_request.body == {"name": "<<name>>", "tag": "<<tag>>"}
+    assert template.body_schema is not None and "id" not in template.body_schema["properties"]
+    assert template.body_schema["properties"]["tag"]["type"] == ["string", "null"]
+    scheme = template.auth.schemes["key"]
+    assert scheme.variables() == ("PETS_API_KEY",)
+    prepared = task.prepare(template.examples[0], environment="production", environ={})
+    assert prepared.method == "POST"
+    assert prepared.url == "https://pets.example.com/v1/pets"
+    assert load_task("pets/create-pet").name == "create-pet"
+
+
+def test_the_credential_hosts_are_recorded(spec: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The API key variable is bound to the description's server host."""
+    from connector.auth import read_bindings
+
+    _run(capsys, "catalog", "import", str(spec), "--api", "pets")
+    assert read_bindings()["PETS_API_KEY"] == frozenset({"pets.example.com"})
+
+
+def test_reimport_reports_added_changed_and_removed(
+    spec: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Names stay the same; a changed operation is 'changed', a vanished one 'removed'."""
+    _run(capsys, "catalog", "import", str(spec), "--api", "pets")
+    changed = json.loads(json.dumps(PETSTORE))
+    changed["paths"]["/pets"]["get"]["summary"] = "List the pets"
+    del changed["paths"]["/pets"]["post"]
+    spec.write_text(json.dumps(changed))
+    code, out, _ = _run(capsys, "catalog", "import", str(spec), "--api", "pets")
+    assert code == 0
+    assert "0 added, 1 changed, 1 removed, 1 unchanged" in out
+    assert "changed: list-pets" in out
+    assert "removed: create-pet" in out
+
+
+def test_only_the_selected_operations_are_imported(
+    spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--operation and --tag select; the rest are skipped as not selected."""
+    _, out, _ = _run(capsys, "catalog", "import", str(spec), "--operation", "listPets", "--json")
+    report = json.loads(out)
+    assert [i["name"] for i in report["imported"]] == ["list-pets"]
+    assert all("not selected" in s["reason"] or "TRACE" in s["reason"] for s in report["skipped"])
+
+
+def test_a_file_that_is_not_openapi_exits_2_saying_why(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit 2 and one message; nothing is written."""
+    path = tmp_path / "swagger.yaml"
+    path.write_text("swagger: '2.0'\ninfo: {title: x}\n")
+    code, _, err = _run(capsys, "catalog", "import", str(path))
+    assert code == 2
+    assert "not an OpenAPI description" in err and "Swagger 2.0" in err
+
+
+def test_list_and_search_show_shipped_and_imported_tasks(
+    spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Rows have name, api, operationId, method, path, title; search adds a score."""
+    _run(capsys, "catalog", "import", str(spec), "--api", "pets")
+    _, out, _ = _run(capsys, "list", "--json")
+    rows = json.loads(out)
+    assert {r["name"] for r in rows} >= {"upsert-payout-request", "list-pets", "create-pet"}
+    assert set(rows[0]) == {"name", "api", "operationId", "method", "path", "title"}
+    _, out, _ = _run(capsys, "list", "--api", "pets", "--json")
+    assert {r["api"] for r in json.loads(out)} == {"pets"}
+    _, out, _ = _run(capsys, "search", "add a new animal", "--limit", "2", "--json")
+    hits = json.loads(out)
+    assert hits[0]["name"] == "create-pet"
+    assert hits[0]["score"] > 0
+
+
+def test_an_unqualified_name_two_apis_share_asks_for_the_api(
+    spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The message lists the qualified names to use."""
+    from connector import TemplateError
+
+    _run(capsys, "catalog", "import", str(spec), "--api", "pets")
+    _run(capsys, "catalog", "import", str(spec), "--api", "pets2")
+    with pytest.raises(TemplateError, match="pets/list-pets, pets2/list-pets"):
+        load_task("list-pets")
