@@ -7,13 +7,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from connector.cli._logging import add_logging_arguments
 from connector.cli._output import EXIT_OK, fail, fail_with, print_json
 
 
 def register(commands: Any) -> None:
     """Add the catalogue import and search commands."""
     catalog = commands.add_parser("catalog", help="manage the catalogue of imported APIs")
-    actions = catalog.add_subparsers(dest="action", metavar="ACTION", parser_class=type(catalog))
+    actions = catalog.add_subparsers(
+        dest="action",
+        metavar="ACTION",
+        parser_class=type(catalog),
+        help="import: add an API description's operations to the catalogue",
+    )
     actions.required = True
     importing = actions.add_parser(
         "import", help="import every operation of an OpenAPI 3.0/3.1 description as a task"
@@ -36,6 +42,7 @@ def register(commands: Any) -> None:
     )
     importing.add_argument("--json", action="store_true", help="print JSON")
     importing.set_defaults(handler=run_import)
+    add_logging_arguments(importing, default=argparse.SUPPRESS)
 
     search = commands.add_parser("search", help="find tasks by what they do")
     search.add_argument("query", metavar="QUERY", help="words, such as 'cancel a payout'")
