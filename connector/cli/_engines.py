@@ -59,9 +59,10 @@ def _export_arguments(parser: argparse.ArgumentParser, engines: list[str]) -> No
     )
     parser.add_argument(
         "--environment",
-        choices=["sandbox", "live", "local"],
+        metavar="NAME",
         default="sandbox",
-        help="whose base URL the engine's task calls (default: sandbox)",
+        help="whose base URL the engine's task calls: one of the template's environments "
+        "(default: sandbox)",
     )
     parser.add_argument("--base-url", metavar="URL", help="replaces the environment's base URL")
     parser.add_argument(

@@ -20,9 +20,10 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, default: str | None
     )
     parser.add_argument(
         "--environment",
-        choices=["sandbox", "live", "local"],
+        metavar="NAME",
         default=default,
-        help=f"where the request goes (default: {default or 'see below'})",
+        help="where the request goes: one of the template's environments, such as sandbox, live"
+        f" or local, or an imported API's own (default: {default or 'see below'})",
     )
     parser.add_argument(
         "--base-url",

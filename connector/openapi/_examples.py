@@ -52,7 +52,7 @@ def is_valid(schema: Schema, value: Any, root: Schema | None = None) -> bool:
     if root is not None and "$defs" in root and "$defs" not in schema:
         schema = {**schema, "$defs": root["$defs"]}
     try:
-        return bool(jsonschema_rs.validator_for(schema).is_valid(value))
+        return bool(jsonschema_rs.validator_for(schema, validate_formats=True).is_valid(value))
     except (ValueError, jsonschema_rs.ValidationError):
         return False
 

@@ -400,9 +400,9 @@ def _branch(branch: Any, name: str, values: list[str], explicit: bool) -> Any:
     if not values or not isinstance(branch, dict):
         return branch
     constraint: Schema = {"const": values[0]} if len(values) == 1 else {"enum": values}
-    if "$ref" in branch:
+    if "$ref" in branch:  # the discriminator property must be there, whatever the branch says
         if not explicit:
-            return branch
+            return {"allOf": [branch], "required": [name]}
         return {"allOf": [branch], "properties": {name: constraint}, "required": [name]}
     properties = dict(branch.get("properties", {}))
     own = properties.get(name)
