@@ -24,7 +24,7 @@ from connector._body import (
 )
 from connector._credentials import Redactor
 from connector._environment import declaration_errors, read_variable
-from connector._errors import FieldError, InputError, RenderError, TemplateError
+from connector._errors import FieldError, InputError, RenderError, TemplateError, UsageError
 from connector._parameters import ParameterPlan
 from connector._render import MISSING, Leaf, compile_json, compile_leaf
 from connector._request import PreparedRequest
@@ -289,7 +289,7 @@ class Task:
             return self._compile(base_url.rstrip("/"), "baseUrl")
         if environment not in self._servers:
             known = ", ".join(self._servers) or "none"
-            raise InputError(
+            raise UsageError(
                 f"unknown environment {environment!r} (known: {known}); give a base URL instead",
                 task=self.name,
             )

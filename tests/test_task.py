@@ -8,6 +8,7 @@ import pytest
 
 from connector import InputError, Task
 from connector._credentials import REDACTED
+from connector._errors import UsageError
 
 KEY = "sk_sandbox_TESTKEY123456"
 
@@ -132,9 +133,9 @@ def test_a_base_url_that_is_not_http_is_refused(
     assert "url" in _errors(task, minimal, base_url=base_url)
 
 
-def test_an_unknown_environment_is_an_input_error(task: Task, minimal: dict[str, Any]) -> None:
+def test_an_unknown_environment_is_a_usage_error(task: Task, minimal: dict[str, Any]) -> None:
     """Asking for an environment the template does not define fails before anything is built."""
-    with pytest.raises(InputError, match="unknown environment"):
+    with pytest.raises(UsageError, match="unknown environment"):
         task.prepare(minimal, environment="staging", environ={})
 
 
