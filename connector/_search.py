@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 K1 = 1.2
@@ -23,6 +24,7 @@ B = 0.75
 SYNONYM_WEIGHT = 0.6
 
 FIELD_WEIGHTS: Mapping[str, int] = {
+    "method": 1,
     "operationId": 3,
     "title": 3,
     "tags": 2,
@@ -37,8 +39,8 @@ THESAURUS: Sequence[frozenset[str]] = [
         "cancel stop void abort terminate revoke halt",
         "payout disbursement withdrawal withdraw disburse cashout",
         "list all collection browse enumerate index many",
-        "get fetch retrieve read show view lookup describe detail",
-        "create add new make post insert register open",
+        "get fetch retrieve read show view see lookup describe detail",
+        "create add new make post insert register open buy",
         "update modify change edit patch set put upsert alter",
         "delete remove destroy erase discard drop purge",
         "customer client payer buyer shopper consumer",
@@ -84,6 +86,17 @@ _STOP = frozenset(
 _SUFFIXES = ("ations", "ation", "ions", "ion", "ings", "ing", "ies", "ied", "es", "ed", "s")
 
 
+METHOD_WORDS: Mapping[str, str] = {
+    "GET": "get read",
+    "POST": "create",
+    "PUT": "replace update",
+    "PATCH": "update",
+    "DELETE": "delete",
+}
+"""What an HTTP method says an operation does, as words the thesaurus knows."""
+
+
+@lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A crude English stem, enough to match `canceled`, `cancellation` and `cancels`."""
     word = word.lower()
@@ -123,7 +136,7 @@ def document_terms(row: Mapping[str, Any]) -> Counter[str]:
     """The weighted bag of stems of one task row."""
     bag: Counter[str] = Counter()
     for field, weight in FIELD_WEIGHTS.items():
-        value = row.get(field)
+        value = METHOD_WORDS.get(str(row.get("method"))) if field == "method" else row.get(field)
         text = " ".join(map(str, value)) if isinstance(value, list) else str(value or "")
         for term in words(text):
             bag[term] += weight
@@ -139,36 +152,36 @@ class Hit:
 
 
 class Index:
-    """BM25 over task rows; build once, query many times."""
+    """BM25 over task rows, as an inverted index; build once, query many times."""
 
     def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
         self.rows = list(rows)
-        self._bags = [document_terms(row) for row in self.rows]
-        lengths = [sum(bag.values()) for bag in self._bags]
-        self._lengths = lengths
-        self._average = (sum(lengths) / len(lengths)) if lengths else 1.0
-        frequency: Counter[str] = Counter()
-        for bag in self._bags:
-            frequency.update(bag.keys())
+        postings: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
+        self._lengths = []
+        for position, row in enumerate(self.rows):
+            bag = document_terms(row)
+            self._lengths.append(sum(bag.values()))
+            for term, count in bag.items():
+                postings[term].append((position, count))
+        self._postings = dict(postings)
+        self._average = (sum(self._lengths) / len(self._lengths)) if self._lengths else 1.0
         total = len(self.rows)
-        self._idf = {t: math.log(1 + (total - n + 0.5) / (n + 0.5)) for t, n in frequency.items()}
+        self._idf = {
+            t: math.log(1 + (total - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()
+        }
 
     def search(self, query: str, limit: int = 10, *, synonyms: bool = True) -> list[Hit]:
         """The best `limit` tasks for `query`, best first (ties keep catalogue order)."""
-        groups = [expansions(t) if synonyms else {t: 1.0} for t in dict.fromkeys(words(query))]
-        scored = []
-        for position, bag in enumerate(self._bags):
-            score = sum(self._group_score(group, bag, position) for group in groups)
-            if score > 0:
-                scored.append((score, -position))
-        scored.sort(reverse=True)
-        return [Hit(self.rows[-p], round(s, 4)) for s, p in scored[: max(limit, 0)]]
-
-    def _group_score(self, group: Mapping[str, float], bag: Counter[str], position: int) -> float:
-        norm = K1 * (1 - B + B * self._lengths[position] / self._average)
-        best = 0.0
-        for term, weight in group.items():
-            count = bag.get(term)
-            if count:
-                best = max(best, weight * self._idf[term] * count * (K1 + 1) / (count + norm))
-        return best
+        scores: defaultdict[int, float] = defaultdict(float)
+        for term in dict.fromkeys(words(query)):
+            group = expansions(term) if synonyms else {term: 1.0}
+            best: dict[int, float] = {}
+            for other, weight in group.items():
+                for position, count in self._postings.get(other, ()):
+                    norm = K1 * (1 - B + B * self._lengths[position] / self._average)
+                    score = weight * self._idf[other] * count * (K1 + 1) / (count + norm)
+                    best[position] = max(best.get(position, 0.0), score)
+            for position, score in best.items():
+                scores[position] += score
+        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
+        return [Hit(self.rows[p], round(s, 4)) for p, s in ranked[: max(limit, 0)]]
