@@ -20,7 +20,7 @@ import json
 import os
 import secrets
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
         environment = "sandbox" if has_credentials(task.template, os.environ) else "local"
     base_url: str | None = args.base_url
     environ: Mapping[str, str] = os.environ
-    refused = _refused(task, inputs)
+    refused = _refused(task, inputs, environment, base_url, args.allow_host or ())
     if refused is not None:  # nothing to send: no emulator is started, nothing asked
         _report(refused, task.name, as_json=args.json)
         return _exit_code(refused)
@@ -145,13 +145,29 @@ def _send(
         )
 
 
-def _refused(task: Task, inputs: Any) -> TaskResult | None:
-    """The FAILED result of an input that cannot be sent, or None when it can."""
+def _refused(
+    task: Task,
+    inputs: Any,
+    environment: str | None,
+    base_url: str | None,
+    allow_hosts: Sequence[str],
+) -> TaskResult | None:
+    """The FAILED result of an input (or a target) that cannot be sent, or None when it can:
+    prepared for where it would go, so a credential refused for its host is refused here."""
     from connector._errors import DefinitionError
     from connector._result import TaskResult
 
+    local = environment == "local" and base_url is None
+    if local and "local" not in task.template.base_urls:
+        base_url = "http://127.0.0.1"  # the emulator started for the command
     try:
-        task.prepare(inputs, environment="local", environ=_local_environ(task))
+        task.prepare(
+            inputs,
+            environment=environment or "sandbox",
+            base_url=base_url,
+            environ=_local_environ(task) if local else os.environ,
+            allow_hosts=allow_hosts,
+        )
     except DefinitionError as error:
         return TaskResult.from_error(error)
     return None
