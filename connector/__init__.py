@@ -24,6 +24,7 @@ if TYPE_CHECKING:
         RenderError,
         RetriesExhaustedError,
         RunError,
+        StatusError,
         TemplateError,
         TransportError,
     )
@@ -45,6 +46,7 @@ _EXPORTS = {
     "RetriesExhaustedError": "connector._errors",
     "RetryPolicy": "connector._template",
     "RunError": "connector._errors",
+    "StatusError": "connector._errors",
     "Task": "connector._task",
     "TaskResult": "connector._result",
     "TaskTemplate": "connector._template",
@@ -67,6 +69,7 @@ __all__ = [
     "RetriesExhaustedError",
     "RetryPolicy",
     "RunError",
+    "StatusError",
     "Task",
     "TaskResult",
     "TaskTemplate",

@@ -14,7 +14,11 @@
         │   ├── ConnectTimeoutError   connecting timed out: nothing reached the server
         │   ├── ConnectionLostError   the connection dropped after the request was sent
         │   └── ReadTimeoutError      the request was sent and no answer came in time
+        ├── StatusError          the final response's status is not a success
         └── RetriesExhaustedError     every allowed attempt failed
+
+`TaskResult.raise_for_status()` raises the one that matches a FAILED result (with the result
+as `error.result`); the executor itself returns a result for every outcome.
 
 Every error carries the task name and, where it applies, field errors in Rebilly's dot
 notation. No message ever contains a credential or the render context.
@@ -38,6 +42,7 @@ __all__ = [
     "RenderError",
     "RetriesExhaustedError",
     "RunError",
+    "StatusError",
     "TemplateError",
     "TransportError",
     "UsageError",
@@ -144,6 +149,12 @@ class ReadTimeoutError(TransportError):
     """The request was sent and the server did not answer within the read timeout."""
 
     kind = "timeout"
+
+
+class StatusError(RunError):
+    """The server answered with a status the template does not declare a success."""
+
+    kind = "http"
 
 
 class RetriesExhaustedError(RunError):

@@ -13,7 +13,18 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, JsonValue, PlainSerializer
 
-from connector._errors import ConnectorError, FieldError
+from connector._errors import (
+    ConnectorError,
+    FieldError,
+    InputError,
+    RenderError,
+    RetriesExhaustedError,
+    RunError,
+    StatusError,
+    TemplateError,
+    TransportError,
+    UsageError,
+)
 from connector._model import StrictModel
 
 ErrorKind = Literal[
@@ -96,6 +107,24 @@ class TaskResult(StrictModel):
         )
         return cls(status="FAILED", error=info)
 
+    def raise_for_status(self) -> TaskResult:
+        """This result when COMPLETED; otherwise raise the error of its kind, as httpx's
+        `Response.raise_for_status` does (the result rides along as `error.result`).
+
+        Raises:
+            DefinitionError: nothing was sent (`InputError`, `TemplateError`, ...).
+            RunError: it was sent and FAILED (`StatusError`, `TransportError`,
+                `RetriesExhaustedError`).
+        """
+        if self.status == "COMPLETED":
+            return self
+        info = self.error or ErrorInfo(kind="http", message="the request FAILED")
+        error = _ERRORS_BY_KIND.get(info.kind, RunError)(
+            info.message, field_errors=info.field_errors
+        )
+        error.result = self  # type: ignore[attr-defined]
+        raise error
+
     def to_json(self) -> dict[str, Any]:
         """The camelCase JSON object the engine receives."""
         return self.model_dump(mode="json", by_alias=True)
@@ -104,3 +133,16 @@ class TaskResult(StrictModel):
 def output_schema() -> dict[str, Any]:
     """JSON Schema of the structured response (a task's output shape)."""
     return TaskResult.model_json_schema(by_alias=True, mode="serialization")
+
+
+_ERRORS_BY_KIND: dict[str, type[ConnectorError]] = {
+    "validation": InputError,
+    "render": RenderError,
+    "template": TemplateError,
+    "usage": UsageError,
+    "http": StatusError,
+    "rate_limited": StatusError,
+    "timeout": TransportError,
+    "connection": TransportError,
+    "retries_exhausted": RetriesExhaustedError,
+}

@@ -42,3 +42,30 @@ def test_importing_connector_does_not_load_the_http_stack() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_all_is_pinned() -> None:
+    """The public surface changes only on purpose: this list is it."""
+    assert connector.__all__ == [
+        "ConnectorError",
+        "DefinitionError",
+        "Executor",
+        "FieldError",
+        "InputError",
+        "PreparedRequest",
+        "Redactor",
+        "RenderError",
+        "RetriesExhaustedError",
+        "RetryPolicy",
+        "RunError",
+        "StatusError",
+        "Task",
+        "TaskResult",
+        "TaskTemplate",
+        "TemplateError",
+        "TransportError",
+        "__version__",
+        "load_task",
+        "run_task",
+        "task_names",
+    ]

@@ -3,8 +3,19 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from connector._result import Attempt, TaskResult
+import pytest
+
+from connector._errors import (
+    ConnectorError,
+    InputError,
+    RetriesExhaustedError,
+    StatusError,
+    TransportError,
+    UsageError,
+)
+from connector._result import Attempt, ErrorInfo, TaskResult
 
 
 def test_durations_are_written_as_a_person_reads_them() -> None:
@@ -20,3 +31,47 @@ def test_durations_are_written_as_a_person_reads_them() -> None:
     assert shown["attempts"][0]["waitSeconds"] == 1.235
     assert "1234.6," in json.dumps(shown)
     assert result.elapsed_ms == 1234.56789012345  # the model keeps the measurement
+
+
+@pytest.mark.parametrize(
+    ("kind", "error"),
+    [
+        pytest.param("validation", InputError, id="validation"),
+        pytest.param("usage", UsageError, id="usage"),
+        pytest.param("http", StatusError, id="http"),
+        pytest.param("rate_limited", StatusError, id="rate-limited"),
+        pytest.param("timeout", TransportError, id="timeout"),
+        pytest.param("retries_exhausted", RetriesExhaustedError, id="retries-exhausted"),
+    ],
+)
+def test_raise_for_status_raises_the_error_of_the_failed_kind(
+    kind: str, error: type[ConnectorError]
+) -> None:
+    """A FAILED result raises the error of its kind, with the result attached."""
+    failed = TaskResult(status="FAILED", error=ErrorInfo(kind=kind, message="it failed"))
+    with pytest.raises(error, match="it failed") as caught:
+        failed.raise_for_status()
+    assert caught.value.result is failed  # type: ignore[attr-defined]
+
+
+def test_raise_for_status_returns_a_completed_result() -> None:
+    """COMPLETED: the result itself, so calls chain."""
+    done = TaskResult(status="COMPLETED")
+    assert done.raise_for_status() is done
+
+
+def test_retries_exhausted_is_raised_for_a_real_run(emulator: Any) -> None:
+    """503 on every attempt: the executor returns FAILED, raise_for_status raises."""
+    import json
+
+    from conftest import EXAMPLE_INPUT
+
+    from connector import Executor
+
+    emulator.inject("503", count=5)
+    inputs = json.loads(EXAMPLE_INPUT.read_text())
+    with Executor(environ={"REBILLY_API_KEY": "sk_local_x"}, sleep=lambda _s: None) as ex:
+        result = ex.run("upsert-payout-request", inputs, base_url=emulator.base_url("o"))
+    assert result.status == "FAILED"
+    with pytest.raises(RetriesExhaustedError):
+        result.raise_for_status()

@@ -1,0 +1,196 @@
+"""Every code block of the README runs as written.
+
+- `python` blocks are executed, each in a fresh namespace, from the repository root.
+- `sh` blocks are split into commands (in a transcript, the lines after `$ `; `pip install`
+  steps are left out, the environment is installed). Every `connector` command is parsed by
+  the real command line, so an option the README names exists. Each command then runs in a
+  shell, the way a person pastes it, unless it serves until stopped (`serve`, `emulator`,
+  `worker`) or names a host other than loopback (which a test never reaches): it must end
+  without a traceback, in at most a minute. `curl` commands reach an emulator this module
+  starts on the README's port 8765.
+- Blocks without a language, `json` and `text` blocks show output or shapes: nothing to run.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from conftest import ROOT
+
+from connector._hosts import is_loopback
+from connector.cli import build_parser
+from connector.emulator import Emulator
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
+LONG_RUNNING = frozenset({"serve", "emulator", "worker"})
+SENDS_NOTHING = frozenset({"render", "describe", "validate", "export", "import", "list"})
+README_PORT = 8765
+
+
+def blocks(language: str) -> list[tuple[int, str]]:
+    """(line number, text) of each fenced block in `language`."""
+    return [
+        (README[: m.start()].count("\n") + 1, m.group(2))
+        for m in BLOCK.finditer(README)
+        if m.group(1) == language
+    ]
+
+
+def commands(text: str) -> Iterator[str]:
+    """The commands of an `sh` block: joined continuations and open quotes, prompts and
+    comments dropped; in a transcript only what follows `$ `."""
+    lines = text.replace("\\\n", " ").splitlines()
+    transcript = any(line.startswith("$ ") for line in lines)
+    pending = ""
+    for line in lines:
+        if not pending and transcript and not line.startswith("$ "):
+            continue
+        pending = f"{pending}\n{line}" if pending else line.removeprefix("$ ").strip()
+        if not _complete(pending):
+            continue
+        if pending and not pending.startswith("#"):
+            yield pending
+        pending = ""
+
+
+def _complete(command: str) -> bool:
+    try:
+        shlex.split(command)
+    except ValueError:  # an open quote: the command goes on on the next line
+        return False
+    return True
+
+
+def steps(command: str) -> list[str]:
+    """The `&&` steps of a command, without the install steps."""
+    parts = [part.strip() for part in command.split("&&")]
+    return [p for p in parts if not re.match(r"^(python -m )?pip install\b", p)]
+
+
+def connector_argv(step: str) -> list[str] | None:
+    """The arguments of the `connector` command in a step (after assignments, in a pipe)."""
+    lexer = shlex.shlex(step, posix=True, punctuation_chars=";|&")
+    lexer.whitespace_split = True
+    lexer.commenters = "#"
+    segment: list[str] = []
+    for token in [*lexer, ";"]:
+        if token not in {";", "|", "&&", "||", "&"}:
+            segment.append(token)
+            continue
+        while segment and re.match(r"^[A-Z_]+=", segment[0]):
+            segment.pop(0)
+        if segment and segment[0] == "connector":
+            return segment[1:]
+        segment = []
+    return None
+
+
+def reaches_beyond_loopback(step: str) -> bool:
+    """Whether the step names a URL whose host is not this machine."""
+    for url in re.findall(r"https?://[^\s'\"]+", step):
+        host = urlsplit(url).hostname or ""
+        if not is_loopback(host):
+            return True
+    return False
+
+
+def runnable(step: str) -> bool:
+    """Whether the test runs the step (rather than only parsing it)."""
+    argv = connector_argv(step)
+    if argv and argv[0] in LONG_RUNNING:
+        return False
+    if step.startswith(("python benchmarks/", "python -m pytest")):
+        return False  # figures are not tests; the test command is what runs this test
+    if argv and argv[0] in SENDS_NOTHING:
+        return True
+    return not reaches_beyond_loopback(step)
+
+
+SH_STEPS = [
+    pytest.param(step, id=f"line{line}-{i}")
+    for line, text in blocks("sh")
+    for i, step in enumerate(s for command in commands(text) for s in steps(command))
+]
+
+
+def test_the_readme_has_blocks_to_run() -> None:
+    """The README holds the set-up commands and runnable examples (this test is not empty)."""
+    assert len(blocks("python")) >= 2
+    assert len(SH_STEPS) >= 10
+
+
+@pytest.mark.parametrize("step", SH_STEPS)
+def test_every_connector_command_parses(step: str) -> None:
+    """Each `connector …` the README names is accepted by the command line as written."""
+    argv = connector_argv(step)
+    if argv is None:
+        return
+    placeholders = [a for a in argv if re.search(r"\[|…|\.\.\.", a)]
+    assert not placeholders, f"not a runnable command: {step}"
+    build_parser().parse_args(argv)
+
+
+@pytest.fixture(scope="module")
+def readme_emulator() -> Iterator[Emulator | None]:
+    """The emulator at the README's port, when that port is free on this machine."""
+    try:
+        with socket.create_server(("127.0.0.1", README_PORT)):
+            pass
+    except OSError:
+        yield None
+        return
+    with Emulator(host="127.0.0.1", port=README_PORT) as emulator:
+        yield emulator
+
+
+@pytest.mark.parametrize("step", SH_STEPS)
+def test_every_command_runs(step: str, tmp_path: Path, readme_emulator: Emulator | None) -> None:
+    """The command runs in a shell from the repository root and ends without a traceback."""
+    if not runnable(step):
+        pytest.skip("serves until stopped, or names a host beyond loopback: parsed only")
+    if ("localhost:8765" in step or "127.0.0.1:8765" in step) and readme_emulator is None:
+        pytest.skip("port 8765 is taken on this machine")
+    if step.startswith("curl ") and shutil.which("curl") is None:
+        pytest.skip("curl is not installed")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("REBILLY_", "CONNECTOR_"))
+    }
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env["CONNECTOR_CATALOG"] = str(tmp_path / "catalog")
+    done = subprocess.run(
+        ["bash", "-c", step],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "Traceback" not in done.stderr, done.stderr[-3000:]
+    assert done.returncode in {0, 1, 2}, (done.returncode, done.stderr[-3000:])
+
+
+@pytest.mark.parametrize(
+    "code", [pytest.param(text, id=f"line{line}") for line, text in blocks("python")]
+)
+def test_every_python_block_runs(code: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each Python example runs as written, offline."""
+    if "conductor" in code:
+        pytest.importorskip("conductor.client")
+    for name in [n for n in os.environ if n.startswith("REBILLY_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.chdir(ROOT)
+    exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
