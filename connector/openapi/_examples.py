@@ -49,12 +49,17 @@ FORMAT_EXAMPLES: dict[str, str] = {
 
 def is_valid(schema: Schema, value: Any, root: Schema | None = None) -> bool:
     """Whether `schema` (whose `$defs` are those of `root`) accepts `value`."""
+    validator = _validator(schema, root)
+    return validator is not None and bool(validator.is_valid(value))
+
+
+def _validator(schema: Schema, root: Schema | None) -> Any:
     if root is not None and "$defs" in root and "$defs" not in schema:
         schema = {**schema, "$defs": root["$defs"]}
     try:
-        return bool(jsonschema_rs.validator_for(schema, validate_formats=True).is_valid(value))
+        return jsonschema_rs.validator_for(schema, validate_formats=True)
     except (ValueError, jsonschema_rs.ValidationError):
-        return False
+        return None
 
 
 def flatten(schema: Schema, root: Schema) -> Schema:
@@ -71,6 +76,15 @@ class _Generator:
     def __init__(self, root: Any) -> None:
         self._defs: Schema = root.get("$defs", {}) if isinstance(root, dict) else {}
         self._root = root if isinstance(root, dict) else {}
+        self._validators: dict[int, tuple[Schema, Any]] = {}
+
+    def _valid(self, schema: Schema, value: Any) -> bool:
+        """is_valid, each schema compiled once per generation (they stay alive meanwhile)."""
+        known = self._validators.get(id(schema))
+        if known is None or known[0] is not schema:
+            known = (schema, _validator(schema, self._root))
+            self._validators[id(schema)] = known
+        return known[1] is not None and bool(known[1].is_valid(value))
 
     def value(self, schema: Any, depth: int) -> Any:
         if not isinstance(schema, dict) or depth > MAX_DEPTH:
@@ -109,7 +123,7 @@ class _Generator:
         if "default" in schema:
             candidates.append(schema["default"])
         for candidate in candidates:
-            if candidate is not None and is_valid(schema, candidate, self._root):
+            if candidate is not None and self._valid(schema, candidate):
                 return candidate
         return _NONE
 
@@ -126,7 +140,7 @@ class _Generator:
                 )
                 if first is _NONE:
                     first = candidate
-                if is_valid(schema, candidate, self._root):
+                if self._valid(schema, candidate):
                     return candidate
         return None if first is _NONE else first
 

@@ -109,6 +109,8 @@ class SchemaBuilder:
         self._names: dict[str, str] = {}
         self._by_name: dict[str, str] = {}
         self._sizes: dict[int, int] = {}
+        self._built: dict[Key, tuple[Any, Schema]] = {}
+        """Whole results by where they were built: a shared response is built once."""
         self._nodes = 0
 
     def build(self, schema: Any, pointer: str, mode: Mode) -> Schema:
@@ -118,6 +120,14 @@ class SchemaBuilder:
             SchemaError: too deep, too large, or not a schema.
             RefError: a `$ref` that is not local or points nowhere.
         """
+        known = self._built.get((pointer, mode))
+        if known is not None and known[0] is schema:
+            return known[1]
+        result = self._build(schema, pointer, mode)
+        self._built[(pointer, mode)] = (schema, result)
+        return result
+
+    def _build(self, schema: Any, pointer: str, mode: Mode) -> Schema:
         self._nodes = 0
         walk = _Walk(mode, set())
         result = self._schema(schema, pointer, walk, 0)
