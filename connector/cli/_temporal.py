@@ -74,6 +74,7 @@ def run_worker(args: argparse.Namespace) -> int:
         "tasks": tasks,
         "environment": args.environment,
         "base_url": args.base_url,
+        "allow_hosts": getattr(args, "allow_host", None) or (),
         "on_ready": ready,
     }
     try:

@@ -24,7 +24,7 @@ from __future__ import annotations
 import contextvars
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -52,18 +52,21 @@ class TaskActivities:
         environment: str | None = None,
         base_url: str | None = None,
         environ: Mapping[str, str] | None = None,
+        allow_hosts: Iterable[str] = (),
         now: Callable[[], float] = time.time,
     ) -> None:
         """Args:
         tasks: the tasks this worker serves, by name.
         environment, base_url: where every request goes (the worker decides, not the input).
         environ: where credentials are read; `os.environ` if None.
+        allow_hosts: hosts a credential may go to besides its bound ones (`--allow-host`).
         now: wall-clock epoch seconds, to read retry headers.
         """
         self.tasks = dict(tasks)
         self.environment = environment
         self.base_url = base_url
         self.environ = environ
+        self.allow_hosts = tuple(allow_hosts)
         self._now = now
         self._local = threading.local()
 
@@ -89,7 +92,8 @@ class TaskActivities:
     def _executor(self) -> Executor:
         executor: Executor | None = getattr(self._local, "executor", None)
         if executor is None:
-            executor = self._local.executor = Executor(environ=self.environ)
+            executor = Executor(environ=self.environ, allow_hosts=self.allow_hosts)
+            self._local.executor = executor
         return executor
 
 

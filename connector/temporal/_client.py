@@ -33,6 +33,8 @@ from temporalio.service import RPCError
 
 from connector._errors import UsageError
 from connector.temporal._workflows import (
+    EXECUTION_TIMEOUT,
+    TASK_TIMEOUT,
     ActivityOptions,
     BatchInput,
     BatchWorkflow,
@@ -52,10 +54,6 @@ CHUNK_BYTES = 256 * 1024
 """A chunk's inputs stay well under Temporal's 2 MB payload limit."""
 WINDOW = 4
 """Chunks sent ahead of the running ones."""
-TASK_TIMEOUT = timedelta(seconds=3)
-"""A workflow task held by a dead worker is given to another after this."""
-EXECUTION_TIMEOUT = timedelta(days=7)
-"""Bounds the whole batch, continue-as-new runs included."""
 QUERY_SECONDS = 5.0
 WAITING_SECONDS = 10.0
 

@@ -14,7 +14,7 @@ imports), so passing it through keeps replay deterministic.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -44,6 +44,7 @@ async def serve(
     tasks: Mapping[str, Task],
     environment: str | None = None,
     base_url: str | None = None,
+    allow_hosts: Iterable[str] = (),
     max_activities: int = DEFAULT_ACTIVITIES,
     activities_per_second: float | None = None,
     stop: asyncio.Event | None = None,
@@ -58,7 +59,9 @@ async def serve(
         RuntimeError: the server cannot be reached (temporalio's connection error).
     """
     client = await Client.connect(address, namespace=namespace)
-    activities = TaskActivities(tasks, environment=environment, base_url=base_url)
+    activities = TaskActivities(
+        tasks, environment=environment, base_url=base_url, allow_hosts=allow_hosts
+    )
     with ThreadPoolExecutor(max_workers=max_activities) as pool:
         worker = Worker(
             client,

@@ -31,6 +31,10 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 ACTIVITY_NAME = "connector.run_task"
 PARALLEL_CHUNKS = 2
+TASK_TIMEOUT = timedelta(seconds=3)
+"""A workflow task held by a dead worker is given to another after this (default 10 s)."""
+EXECUTION_TIMEOUT = timedelta(days=7)
+"""Bounds a batch (continue-as-new runs included) and each chunk."""
 
 
 @dataclass
@@ -233,12 +237,14 @@ class BatchWorkflow:
 
     async def _run_chunk(self, chunk: Chunk) -> None:
         batch = self.state
-        per_child = max(1, batch.concurrency // PARALLEL_CHUNKS)
+        per_child = max(1, batch.concurrency // self._parallel())
         try:
             results = await workflow.execute_child_workflow(
                 ChunkWorkflow.run,
                 ChunkInput(batch.task, chunk.items, per_child, batch.activity),
                 id=chunk_id(workflow.info().workflow_id, chunk.index),
+                task_timeout=TASK_TIMEOUT,
+                execution_timeout=EXECUTION_TIMEOUT,
             )
         except Exception as error:  # a chunk never fails for an item: this is a defect
             self.broken = error
@@ -253,8 +259,11 @@ class BatchWorkflow:
         return self.broken is not None or len(self.state.done_chunks) >= self.state.chunk_count
 
     def _can_start(self) -> bool:
-        parallel = PARALLEL_CHUNKS if self.state.concurrency >= PARALLEL_CHUNKS else 1
-        return bool(self.state.buffered) and len(self.running) < parallel
+        return bool(self.state.buffered) and len(self.running) < self._parallel()
+
+    def _parallel(self) -> int:
+        """Chunks run at once: two (each with half the concurrency), one for a small batch."""
+        return max(1, min(PARALLEL_CHUNKS, self.state.chunk_count, self.state.concurrency))
 
     def _must_stop(self) -> bool:
         return workflow.info().is_continue_as_new_suggested()
@@ -287,19 +296,15 @@ async def _run_item(task: str, item: Item, options: ActivityOptions) -> Outcome:
 
 
 def _failure(error: ActivityError) -> Outcome:
-    """The structured response a failed activity carried, or one that says what happened."""
+    """The structured response a failed activity carried; UNKNOWN when it carried none."""
     cause = error.cause
     if isinstance(cause, ApplicationError) and cause.details:
         detail = cause.details[0]
         if isinstance(detail, str):
             return Outcome("FAILED", detail)
-    message = f"no result: the activity ended with {type(cause).__name__}: {cause or error}"
-    result = {
-        "status": "FAILED",
-        "retryable": True,
-        "error": {"kind": "timeout", "message": message, "fieldErrors": []},
-    }
-    return Outcome("FAILED", json.dumps(result))
+    # timed out (a lost worker on the last attempt) or cancelled: the request may have gone
+    message = f"the activity ended without an answer ({type(cause).__name__}: {cause or error})"
+    return Outcome("UNKNOWN", json.dumps({"message": message}))
 
 
 def _count(status: str) -> Counts:
