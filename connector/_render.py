@@ -28,7 +28,9 @@ from connector._errors import FieldError, RenderError
 MISSING: Final = object()
 """Returned for a leaf `<<name>>` whose input was not given: its body field is left out."""
 
-_NAME = re.compile(r"^<<\s*([A-Za-z_][A-Za-z0-9_]*)\s*>>$")
+_NAME = re.compile(r"^<<\s*((?:body\.)?[A-Za-z_][A-Za-z0-9_]*)\s*>>$")
+"""`<<name>>`, or `<<body.name>>`: a body field whose name is also a parameter's, read from
+the flat input key `body.name` (not an attribute of an input `body`)."""
 _ONE_EXPRESSION = re.compile(r"^<<(?P<expr>(?:(?!<<|>>).)*)>>$", re.DOTALL)
 
 
@@ -94,7 +96,8 @@ def compile_leaf(text: str, path: str) -> Leaf:
             return Leaf(path, variables, _native(expression, path, variables))
         parts = _substitution_parts(ast)
         if parts is not None:
-            return Leaf(path, variables, _substitute(parts, path))
+            names = frozenset(text for is_name, text in parts if is_name)
+            return Leaf(path, names, _substitute(parts, path))
         template = ENVIRONMENT.from_string(ast)
     except TemplateSyntaxError as exc:
         raise RenderError(
@@ -115,9 +118,20 @@ def _substitution_parts(ast: nodes.Template) -> list[tuple[bool, str]] | None:
                 parts.append((False, node.data))
             elif isinstance(node, nodes.Name):
                 parts.append((True, node.name))
+            elif _is_body_field(node):
+                parts.append((True, f"body.{node.attr}"))  # type: ignore[attr-defined]
             else:
                 return None
     return parts
+
+
+def _is_body_field(node: nodes.Node) -> bool:
+    """`body.name` in a leaf: the flat input key `body.name`."""
+    return (
+        isinstance(node, nodes.Getattr)
+        and isinstance(node.node, nodes.Name)
+        and node.node.name == "body"
+    )
 
 
 def _substitute(parts: list[tuple[bool, str]], path: str) -> Callable[[Context], str]:

@@ -29,6 +29,7 @@ from connector._retry import (
     is_safe_to_repeat,
     may_resend,
 )
+from connector._template import response_key
 from connector._transport import Response
 
 logger = logging.getLogger("connector")
@@ -76,16 +77,20 @@ def task_result(
     completed = response is not None and response.status_code in policy.success_status_codes
     warnings = [request.redactor.text(warning) for warning in request.warnings]
     warnings += _response_warnings(response, request)
-    return TaskResult(
+    declared = None if response is None else response_key(request.responses, response.status_code)
+    result = TaskResult(
         status="COMPLETED" if completed else "FAILED",
         retryable=not completed and _retryable(outcome, request, policy),
-        response=None if response is None else _response_view(response, request),
+        response=None if response is None else _response_view(response, request, declared),
         request=_request_view(request),
         attempts=attempts,
         elapsed_ms=elapsed_ms,
         error=None if completed else _error(final, request, policy, len(attempts)),
         warnings=warnings,
     )
+    if declared is not None:
+        result._response_spec = request.responses[declared]
+    return result
 
 
 def _retryable(outcome: Outcome, request: PreparedRequest, policy: SendPolicy) -> bool:
@@ -103,7 +108,9 @@ def _request_view(request: PreparedRequest) -> RequestView:
     )
 
 
-def _response_view(response: Response, request: PreparedRequest) -> ResponseView:
+def _response_view(
+    response: Response, request: PreparedRequest, declared: str | None
+) -> ResponseView:
     # Built without re-validation: every field comes typed from the transport (the body from
     # json.loads or a str), and re-validating a large body costs more than the request.
     return ResponseView.model_construct(
@@ -111,6 +118,7 @@ def _response_view(response: Response, request: PreparedRequest) -> ResponseView
         reason_phrase=request.redactor.text(response.reason),
         headers=request.redactor.headers(response.headers),
         body=_redacted(request.redactor, response.body, response.text),
+        declared_as=declared,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from connector._body import EncodedBody
 from connector._credentials import Redactor
+from connector._template import ResponseSpec
 from connector.auth import Credentials, Flow, Outgoing
 
 
@@ -33,6 +34,8 @@ class PreparedRequest:
     auth: Credentials = field(default_factory=lambda: Credentials(()))
     redactor: Redactor = field(default_factory=Redactor)
     encoded: EncodedBody | None = None
+    responses: Mapping[str, ResponseSpec] = field(default_factory=dict)
+    """The template's declared responses, for the result (output mapping, the emulator)."""
 
     @property
     def content_type(self) -> str | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, JsonValue, PlainSerializer
+from pydantic import Field, JsonValue, PlainSerializer, PrivateAttr
 
 from connector._errors import (
     ConnectorError,
@@ -26,6 +26,7 @@ from connector._errors import (
     UsageError,
 )
 from connector._model import StrictModel
+from connector._template import ResponseSpec
 
 ErrorKind = Literal[
     "validation",
@@ -60,6 +61,10 @@ class ResponseView(StrictModel):
     reason_phrase: str
     headers: dict[str, str]
     body: JsonValue = None
+    declared_as: str | None = Field(
+        default=None,
+        description="The template's `responses` key that describes this status (201, 2XX, default)",
+    )
 
 
 Milliseconds = Annotated[float, PlainSerializer(lambda v: round(v, 1), return_type=float)]
@@ -98,6 +103,12 @@ class TaskResult(StrictModel):
     elapsed_ms: Milliseconds = 0.0
     error: ErrorInfo | None = None
     warnings: list[str] = Field(default_factory=list)
+    _response_spec: ResponseSpec | None = PrivateAttr(default=None)
+
+    @property
+    def response_spec(self) -> ResponseSpec | None:
+        """The template's declared response for the final status (its content type, schema)."""
+        return self._response_spec
 
     @classmethod
     def from_error(cls, error: ConnectorError) -> TaskResult:

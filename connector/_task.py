@@ -164,6 +164,7 @@ class Task:
             body=body,
             content=encoded.content if encoded is not None else None,
             encoded=encoded,
+            responses=self.template.responses,
             warnings=(
                 *wire.warnings,
                 *self._warnings(body, bool(credentials), environment, base_url),

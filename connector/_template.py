@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
@@ -226,14 +227,20 @@ class TaskTemplate(StrictModel):
 
     def response_for(self, status_code: int) -> ResponseSpec | None:
         """The declared response for a status: exact code, then its range, then default."""
-        for key in (str(status_code), f"{status_code // 100}XX", "default"):
-            if key in self.responses:
-                return self.responses[key]
-        return None
+        key = response_key(self.responses, status_code)
+        return None if key is None else self.responses[key]
 
     def to_json(self) -> dict[str, Any]:
         """The template as it is written in a file (camelCase, defaults left out)."""
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def response_key(responses: Mapping[str, ResponseSpec], status_code: int) -> str | None:
+    """The `responses` key that describes a status: `201`, else `2XX`, else `default`."""
+    for key in (str(status_code), f"{status_code // 100}XX", "default"):
+        if key in responses:
+            return key
+    return None
 
 
 def expand_status_codes(codes: list[int | str]) -> frozenset[int]:

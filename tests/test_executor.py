@@ -485,3 +485,47 @@ def test_netrc_adds_no_second_credential(
     headers = {k.lower(): v for k, v in server.received[0].headers.items()}
     assert "authorization" not in headers
     assert headers["reb-apikey"] == KEY
+
+
+def _ranged_task() -> Task:
+    return Task(
+        parse_template(
+            {
+                "name": "ranged",
+                "title": "Ranged",
+                "servers": {"sandbox": "https://api.example.com"},
+                "httpRequest": {"url": "/r", "method": "GET"},
+                "successStatusCodes": ["2XX"],
+                "retry": {"maxAttempts": 1},
+                "responses": {
+                    "200": {"contentType": "application/json", "schema": {"type": "object"}},
+                    "2XX": {"description": "other success"},
+                    "default": {"description": "a problem", "schema": {"type": "object"}},
+                },
+            },
+            source="test",
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "completed", "declared"),
+    [
+        pytest.param(200, True, "200", id="exact"),
+        pytest.param(207, True, "2XX", id="in-range"),
+        pytest.param(418, False, "default", id="default"),
+    ],
+)
+@responses.activate
+def test_success_ranges_and_the_declared_response_are_kept_on_the_result(
+    status: int, completed: bool, declared: str
+) -> None:
+    """`2XX` counts 207 a success; the result names and keeps the response that describes it."""
+    responses.get("https://api.example.com/r", json={"ok": True}, status=status)
+    task = _ranged_task()
+    with Executor(requests.Session(), environ={}) as executor:
+        result = executor.run(task, {}, environment="sandbox")
+    assert (result.status == "COMPLETED") is completed
+    assert result.response is not None and result.response.declared_as == declared
+    assert result.response_spec is task.template.responses[declared]
+    assert result.to_json()["response"]["declaredAs"] == declared

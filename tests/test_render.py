@@ -190,3 +190,13 @@ def test_arbitrary_strings_come_out_byte_identical(value: str) -> None:
 def test_arbitrary_template_text_without_our_delimiters_is_verbatim(text: str) -> None:
     """Template text that has none of our delimiters is never changed."""
     assert _task({"a": text}).prepare({}, environ={}).body == {"a": text}
+
+
+def test_a_body_field_named_like_a_parameter_reads_the_flat_key_body_dot_name() -> None:
+    """`<<body.NAME>>` reads the input key "body.NAME" whole or inside text, never `body`."""
+    whole = compile_leaf("<<body.amount>>", "amount")
+    assert (whole.simple, whole.variables) == ("body.amount", frozenset({"body.amount"}))
+    assert whole.render({"body.amount": 12.5, "amount": 1}) == 12.5
+    text = compile_leaf("pay <<body.amount>> to <<id>>", "note")
+    assert text.variables == frozenset({"body.amount", "id"})
+    assert text.render({"body.amount": 3, "id": "x"}) == "pay 3 to x"

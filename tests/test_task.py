@@ -9,6 +9,7 @@ import pytest
 from connector import InputError, Task
 from connector._credentials import REDACTED
 from connector._errors import UsageError
+from connector._template import parse_template
 
 KEY = "sk_sandbox_TESTKEY123456"
 
@@ -217,3 +218,24 @@ def test_the_input_schema_marks_required_and_read_only_fields(task: Task) -> Non
     assert sorted(schema["required"]) == ["amount", "currency", "customerId", "id", "websiteId"]
     assert schema["properties"]["status"]["readOnly"] is True
     assert schema["properties"]["organizationId"]["pattern"] == r"^[@~\-\.\w]+$"
+
+
+def test_a_body_field_colliding_with_a_parameter_is_the_input_body_dot_name() -> None:
+    """A query `limit` and a body `limit` are two inputs: `limit` and `body.limit`."""
+    template = parse_template(
+        {
+            "name": "collide",
+            "title": "Collide",
+            "servers": {"sandbox": "https://api.example.com"},
+            "parameters": {"limit": {"in": "query"}},
+            "httpRequest": {"url": "/x", "method": "POST", "body": {"limit": "<<body.limit>>"}},
+            "bodySchema": {"type": "object", "properties": {"limit": {"type": "integer"}}},
+        },
+        source="test",
+    )
+    task = Task(template)
+    request = task.prepare({"limit": 5, "body.limit": 7}, environ={})
+    assert request.url == "https://api.example.com/x?limit=5"
+    assert request.body == {"limit": 7}
+    assert "body.limit" in task.input_schema()["properties"]
+    assert task.input_schema()["properties"]["body.limit"] == {"type": "integer"}
