@@ -274,3 +274,16 @@ def test_the_server_variable_default_and_enum_are_applied() -> None:
     with pytest.raises(InputError) as caught:
         task.prepare({"thingId": "a", "region": "evil.com/"}, environment="eu", environ={})
     assert [e.field for e in caught.value.field_errors] == ["region"]
+
+
+def test_the_shipped_template_in_format_2_sends_what_it_sent_before() -> None:
+    """Its Content-Type header still selects the JSON encoding; its example is the README's."""
+    task = load_task("upsert-payout-request")
+    example = json.loads(
+        (Path(__file__).parents[1] / "examples/upsert-payout-request.json").read_text()
+    )
+    assert task.template.examples == [example]
+    request = task.prepare(example, environ={})
+    assert request.headers == {"Content-Type": "application/json", "Accept": "application/json"}
+    assert request.content_type == "application/json"
+    assert request.content is not None and json.loads(request.content) == request.body
