@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "connector.cli._render",
     "connector.cli._serve",
     "connector.cli._test_request",
+    "connector.cli._run",
     "connector.cli._emulator",
     "connector.cli._engines",
     "connector.cli._worker",

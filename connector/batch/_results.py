@@ -1,0 +1,200 @@
+"""A batch's results: one line per input, and the summary of them all.
+
+A result line is the task's structured response (`TaskResult`, exactly what `test-request
+--json` prints) with the input's line number in front::
+
+    {"line": 3, "status": "COMPLETED" | "FAILED" | "UNKNOWN", "retryable", "response",
+     "request", "attempts", "elapsedMs", "error", "warnings"}
+
+`UNKNOWN` is the batch's own status: the request was sent by a run that stopped before the
+answer was recorded, and repeating it is not safe (error kind `unknown`). An input that could
+not be read or is invalid is `FAILED` with kind `validation` and its field errors; nothing
+was sent for it. `write_results` writes the lines in input order to a file, atomically;
+`Tally` counts them into a `Summary` (completed, failed by kind, unknown, throughput, p50/p95
+latency). Any engine that runs a batch writes these same lines and summary.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+
+from connector._errors import FieldError, InputError
+from connector._model import StrictModel
+from connector._result import TaskResult
+
+__all__ = [
+    "Latency",
+    "Summary",
+    "Tally",
+    "invalid_record",
+    "line_record",
+    "summary_lines",
+    "unknown_record",
+    "write_results",
+]
+
+
+def line_record(line: int, result: TaskResult) -> dict[str, Any]:
+    """The result line of an input: its line number and its structured response."""
+    return {"line": line, **result.to_json()}
+
+
+def invalid_record(line: int, errors: Iterable[FieldError]) -> dict[str, Any]:
+    """The result line of an input that could not be read: FAILED `validation`, not sent."""
+    problems = list(errors)
+    count = "1 problem" if len(problems) == 1 else f"{len(problems)} problems"
+    error = InputError(f"line {line}: invalid input ({count})", field_errors=problems)
+    return line_record(line, TaskResult.from_error(error))
+
+
+def unknown_record(line: int, method: str) -> dict[str, Any]:
+    """The result line of a request sent by an interrupted run, with no answer recorded."""
+    message = (
+        f"line {line}: the {method} request was sent by a run that stopped before its answer "
+        f"was recorded, and {method} is not safe to repeat: check on the server whether it "
+        "took effect; it is not sent again"
+    )
+    return {
+        "line": line,
+        "status": "UNKNOWN",
+        "retryable": False,
+        "response": None,
+        "request": None,
+        "attempts": [],
+        "elapsedMs": 0.0,
+        "error": {"kind": "unknown", "message": message, "fieldErrors": []},
+        "warnings": [],
+    }
+
+
+def write_results(path: Path, lines: Iterable[str]) -> int:
+    """Write JSON Lines to `path` atomically (a temporary file renamed over it); the count."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - renamed after closing
+        "w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", delete=False
+    )
+    count = 0
+    try:
+        with handle:
+            for line in lines:
+                handle.write(line + "\n")
+                count += 1
+        Path(handle.name).replace(path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+    os.chmod(path, 0o644)  # noqa: PTH101 - NamedTemporaryFile makes it 0600
+    return count
+
+
+# -- the summary -----------------------------------------------------------------------------
+
+
+class Latency(StrictModel):
+    """Milliseconds per input sent in this run (all attempts and waits of the input)."""
+
+    p50: float | None = None
+    p95: float | None = None
+
+
+class Summary(StrictModel):
+    """What a batch run did, in numbers (`connector run --json` prints this)."""
+
+    total: int
+    completed: int
+    failed: dict[str, int] = Field(default_factory=dict)
+    """Failed inputs by error kind (`validation`, `http`, `rate_limited`, ...)."""
+    unknown: int = 0
+    sent: int = 0
+    """Inputs sent in this run (the others were done before, or never to be sent)."""
+    elapsed_seconds: float = 0.0
+    throughput: float = 0.0
+    """Inputs sent per second in this run."""
+    latency_ms: Latency = Field(default_factory=Latency)
+    interrupted: bool = False
+    results: str | None = None
+    journal: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Every input completed."""
+        return self.completed == self.total and not self.interrupted
+
+
+class Tally:
+    """Counts result lines into a `Summary`."""
+
+    def __init__(self) -> None:
+        self.statuses: Counter[str] = Counter()
+        self.failed: Counter[str] = Counter()
+        self.latencies: list[float] = []
+
+    def add(self, record: Mapping[str, Any], *, sent: bool = False) -> None:
+        """Count one result line; `sent`: it was sent in this run (its latency counts)."""
+        status = str(record.get("status"))
+        self.statuses[status] += 1
+        if status == "FAILED":
+            error = record.get("error") or {}
+            self.failed[str(error.get("kind", "unknown"))] += 1
+        if sent:
+            self.latencies.append(float(record.get("elapsedMs") or 0.0))
+
+    def summary(self, elapsed_seconds: float, **fields: Any) -> Summary:
+        """The summary of what was counted; `fields` adds `interrupted`, `results`, ..."""
+        sent = len(self.latencies)
+        return Summary(
+            total=sum(self.statuses.values()),
+            completed=self.statuses["COMPLETED"],
+            failed=dict(sorted(self.failed.items())),
+            unknown=self.statuses["UNKNOWN"],
+            sent=sent,
+            elapsed_seconds=round(elapsed_seconds, 3),
+            throughput=round(sent / elapsed_seconds, 2) if elapsed_seconds > 0 else 0.0,
+            latency_ms=Latency(
+                p50=_percentile(self.latencies, 50), p95=_percentile(self.latencies, 95)
+            ),
+            **fields,
+        )
+
+
+def _percentile(values: list[float], percent: int) -> float | None:
+    """Nearest-rank percentile, or None without values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(percent / 100 * len(ordered)))
+    return round(ordered[rank - 1], 1)
+
+
+def summary_lines(summary: Summary) -> Iterator[str]:
+    """The readable summary."""
+    head = "interrupted" if summary.interrupted else "done"
+    yield f"{head}: {summary.completed}/{summary.total} completed"
+    for kind, count in summary.failed.items():
+        yield f"  failed ({kind}): {count}"
+    if summary.unknown:
+        yield f"  unknown (sent, outcome not recorded; reconcile them): {summary.unknown}"
+    latency = summary.latency_ms
+    timing = f"sent {summary.sent} in {summary.elapsed_seconds:.1f} s ({summary.throughput:g}/s)"
+    if latency.p50 is not None:
+        timing += f", latency p50 {latency.p50:g} ms, p95 {latency.p95:g} ms"
+    yield timing
+    if summary.results:
+        yield f"results: {summary.results}"
+    if summary.journal:
+        yield f"journal: {summary.journal}"
+
+
+def parse_record(text: str) -> dict[str, Any]:
+    """A result line read back (from the journal or a results file)."""
+    value: dict[str, Any] = json.loads(text)
+    return value
