@@ -10,9 +10,14 @@ or `done` (with the result line). After Ctrl-C or `kill -9`, the same command re
   `UNKNOWN` for the user to reconcile, and it stays so on every later run.
 - no row: never attempted; it is sent.
 
-Durability: WAL mode with `synchronous=FULL`, so a committed `sending` survives a killed
-process and a power cut alike; the file is SQLite (stdlib `sqlite3`), readable by any tool
-while a run is going (`sqlite3 FILE "select state, count(*) from items group by state"`).
+Durability: WAL mode, so a committed row survives a killed process (`kill -9`, Ctrl-C, out of
+memory). For a task that is not safe to repeat (`durable_sends`), each `sending` row is also
+synced to disk before the request goes out (`synchronous=FULL`: it survives a power cut
+too); for a safe one (PUT) a row lost to a power cut only means sending it again, which is
+harmless, so no sync is paid per request. A lost `done` row only turns an answered request
+back into `sending` (the safe direction). The file is SQLite (stdlib `sqlite3`), readable by
+any tool while a run is going (`sqlite3 FILE "select state, count(*) from items group by
+state"`).
 A journal remembers the task and each line's fingerprint: pointed at another task or at a
 changed inputs file it refuses to run (`UsageError`), before anything is sent.
 """
@@ -62,18 +67,24 @@ def journal_path(results: Path) -> Path:
 class Journal:
     """One batch's journal; thread-safe (one connection, one lock)."""
 
-    def __init__(self, path: Path, *, task: str) -> None:
+    def __init__(self, path: Path, *, task: str, durable_sends: bool = True) -> None:
         """Open or create the journal at `path` for `task`.
+
+        Args:
+            path: the SQLite file (created if absent).
+            task: the task's name; a journal serves one task.
+            durable_sends: sync each `sending` row to disk before returning (see above).
 
         Raises:
             UsageError: the file is not a journal, or belongs to another task.
         """
         self.path = path
+        self.durable_sends = durable_sends
         self._lock = threading.Lock()
         try:
             self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as exc:
             raise UsageError(f"--journal {path} is not a batch journal ({exc})") from None
@@ -96,13 +107,17 @@ class Journal:
         return {line: JournalEntry(digest, state) for line, digest, state in rows}
 
     def sending(self, line: int, digest: str) -> None:
-        """Record, durably, that the request of `line` is about to go out."""
+        """Record, before the request of `line` goes out, that it is being sent."""
         with self._lock:
+            if self.durable_sends:
+                self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute(
                 "INSERT INTO items (line, digest, state, sent_at) VALUES (?, ?, 'sending', ?) "
                 "ON CONFLICT (line) DO UPDATE SET state = 'sending', sent_at = excluded.sent_at",
                 (line, digest, time.time()),
             )
+            if self.durable_sends:
+                self._db.execute("PRAGMA synchronous=NORMAL")
 
     def done(self, line: int, digest: str, record: str) -> None:
         """Record the result line of `line` (sent and answered, or never to be sent)."""

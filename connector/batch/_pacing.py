@@ -29,6 +29,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from itertools import takewhile
 from typing import Any, Final
 
 import requests
@@ -146,16 +147,21 @@ class Pacer:
             if due > now:
                 return due - now
             if interval is not None:
-                # Keep to the grid when a waiter wakes a little late (no drift), but do not
-                # bank more than half a slot of idle time (no burst after a pause).
-                self._next = max(self._next, now - interval / 2) + interval
+                self._next = max(self._next, now - self._slack(interval)) + interval
                 self._remember(now)
             return 0.0
+
+    def _slack(self, interval: float) -> float:
+        """How late a slot may be taken and still keep the grid (no drift when a waiter
+        wakes late): 1 % of the window, half the 2 % headroom, so two requests `limit`
+        slots apart stay more than a window apart. Idle time beyond it is not banked."""
+        assert self.rate is not None
+        return max(interval / 2, self.rate.seconds * (1 - HEADROOM) / 2)
 
     def _remember(self, now: float) -> None:
         assert self.rate is not None
         self._sent.append(now)
-        while self._sent and self._sent[0] <= now - self.rate.seconds:
+        while self._sent and self._sent[0] <= now - self.rate.seconds * (2 - HEADROOM):
             self._sent.popleft()
 
     def observe(self, status_code: int, headers: Mapping[str, str]) -> None:
@@ -176,10 +182,11 @@ class Pacer:
     def _lower(self, limit: int | None, remaining: int | None) -> None:
         if self.rate is None or limit is None:
             return
-        now = self._clock()
-        while self._sent and self._sent[0] <= now - self.rate.seconds:
-            self._sent.popleft()
-        others = 0 if remaining is None else max(0, limit - remaining - len(self._sent))
+        # Ours are counted over the window plus the headroom: the server's window ended a
+        # little before this answer arrived, and counting too few of ours would blame others.
+        since = self._clock() - self.rate.seconds * (2 - HEADROOM)
+        ours = len(self._sent) - sum(1 for _ in takewhile(lambda sent: sent <= since, self._sent))
+        others = 0 if remaining is None else max(0, limit - remaining - ours)
         self.limit = max(1, min(self.rate.requests, limit) - others)
 
     def __repr__(self) -> str:

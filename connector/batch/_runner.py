@@ -114,9 +114,18 @@ class BatchRunner:
         pacer: Pacer,
         concurrency: int = 4,
         clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        now: Callable[[], float] = time.time,
     ) -> None:
+        """Args:
+        task, journal: what to run, and where its progress is recorded.
+        target: where to send. pacer: the shared pace (one for all workers).
+        concurrency: worker threads (one session and executor each).
+        clock, sleep, now: for the executors' retries and the run's timing; tests fake them.
+        """
         self.task, self.journal, self.target, self.pacer = task, journal, target, pacer
         self.concurrency = concurrency
+        self._sleep, self._now = sleep, now
         self.policy = SendPolicy.for_template(task.template)
         template = task.template
         self.safe = is_safe_to_repeat(template.http_request.method, template.retry)
@@ -188,7 +197,14 @@ class BatchRunner:
 
     def _work(self) -> None:
         session = PacedSession(self.pacer)
-        with session, Executor(session, environ=self.target.environ) as executor:
+        executor = Executor(
+            session,
+            environ=self.target.environ,
+            clock=self._clock,
+            sleep=self._sleep,
+            now=self._now,
+        )
+        with session, executor:
             while (item := self._queue.get()) is not None:
                 if self._stopping.is_set():
                     continue  # queued, never sent: the next run sends it

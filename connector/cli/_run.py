@@ -87,12 +87,15 @@ def run(args: argparse.Namespace) -> int:
     """Run the batch, write the results, print the summary."""
     from connector._catalog import load_task
     from connector._errors import ConnectorError
+    from connector._retry import is_safe_to_repeat
     from connector.batch import Journal, journal_path
 
     results = args.results or default_results(args.inputs)
     try:
         task = load_task(args.task)
-        journal = Journal(args.journal or journal_path(results), task=task.name)
+        safe = is_safe_to_repeat(task.template.http_request.method, task.template.retry)
+        path = args.journal or journal_path(results)
+        journal = Journal(path, task=task.name, durable_sends=not safe)
     except ConnectorError as exc:
         return fail_with(exc, as_json=args.json)
     with journal:

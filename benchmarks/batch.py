@@ -1,0 +1,186 @@
+"""`connector run` throughput: paced against a rate limit, and unthrottled against bare requests.
+
+Both parts run `connector run` as a user does (a subprocess, `--json` summary) against the
+emulator in its own process:
+
+1. **Paced**: the emulator limits non-GET requests to `--limit` (default 200 per 10 s, a
+   small window so this runs quickly; Rebilly's sandbox is 3000 per 600 s) and the batch is
+   run with `--rate` set to the same limit, twice as many inputs as the limit. Figure: the
+   batch's throughput as a share of the limit (goal >= 95 %), and the 429 answers it got
+   (goal 0), counted from the attempts in its results file.
+2. **Unthrottled**: `--rate none` and a limit too high to matter; `connector run` with
+   `--concurrency T` against the same inputs sent by T threads of bare `requests` (one
+   `Session` each, `session.put` and `.json()`), alternating round by round; the medians
+   are compared (goal >= 0.9x). The connector's figure is its summary's throughput (the
+   run itself: journal, validation, retries policy, results; not the interpreter start).
+
+    python benchmarks/batch.py [--limit 200/10] [-n 1000] [--threads 4] [--rounds 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import requests
+
+KEY = "sk_local_BENCHMARKKEY000"
+ORG = "org-bench"
+SERVE = (
+    "import sys; from connector.emulator import Emulator; "
+    "emulator = Emulator(rate_limit=(int(sys.argv[1]), float(sys.argv[2]))).start(); "
+    "print(emulator.url, flush=True); sys.stdin.read()"
+)
+
+
+@contextmanager
+def emulator_process(limit: int, window: float) -> Iterator[str]:
+    """An emulator with this rate limit in a child process; yields its URL."""
+    child = subprocess.Popen(
+        [sys.executable, "-c", SERVE, str(limit), str(window)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        yield child.stdout.readline().strip()
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        child.wait(10)
+
+
+def payouts(prefix: str, count: int) -> list[dict[str, Any]]:
+    """`count` valid upsert inputs with fresh ids (every request creates)."""
+    return [
+        {
+            "id": f"{prefix}-{n}",
+            "organizationId": ORG,
+            "websiteId": "web-1",
+            "customerId": "cust-1",
+            "currency": "USD",
+            "amount": 10 + n % 100,
+        }
+        for n in range(count)
+    ]
+
+
+def connector_run(url: str, inputs: list[dict[str, Any]], *extra: str) -> dict[str, Any]:
+    """`connector run` over these inputs; its summary and its result lines."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "payouts.jsonl"
+        path.write_text("".join(json.dumps(item) + "\n" for item in inputs))
+        base = f"{url}/organizations/{ORG}"
+        args = ["run", "upsert-payout-request", "--inputs", str(path), "--base-url", base]
+        done = subprocess.run(
+            [sys.executable, "-m", "connector", *args, "--json", *extra],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "REBILLY_API_KEY": KEY},
+            check=False,
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"connector run failed ({done.returncode}): {done.stderr[-2000:]}")
+        lines = (Path(folder) / "payouts.results.jsonl").read_text().splitlines()
+    return {"summary": json.loads(done.stdout), "results": [json.loads(line) for line in lines]}
+
+
+def bare_run(url: str, inputs: list[dict[str, Any]], threads: int) -> float:
+    """The same PUTs from `threads` threads of bare requests; inputs per second."""
+    pending = iter(inputs)
+    lock = threading.Lock()
+    headers = {"Content-Type": "application/json", "Accept": "application/json", "REB-APIKEY": KEY}
+
+    def work() -> None:
+        with requests.Session() as session:
+            while True:
+                with lock:
+                    item = next(pending, None)
+                if item is None:
+                    return
+                body = {k: v for k, v in item.items() if k not in {"id", "organizationId"}}
+                target = f"{url}/organizations/{ORG}/payout-requests/{item['id']}"
+                answer = session.put(target, data=json.dumps(body), headers=headers, timeout=10)
+                answer.json()
+                if answer.status_code not in {200, 201}:
+                    raise SystemExit(f"bare request failed: {answer.status_code}")
+
+    started = time.perf_counter()
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return len(inputs) / (time.perf_counter() - started)
+
+
+def refusals(results: list[dict[str, Any]]) -> int:
+    """429 answers among all attempts of a batch."""
+    return sum(a["statusCode"] == 429 for line in results for a in line["attempts"])
+
+
+def paced(limit: int, window: float, threads: int) -> None:
+    """Part 1: throughput as a share of the emulator's rate limit, and 429s."""
+    with emulator_process(limit, window) as url:
+        rate = f"{limit}/{window:g}s"
+        run = connector_run(
+            url, payouts("paced", 2 * limit), "--rate", rate, "--concurrency", str(threads)
+        )
+    summary, allowed = run["summary"], limit / window
+    print(f"paced, {2 * limit} inputs, --rate {limit}/{window:g}s, {threads} threads:")
+    print(f"  rate limit (baseline):  {allowed:8.2f} req/s  ({limit} per {window:g} s)")
+    print(
+        f"  connector run:          {summary['throughput']:8.2f} req/s  "
+        f"({100 * summary['throughput'] / allowed:.1f} % of the limit; goal >= 95 %), "
+        f"429 answers: {refusals(run['results'])} (goal 0), completed {summary['completed']}"
+    )
+
+
+def unthrottled(count: int, threads: int, rounds: int) -> float:
+    """Part 2: connector run vs bare requests threads, alternating; the ratio of medians."""
+    ours, bare = [], []
+    with emulator_process(10**9, 600) as url:
+        for round_ in range(rounds):
+            run = connector_run(
+                url, payouts(f"c{round_}", count), "--rate", "none", "--concurrency", str(threads)
+            )
+            ours.append(run["summary"]["throughput"])
+            bare.append(bare_run(url, payouts(f"b{round_}", count), threads))
+    ratio = statistics.median(ours) / statistics.median(bare)
+    print(f"unthrottled, {count} inputs, {threads} threads, median of {rounds} alternating rounds:")
+    print(f"  bare requests threads (baseline): {statistics.median(bare):8.1f} req/s  {bare}")
+    print(
+        f"  connector run:                    {statistics.median(ours):8.1f} req/s  {ours}  "
+        f"({ratio:.2f}x; goal >= 0.9x)"
+    )
+    return ratio
+
+
+def main() -> None:
+    """Both parts, side by side; the last line is `ratio: X.XX` (unthrottled)."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--limit", default="200/10", help="emulator rate limit N/SECONDS")
+    parser.add_argument("-n", type=int, default=1000, help="inputs per unthrottled run")
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    limit, window = args.limit.rstrip("s").split("/")
+    paced(int(limit), float(window), args.threads)
+    ratio = unthrottled(args.n, args.threads, args.rounds)
+    print(f"ratio: {ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
