@@ -266,3 +266,13 @@ def test_kill_9_then_the_same_command_reports_an_in_flight_post_as_unknown(
     assert all(count == 1 for count in counts.values()), counts
     assert set(counts) >= {f"po-{n}" for n in range(12)} - ids(unsure)
     assert set(counts) & ids(unsure)  # at least one in-flight POST had reached the server
+
+
+def test_live_is_refused_without_confirmation(tmp_path: Path) -> None:
+    """A batch to live needs --yes, as a test request does; nothing is sent (exit 2)."""
+    inputs = write_jsonl(tmp_path / "payouts.jsonl", [payout(1)])
+    args = [sys.executable, "-m", "connector", "run", "upsert-payout-request"]
+    done = run([*args, "--inputs", str(inputs), "--environment", "live"], tmp_path)
+    assert done.returncode == 2
+    assert "live" in done.stderr and "--yes" in done.stderr
+    assert not (tmp_path / "payouts.results.jsonl").exists()

@@ -1,7 +1,8 @@
 """`connector run TASK --inputs FILE`: a batch of inputs through one task, paced and resumable.
 
-Where it sends follows `test-request`: `sandbox` when credentials are configured, else a
-local emulator started for the command; `live` only when named; `--base-url` anywhere else.
+Where it sends follows `test-request`: `sandbox` when credentials are configured, else
+`local` (the emulator at the template's local URL if one answers, else one started for the
+command); `live` only when named and confirmed (`--yes`); `--base-url` anywhere else.
 Results go to `--results` (default: beside the inputs, `NAME.results.jsonl`), the journal to
 `--journal` (default: beside the results, `NAME.results.journal`). The same command again
 resumes: nothing that completed is sent twice. The summary goes to stdout (`--json`: the
@@ -21,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from connector.cli._output import EXIT_FAILED, EXIT_OK, fail_with, print_json
+from connector.cli._output import EXIT_FAILED, EXIT_OK, fail, fail_with, print_json
 
 if TYPE_CHECKING:
     from connector._task import Task
@@ -63,6 +64,14 @@ def register(commands: Any) -> None:
         "--environment", choices=["sandbox", "live", "local"], help="where the requests go"
     )
     parser.add_argument("--base-url", metavar="URL", help="replaces the environment's base URL")
+    parser.add_argument(
+        "--no-credentials",
+        action="store_true",
+        help="send to sandbox or live without credentials on purpose (refused otherwise)",
+    )
+    parser.add_argument(
+        "--yes", action="store_true", help="confirm sending to live (real money) without asking"
+    )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.set_defaults(handler=run)
 
@@ -112,6 +121,7 @@ def default_results(inputs: Path) -> Path:
 
 def _run(args: argparse.Namespace, task: Task, journal: Journal, results: Path) -> int:
     from connector.batch import BatchRunner, Pacer, check_inputs, open_progress, read_inputs
+    from connector.cli._test_request import _unsafe_target
 
     schema = task.input_schema()
 
@@ -120,6 +130,9 @@ def _run(args: argparse.Namespace, task: Task, journal: Journal, results: Path) 
 
     plan = check_inputs(items(), journal)
     environment = _environment(args, task)
+    refusal = _unsafe_target(task, environment, args.base_url, args)
+    if refusal is not None:  # the same rule as test-request: live only when confirmed
+        return fail("usage", f"task '{task.name}': {refusal}", as_json=args.json)
     with _target(task, environment, args.base_url) as target:
         runner = BatchRunner(
             task,
