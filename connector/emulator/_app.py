@@ -295,15 +295,26 @@ class EmulatorApp:
             return Context(
                 operation, call, scope, base, request.path, now, self._state.store, headers
             ).unreadable(str(exc))
+        surrogates = surrogate_fields(parsed)
+        if surrogates:  # before anything reads or keeps the body: UTF-8 cannot carry them
+            message = "not valid Unicode (a lone surrogate)"
+            problems = [{"field": where, "message": message} for where in surrogates]
+            ctx = Context(
+                operation,
+                Call(values, {}, None, []),
+                scope,
+                base,
+                request.path,
+                now,
+                self._state.store,
+                headers,
+            )
+            return ctx.invalid(problems)
         call = validate_call(operation, values, request.args, parsed)
         ctx = Context(operation, call, scope, base, request.path, now, self._state.store, headers)
         broken = self.api.path_problem({"organizationId": scope, **values}, operation)
         if broken is not None:
             return ctx.absent(*broken)
-        surrogates = surrogate_fields(parsed)
-        if surrogates:
-            message = "not valid Unicode (a lone surrogate)"
-            return ctx.invalid([{"field": where, "message": message} for where in surrogates])
         if call.problems:
             return ctx.invalid(call.problems)
         behaviour = self.api.behaviour(operation)

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from connector.emulator._context import Context
 from connector.emulator._store import page
 from connector.emulator._synth import is_valid
+from connector.emulator._validation import properties as _properties
 
 __all__ = ["respond"]
 
@@ -77,9 +78,37 @@ def _listing(ctx: Context, key: str) -> Response:
     return _answer(ctx, status, None)
 
 
+def _new_id(ctx: Context) -> str | int:
+    """A fresh id, an integer where the success response says `id` is one."""
+    spec = ctx.operation.success()
+    number = next(ctx.store.counter)
+    if spec is not None and spec.schema is not None:
+        kind = (_properties(spec.schema).get("id") or {}).get("type")
+        if kind == "integer" or (isinstance(kind, list) and "integer" in kind):
+            return number
+    return f"res_{number:07d}"
+
+
+def _missing(ctx: Context, key: str, item: str) -> Response:
+    """404 where declared (or a `default` response, built from its schema), else 200."""
+    spec = ctx.operation.response(404)
+    if spec is None:
+        return _answer(ctx, _status(ctx, 200), None)
+    if ctx.operation.declares(404) and spec.schema is None:
+        return ctx.not_found(f"{key}/{item}")
+    detail = f"{key}/{item} was not found"
+    overlay = {"code": 404, "status": 404, "message": detail, "detail": detail}
+    built = ctx.built(404)
+    if isinstance(built, dict) and spec.schema is not None:
+        fitting = {k: v for k, v in overlay.items() if k in _properties(spec.schema)}
+        if is_valid(spec.schema, spec.schema, {**built, **fitting}):
+            built = {**built, **fitting}
+    return ctx.json(built, 404)
+
+
 def _on_collection(ctx: Context, key: str, body: dict[str, Any]) -> Response:
     if ctx.operation.method == "POST":
-        rid = str(body.get("id") or ctx.store.new_id("res"))
+        rid = body.get("id") or _new_id(ctx)
         stored = ctx.store.put(ctx.scope, key, {**body, "id": rid})
         return _answer(ctx, _status(ctx, 201), stored)
     if ctx.operation.method == "GET":
@@ -94,8 +123,8 @@ def _on_item(ctx: Context, key: str, item: str, body: dict[str, Any]) -> Respons
         created = stored is None and ctx.operation.declares(201)
         stored = ctx.store.put(ctx.scope, key, {**body, "id": item})
         return _answer(ctx, 201 if created else _status(ctx, 200), stored)
-    if stored is None and ctx.operation.declares(404):
-        return ctx.not_found(f"{key}/{item}")
+    if stored is None:
+        return _missing(ctx, key, item)
     if stored is not None and method == "PATCH":
         stored.update(body)
     elif stored is not None and method == "DELETE":

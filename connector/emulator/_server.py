@@ -38,6 +38,8 @@ log = logging.getLogger("connector.emulator")
 
 POLL_SECONDS: Final = 0.05
 IDLE_TIMEOUT_SECONDS: Final = 120.0
+DRAIN_SECONDS: Final = 0.5
+DRAIN_BYTES: Final = 4 << 20
 
 
 class _Handler(WSGIRequestHandler):
@@ -83,6 +85,20 @@ class _Handler(WSGIRequestHandler):
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(body)
+        if reply.close:
+            self._drain()
+
+    def _drain(self) -> None:
+        """After an answer that closes early (a body over the cap), read what the client is
+        still sending (bounded), so closing does not reset the connection before the client
+        reads the answer."""
+        self.wfile.flush()
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_WR)
+            self.connection.settimeout(DRAIN_SECONDS)
+            left = DRAIN_BYTES
+            while left > 0 and (chunk := self.connection.recv(min(left, 65536))):
+                left -= len(chunk)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         log.info('"%s %s" %s', self.command, self.path.split("?", 1)[0], code)

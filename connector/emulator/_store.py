@@ -35,7 +35,7 @@ class Store:
         return self.collections.get((scope, kind), {}).get(rid)
 
     def put(self, scope: str, kind: str, resource: dict[str, Any]) -> dict[str, Any]:
-        """Store `resource` under its `id`; returns it."""
+        """Store `resource` under its `id` (as text); returns it."""
         self.bucket(scope, kind)[str(resource["id"])] = resource
         return resource
 

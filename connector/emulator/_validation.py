@@ -51,11 +51,10 @@ class Call:
 
 
 def _is_uri(value: str) -> bool:
-    """An absolute URI. Braces stay legal: `{{id}}` is Rebilly's own placeholder."""
+    """An absolute URI (`about:blank` too). Braces stay legal: `{{id}}` is Rebilly's own
+    placeholder."""
     parts = urlsplit(value)
-    return bool(parts.scheme and parts.netloc) and not any(
-        char.isspace() or ord(char) < 32 for char in value
-    )
+    return bool(parts.scheme) and not any(char.isspace() or ord(char) < 32 for char in value)
 
 
 _LOCK: Final = threading.Lock()
@@ -90,18 +89,18 @@ def field_errors(schema: dict[str, Any], value: Any, prefix: str = "") -> list[d
     return sorted(unique.values(), key=lambda item: item["field"])
 
 
-def _strip_read_only_required(node: Any) -> Any:
+def _strip_read_only_required(node: Any, root: dict[str, Any]) -> Any:
     if isinstance(node, list):
-        return [_strip_read_only_required(item) for item in node]
+        return [_strip_read_only_required(item, root) for item in node]
     if not isinstance(node, dict):
         return node
-    result = {key: _strip_read_only_required(value) for key, value in node.items()}
-    properties = node.get("properties")
-    if isinstance(properties, dict) and isinstance(node.get("required"), list):
+    result = {key: _strip_read_only_required(value, root) for key, value in node.items()}
+    members = node.get("properties")
+    if isinstance(members, dict) and isinstance(node.get("required"), list):
         result["required"] = [
             name
             for name in node["required"]
-            if not (isinstance(properties.get(name), dict) and properties[name].get("readOnly"))
+            if not _follow_spec(root, members.get(name)).get("readOnly")
         ]
     return result
 
@@ -115,7 +114,7 @@ def request_schema(schema: dict[str, Any]) -> dict[str, Any]:
         hit = _REQUEST_SCHEMAS.get(id(schema))
         if hit is not None and hit[0] is schema:
             return hit[1]
-    result: dict[str, Any] = _strip_read_only_required(schema)
+    result: dict[str, Any] = _strip_read_only_required(schema, schema)
     with _LOCK:
         _REQUEST_SCHEMAS[id(schema)] = (schema, result)
     return result
@@ -123,15 +122,15 @@ def request_schema(schema: dict[str, Any]) -> dict[str, Any]:
 
 def read_only_fields(schema: dict[str, Any] | None) -> frozenset[str]:
     """The top-level properties a bundled object schema marks read-only."""
-    return frozenset(name for name, spec in _properties(schema).items() if spec.get("readOnly"))
+    return frozenset(name for name, spec in properties(schema).items() if spec.get("readOnly"))
 
 
 def writable_fields(schema: dict[str, Any] | None) -> tuple[str, ...]:
     """The top-level properties a client may send, in the schema's order."""
-    return tuple(name for name, spec in _properties(schema).items() if not spec.get("readOnly"))
+    return tuple(name for name, spec in properties(schema).items() if not spec.get("readOnly"))
 
 
-def _properties(schema: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+def properties(schema: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     """The top-level properties of a bundled schema (following `allOf` and local `$ref`)."""
     found: dict[str, dict[str, Any]] = {}
     pending = [schema] if schema else []
@@ -143,12 +142,12 @@ def _properties(schema: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
         if isinstance(ref, str) and ref.startswith("#/") and schema is not None:
             pending.append(follow(schema, ref))
         for name, spec in (node.get("properties") or {}).items():
-            found.setdefault(name, __follow_spec(schema, spec))
+            found.setdefault(name, _follow_spec(schema, spec))
         pending.extend(node.get("allOf") or [])
     return found
 
 
-def __follow_spec(root: dict[str, Any] | None, spec: Any) -> dict[str, Any]:
+def _follow_spec(root: dict[str, Any] | None, spec: Any) -> dict[str, Any]:
     if isinstance(spec, dict) and isinstance(spec.get("$ref"), str) and root is not None:
         return {**follow(root, spec["$ref"]), **{k: v for k, v in spec.items() if k != "$ref"}}
     return spec if isinstance(spec, dict) else {}
@@ -164,13 +163,15 @@ def parse_json(raw: bytes) -> Any:
 
 
 def surrogate_fields(value: Any, path: str = "") -> list[str]:
-    """Where a string (or key) holds a lone surrogate, which no UTF-8 text can carry."""
+    """Where a string (or key) holds a lone surrogate, which no UTF-8 text can carry (a key
+    with one is named with it escaped: `\\udfff`)."""
     if isinstance(value, str):
         return [path] if _has_surrogate(value) else []
     if isinstance(value, dict):
         found = []
         for key, item in value.items():
-            where = f"{path}.{key}" if path else str(key)
+            name = str(key).encode("utf-8", "backslashreplace").decode("utf-8")
+            where = f"{path}.{name}" if path else name
             found += [where] if _has_surrogate(str(key)) else surrogate_fields(item, where)
         return found
     if isinstance(value, list):
@@ -229,7 +230,8 @@ def validate_call(
     query_values: dict[str, Any] = {}
     for parameter in operation.parameters:
         if parameter.location == "path" and parameter.name in path and parameter.schema:
-            problems += field_errors(parameter.schema, path[parameter.name], parameter.name)
+            value = _scalar(_top(parameter.schema).get("type"), path[parameter.name])
+            problems += field_errors(parameter.schema, value, parameter.name)
         if parameter.location != "query":
             continue
         raw = query.getlist(parameter.name)
