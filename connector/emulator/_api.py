@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 from werkzeug.wrappers import Request, Response
 
@@ -38,6 +39,7 @@ __all__ = [
 ]
 
 REBILLY_PREFIX: Final = "/organizations/{organizationId}"
+REBILLY_HOSTS: Final = frozenset({"api.rebilly.com", "api-sandbox.rebilly.com"})
 _VARIABLE: Final = re.compile(r"\{([^{}/]+)\}")
 
 
@@ -157,9 +159,18 @@ def _credentials(document: Mapping[str, Any]) -> Credentials:
     return Credentials(tuple(headers), tuple(queries), bearer, basic, challenge="Bearer")
 
 
+def _is_rebilly(document: dict[str, Any]) -> bool:
+    servers = document.get("servers") or []
+    urls = [str(server.get("url", "")) for server in servers if isinstance(server, dict)]
+    return any(urlsplit(url).hostname in REBILLY_HOSTS for url in urls)
+
+
 def api_from_description(document: dict[str, Any]) -> Api:
     """Any API, from its description: the generic resource behaviour for every operation;
-    the base path is the first server's path (its first variable, if any, is the scope)."""
+    the base path is the first server's path (its first variable, if any, is the scope).
+    Rebilly's own description gets the payout operations' stateful behaviours as well."""
+    if _is_rebilly(document):
+        return rebilly_api(operations_from_description(document))
     servers = document.get("servers") or [{}]
     url = str(servers[0].get("url", "")) if isinstance(servers[0], dict) else ""
     prefix = server_prefix(url)
