@@ -1,5 +1,6 @@
-"""An API description as the emulator reads it: loaded from a file, local `$ref`s followed,
-and a schema turned into a self-contained JSON Schema (the components it uses beside it).
+"""An API description as the emulator reads it: loaded from a file (by the importer's
+loader), local `$ref`s followed, and a schema turned into a self-contained JSON Schema
+(the components it uses beside it, `$ref`s kept as written).
 
 Only local references (`#/...`) are followed: a description that points elsewhere is read
 as far as it can be, and nothing is ever fetched. OpenAPI 3.0 schemas are brought to JSON
@@ -9,51 +10,22 @@ Schema 2020-12 where they differ in ways that matter for validation (`nullable`,
 
 from __future__ import annotations
 
-import importlib
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Final
+
+from connector._errors import DescriptionError
+from connector.openapi import load_description as openapi_load
 
 __all__ = ["DescriptionError", "bundle", "follow", "load_description", "normalise", "resolve"]
 
 MAX_REF_HOPS: Final = 64
 
 
-class DescriptionError(ValueError):
-    """The description cannot be read or a reference in it leads nowhere."""
-
-
 def load_description(path: Path) -> dict[str, Any]:
-    """The description in `path` (JSON, or YAML when PyYAML is installed)."""
-    try:
-        text = path.read_text("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DescriptionError(f"cannot read {path}: {exc}") from exc
-    try:
-        loaded = json.loads(text) if text.lstrip().startswith("{") else _yaml(text, path)
-    except (ValueError, RecursionError) as exc:
-        raise DescriptionError(f"{path} is not a JSON or YAML document: {exc}") from exc
-    if not isinstance(loaded, dict) or not isinstance(loaded.get("paths"), dict):
-        raise DescriptionError(f"{path} is not an OpenAPI description (no 'paths' object)")
-    return loaded
-
-
-def _yaml(text: str, path: Path) -> Any:
-    try:
-        yaml: Any = importlib.import_module("yaml")  # optional: only a YAML file needs it
-    except ImportError as exc:  # pragma: no cover - PyYAML comes with the dev extra
-        raise DescriptionError(f"{path}: reading YAML needs PyYAML; give a JSON file") from exc
-    loader: Any = type("_Loader", (yaml.SafeLoader,), {})
-    # YAML 1.2 reading of dates: an unquoted date stays a string
-    loader.yaml_implicit_resolvers = {
-        key: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-    }
-    try:
-        return yaml.load(text, Loader=loader)
-    except yaml.YAMLError as exc:
-        raise ValueError(str(exc).splitlines()[0]) from exc
+    """The description in `path`, read by the importer's loader (JSON or YAML 1.2, 3.0 or
+    3.1, size-capped); raises `DescriptionError`."""
+    return openapi_load(path)
 
 
 def _pointer(document: dict[str, Any], ref: str) -> Any:
