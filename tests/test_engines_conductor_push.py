@@ -91,7 +91,7 @@ def test_a_second_push_needs_update(
     ("arguments", "named"),
     [
         pytest.param(["--owner-email", "not-an-email"], "--owner-email", id="bad-email"),
-        pytest.param(["--environment", "nowhere"], "--environment", id="bad-environment"),
+        pytest.param(["--environment", "nowhere"], "environment 'nowhere'", id="bad-environment"),
     ],
 )
 def test_bad_arguments_send_nothing(
