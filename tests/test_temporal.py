@@ -11,6 +11,9 @@ import ast
 import asyncio
 import base64
 import json
+import os
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -130,6 +133,57 @@ def test_the_worker_needs_an_address_and_a_task_queue(
     assert "--address" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("rate", "per_second"),
+    [
+        pytest.param(None, 3000 * 0.98 / 600, id="rebilly-published-limit"),
+        pytest.param("200/10s", 200 * 0.98 / 10, id="given"),
+        pytest.param("none", None, id="unthrottled"),
+    ],
+)
+def test_the_worker_paces_the_task_queue(rate: str | None, per_second: float | None) -> None:
+    """The task queue's rate is --rate with the local batch's headroom, by default the API's
+    published limit."""
+    from connector import load_task
+    from connector.cli._temporal import activities_per_second
+
+    assert activities_per_second(rate, [load_task(TASK)]) == pytest.approx(per_second)
+
+
+def test_an_item_without_an_answer_is_unknown_in_the_results() -> None:
+    """An activity that ended with no result (a lost worker on its last attempt) is UNKNOWN:
+    the request may have gone."""
+    from connector.cli._temporal_run import _record
+    from connector.temporal import ItemResult
+
+    item = ItemResult(7, "UNKNOWN", json.dumps({"message": "the activity ended (TimeoutError)"}))
+    record = _record(item, "POST")
+    assert (record["line"], record["status"], record["error"]["kind"]) == (7, "UNKNOWN", "unknown")
+    assert "may have been sent" in record["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "attempts"), [pytest.param("PUT", 5, id="PUT"), pytest.param("POST", 1, id="POST")]
+)
+def test_a_request_not_safe_to_repeat_gets_one_activity_attempt(
+    method: str, attempts: int, tmp_path: Path
+) -> None:
+    """Temporal retries a PUT; a POST is never sent by a second attempt."""
+    import argparse
+
+    from connector import load_task
+    from connector.batch import InputItem
+    from connector.cli._temporal_run import _plan
+
+    template = json.loads((templates_dir() / f"{TASK}.json").read_text())
+    template["httpRequest"]["method"] = method
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(template))
+    args = argparse.Namespace(batch_id=None, concurrency=4)
+    plan = _plan(args, load_task(str(path)), [InputItem(1, _payout(1))])
+    assert plan.activity.maximum_attempts == attempts
+
+
 # -- real server, real workers ---------------------------------------------------------------
 
 
@@ -180,6 +234,7 @@ def fresh(api: Emulator, request: pytest.FixtureRequest) -> str:
 def _worker(server: DevServer, emulator: Emulator, *extra: str) -> WorkerProcess:
     base = emulator.base_url(ORG)
     options = ["--address", server.address, "--task-queue", QUEUE, "--base-url", base]
+    options += ["--rate", "none"]
     return WorkerProcess(*options, *extra, environ=ENVIRON)
 
 
@@ -322,3 +377,51 @@ def test_a_killed_worker_loses_nothing_and_sends_nothing_twice_that_creates(
         stored = api.resource(ORG, f"po-{number}")
         assert stored is not None
         assert stored["amount"] == 10 + number
+
+
+@pytest.mark.usefixtures("worker")
+def test_connector_run_engine_temporal_writes_the_local_batch_results(
+    server: DevServer, api: Emulator, fresh: str, tmp_path: Path
+) -> None:
+    """`connector run --engine temporal` writes the local batch's results and summary, needs
+    no credential itself, and the same command again follows the batch and sends nothing."""
+    inputs = tmp_path / "payouts.jsonl"
+    lines = [json.dumps(_payout(n)) for n in range(1, 9)]
+    inputs.write_text("\n".join([*lines[:4], "{not json", *lines[4:]]) + "\n")
+    command = [sys.executable, "-m", "connector", "run", TASK, "--inputs", str(inputs)]
+    command += ["--engine", "temporal", "--address", server.address, "--task-queue", QUEUE]
+    command += ["--batch-id", fresh, "--json"]
+    environ = {k: v for k, v in os.environ.items() if k != "REBILLY_API_KEY"}
+
+    def run() -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        done = subprocess.run(
+            command, check=False, capture_output=True, text=True, env=environ, timeout=120
+        )
+        assert done.returncode == 1, done.stderr  # one input could not be read
+        results = (tmp_path / "payouts.results.jsonl").read_text().splitlines()
+        return json.loads(done.stdout), [json.loads(line) for line in results]
+
+    summary, results = run()
+    assert (summary["total"], summary["completed"], summary["sent"]) == (9, 8, 8)
+    assert summary["failed"] == {"validation": 1}
+    assert [r["line"] for r in results] == list(range(1, 10))
+    assert list(results[0])[:3] == ["line", "status", "retryable"]
+    assert results[4]["error"]["kind"] == "validation"
+    again, same = run()
+    assert again["sent"] == 0
+    assert same == results
+    assert sum(_puts(api).values()) == 8
+
+
+def test_run_engine_temporal_refuses_what_belongs_to_the_worker(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`--base-url` with --engine temporal is a usage error: the worker decides the target."""
+    from connector.cli import main
+
+    inputs = tmp_path / "in.jsonl"
+    inputs.write_text("{}\n")
+    args = ["run", TASK, "--inputs", str(inputs), "--engine", "temporal"]
+    args += ["--address", "127.0.0.1:1", "--task-queue", "q", "--base-url", "http://127.0.0.1:9"]
+    assert main(args) == 2
+    assert "connector worker --base-url" in capsys.readouterr().err

@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from connector.cli._output import EXIT_FAILED, EXIT_OK, fail, fail_with, print_json
+from connector.cli._temporal import add_options as add_temporal_options
+from connector.cli._temporal_run import add_options as add_temporal_run_options
 
 if TYPE_CHECKING:
     from connector._task import Task
@@ -73,6 +75,15 @@ def register(commands: Any) -> None:
         "--yes", action="store_true", help="confirm sending to live (real money) without asking"
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
+    parser.add_argument(
+        "--engine",
+        choices=["local", "temporal"],
+        default="local",
+        help="local: threads on this machine (default); temporal: a Temporal workflow run by "
+        "`connector worker --engine temporal` processes",
+    )
+    add_temporal_options(parser)
+    add_temporal_run_options(parser)
     parser.set_defaults(handler=run)
 
 
@@ -100,6 +111,10 @@ def run(args: argparse.Namespace) -> int:
     from connector.batch import Journal, journal_path
 
     results = args.results or default_results(args.inputs)
+    if args.engine == "temporal":
+        from connector.cli._temporal_run import run as run_on_temporal
+
+        return run_on_temporal(args, results)
     try:
         task = load_task(args.task)
         safe = is_safe_to_repeat(task.template.http_request.method, task.template.retry)

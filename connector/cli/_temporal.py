@@ -13,9 +13,13 @@ import logging
 import os
 import signal
 import sys
-from typing import Any, NoReturn
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from connector.cli._output import EXIT_OK, fail, fail_with
+
+if TYPE_CHECKING:
+    from connector._task import Task
 
 DEFAULT_NAMESPACE = "default"
 
@@ -31,6 +35,18 @@ def add_options(parser: argparse.ArgumentParser) -> None:
         help=f"Temporal namespace (default {DEFAULT_NAMESPACE})",
     )
     group.add_argument("--task-queue", metavar="Q", help="the task queue workers poll")
+
+
+def add_worker_options(parser: argparse.ArgumentParser) -> None:
+    """The Temporal client options, and the task queue's rate (the worker sets it)."""
+    add_options(parser)
+    parser.add_argument(
+        "--rate",
+        metavar="N/SECONDS",
+        help="Temporal: at most N activities per SECONDS on the task queue, all workers "
+        "together (default: the API's published limit, 3000/600s for Rebilly; 'none': "
+        "unthrottled)",
+    )
 
 
 def missing_options(args: argparse.Namespace) -> str | None:
@@ -55,8 +71,11 @@ def run_worker(args: argparse.Namespace) -> int:
 
     try:
         tasks = {task.name: task for task in map(load_task, args.task or task_names())}
+        per_second = activities_per_second(args.rate, tasks.values())
     except ConnectorError as exc:
         return fail_with(exc, as_json=False)
+    except ValueError as exc:
+        return fail("usage", f"--rate: {exc}", as_json=False)
     _log_to_stderr()
     names = ", ".join(sorted(tasks))
 
@@ -76,12 +95,29 @@ def run_worker(args: argparse.Namespace) -> int:
         "base_url": args.base_url,
         "allow_hosts": getattr(args, "allow_host", None) or (),
         "on_ready": ready,
+        "activities_per_second": per_second,
     }
     try:
         asyncio.run(_serve_until_signalled(serve, options))
     except RuntimeError as exc:  # temporalio's connection failure
-        return _exit_now(fail("usage", f"cannot reach {args.address}: {exc}", as_json=False))
-    return _exit_now(EXIT_OK)
+        return exit_now(fail("usage", f"cannot reach {args.address}: {exc}", as_json=False))
+    return exit_now(EXIT_OK)
+
+
+def activities_per_second(rate: str | None, tasks: Iterable[Task]) -> float | None:
+    """`--rate` as activities per second for the task queue, with the local batch's headroom;
+    by default the published limit of the tasks' API (when they share one)."""
+    from connector.batch import KNOWN_LIMITS, parse_rate
+    from connector.batch._pacing import HEADROOM
+
+    if rate is not None:
+        chosen = parse_rate(rate)
+    else:
+        apis = {
+            task.template.operation.api.lower() if task.template.operation else "" for task in tasks
+        }
+        chosen = KNOWN_LIMITS.get(apis.pop()) if len(apis) == 1 else None
+    return None if chosen is None else chosen.requests * HEADROOM / chosen.seconds
 
 
 async def _serve_until_signalled(serve: Any, options: dict[str, Any]) -> None:
@@ -101,7 +137,7 @@ def _log_to_stderr() -> None:
         logger.setLevel(logging.WARNING)
 
 
-def _exit_now(code: int) -> NoReturn:
+def exit_now(code: int) -> NoReturn:
     """Leave without the interpreter's finalisation: the SDK's runtime threads can abort it
     (`PyGILState_Release`, temporalio/sdk-python#300) after a clean shutdown."""
     sys.stdout.flush()
@@ -112,7 +148,7 @@ def _exit_now(code: int) -> NoReturn:
 class _WorkerCommand:
     """`connector worker --engine temporal`, as the engine registry calls it."""
 
-    add_arguments = staticmethod(add_options)
+    add_arguments = staticmethod(add_worker_options)
     run = staticmethod(run_worker)
 
 
