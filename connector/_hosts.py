@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 
-from urllib3.util import parse_url
-
 __all__ = ["host_of", "is_loopback"]
 
 
@@ -36,6 +34,8 @@ def host_of(url: str) -> str:
     The same parser as the transport's, so that a URL cannot name one host to the check and
     another to the connection (`https://a.example\\@b.example/`).
     """
+    from urllib3.util import parse_url  # noqa: PLC0415 (here: `connector list` never needs it)
+
     try:
         host = parse_url(url).host
     except ValueError:

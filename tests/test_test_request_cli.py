@@ -34,11 +34,21 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
+@pytest.fixture
+def nothing_at_local(tmp_path: Path) -> str:
+    """The shipped template, its `local` URL on a port where nothing listens (whatever
+    this machine runs on 8765)."""
+    with socket.create_server(("127.0.0.1", 0)) as probe:
+        port = probe.getsockname()[1]
+    return _template_with_local(tmp_path, f"http://127.0.0.1:{port}")
+
+
 def test_without_credentials_it_sends_to_a_local_emulator(
-    capsys: pytest.CaptureFixture[str],
+    capsys: pytest.CaptureFixture[str], nothing_at_local: str
 ) -> None:
     """No credentials: an emulator is started for the command, announced in one line."""
-    code, out, err = run(capsys, "--input", EXAMPLE)
+    code = main(["test-request", nothing_at_local, "--input", EXAMPLE])
+    out, err = capsys.readouterr()
     assert code == 0
     notices = [line for line in err.splitlines() if "emulator" in line]
     assert len(notices) == 1
@@ -48,9 +58,12 @@ def test_without_credentials_it_sends_to_a_local_emulator(
     assert '"status": "pending"' in out
 
 
-def test_json_prints_the_structured_response(capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_prints_the_structured_response(
+    capsys: pytest.CaptureFixture[str], nothing_at_local: str
+) -> None:
     """--json prints the TaskResult's JSON shape, with the generated local key redacted."""
-    code, out, _ = run(capsys, "--input", EXAMPLE, "--json")
+    code = main(["test-request", nothing_at_local, "--input", EXAMPLE, "--json"])
+    out = capsys.readouterr().out
     result = json.loads(out)
     assert code == 0
     assert result["status"] == "COMPLETED"

@@ -8,10 +8,8 @@ own environment variables) belong to the worker, never to a workflow's input.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
-import signal
 import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -97,6 +95,8 @@ def run_worker(args: argparse.Namespace) -> int:
         "on_ready": ready,
         "activities_per_second": per_second,
     }
+    import asyncio  # only when serving: the parser of every command loads this module
+
     try:
         asyncio.run(_serve_until_signalled(serve, options))
     except RuntimeError as exc:  # temporalio's connection failure
@@ -121,6 +121,9 @@ def activities_per_second(rate: str | None, tasks: Iterable[Task]) -> float | No
 
 
 async def _serve_until_signalled(serve: Any, options: dict[str, Any]) -> None:
+    import asyncio
+    import signal
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for number in (signal.SIGINT, signal.SIGTERM):
