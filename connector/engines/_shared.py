@@ -18,13 +18,15 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
+from urllib.parse import quote
 
 import jsonschema_rs
 
 from connector._errors import FieldError, TemplateError
 from connector._render import is_placeholder_only
 from connector._task import Task
-from connector._template import TaskTemplate, parse_template
+from connector._template import DEFAULT_STYLE, TaskTemplate, parse_template
+from connector._transport import is_json
 from connector.engines._expressions import escape_literal, unescape_literal
 
 METADATA_KEY = "connector:template"
@@ -220,6 +222,117 @@ def _has_field_placeholder(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_field_placeholder(item) for item in value)
     return False
+
+
+# -- parameters and bodies ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Wiring:
+    """Where the template's query and header parameters go in an engine's HTTP task."""
+
+    query: list[tuple[str, str]] = field(default_factory=list)
+    """(wire name, input name), in template order."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """wire name -> input name."""
+
+
+_SCALARS = {"string", "integer", "number", "boolean"}
+
+
+def parameter_wiring(template: TaskTemplate, warnings: list[str]) -> Wiring:
+    """The query and header parameters an engine can send as `name=<value>` text.
+
+    An engine substitutes an expression as plain text and sends a missing input as null
+    (`name=null`): so only scalar values in the default style are written, optional ones are
+    left out with a warning, and anything else is refused with `parameters.NAME` named.
+
+    Raises:
+        TemplateError: a cookie parameter, or a style or a type the engine cannot write.
+    """
+    wiring = Wiring()
+    for key, parameter in template.parameters.items():
+        if parameter.location == "path":
+            continue  # written in the URL as <<name>>
+        where = f"parameters.{key}"
+        _check_expressible(parameter, where)
+        if not parameter.required:
+            warnings.append(
+                f"{where}: optional {parameter.location} parameter left out (the engine would "
+                "send 'null' when it is not given); make it required in a copy to send it"
+            )
+            continue
+        wire = parameter.name or key
+        if parameter.location == "query":
+            wiring.query.append((wire, key))
+        else:
+            wiring.headers[wire] = key
+    return wiring
+
+
+def with_query(url: str, wiring: Wiring) -> str:
+    """`url` with the wired query parameters appended, in template form (`?n=<<n>>`)."""
+    if not wiring.query:
+        return url
+    pairs = "&".join(f"{quote(wire, safe='')}=<<{key}>>" for wire, key in wiring.query)
+    return f"{url}{'&' if '?' in url else '?'}{pairs}"
+
+
+def wiring_headers(wiring: Wiring) -> dict[str, str]:
+    """The wired header parameters, in template form (`{"X-Name": "<<name>>"}`)."""
+    return {wire: f"<<{key}>>" for wire, key in wiring.headers.items()}
+
+
+def unwire(url: str, headers: dict[str, str], meta: Metadata) -> tuple[str, dict[str, str]]:
+    """An import's URL and headers without what the export wrote for the metadata's
+    parameters (the template keeps them as parameters, not in the URL)."""
+    try:
+        request = {"url": "/", "method": "GET"}
+        declared = parse_template({**meta.template, "httpRequest": request}, source="metadata")
+    except (TemplateError, ValueError):
+        return url, headers
+    wiring = parameter_wiring(declared, [])
+    suffix = with_query("", wiring)
+    if (suffix and url.endswith(suffix.replace("?", "&", 1))) or (suffix and url.endswith(suffix)):
+        url = url[: -len(suffix)]
+    wired = wiring_headers(wiring)
+    return url, {k: v for k, v in headers.items() if wired.get(k) != v}
+
+
+def _check_expressible(parameter: Any, where: str) -> None:
+    if parameter.location == "cookie":
+        raise unsupported_field(where, "the engine's HTTP task has no cookie parameters")
+    if parameter.wire_style != DEFAULT_STYLE[parameter.location] or parameter.explode is False:
+        raise unsupported_field(where, f"style {parameter.wire_style} cannot be written")
+    kind = parameter.json_schema.get("type", "string")
+    if kind not in _SCALARS:
+        raise unsupported_field(where, f"a {kind} value has no text form in the engine")
+    if parameter.location == "query" and parameter.allow_reserved:
+        raise unsupported_field(where, "allowReserved cannot be written")
+
+
+def require_json_body(template: TaskTemplate) -> None:
+    """Refuse a form, multipart or raw body: the engines' HTTP tasks send JSON bodies only
+    (they would neither encode nor escape a form), so the export would not send what the
+    connector sends.
+
+    Raises:
+        TemplateError: naming `httpRequest.contentType`.
+    """
+    request = template.http_request
+    header = next((v for k, v in request.headers.items() if k.lower() == "content-type"), None)
+    media = request.content_type or header or "application/json"
+    if request.body is not None and not is_json(media):
+        message = f"{media} bodies are not exported; run the task with the connector worker"
+        raise unsupported_field("httpRequest.contentType", message)
+
+
+def unsupported_field(field_name: str, message: str) -> TemplateError:
+    """The error for a template field an engine cannot express."""
+    return TemplateError(
+        "cannot be expressed in the engine's format",
+        field_errors=[FieldError(field=field_name, message=message)],
+    )
 
 
 # -- numbers -------------------------------------------------------------------------------

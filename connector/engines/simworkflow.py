@@ -37,11 +37,16 @@ from connector.engines._shared import (
     metadata,
     null_warning,
     number,
+    parameter_wiring,
     read_metadata,
+    require_json_body,
     slug,
     split_url,
+    unwire,
     validate,
     whole_seconds,
+    wiring_headers,
+    with_query,
 )
 
 TASK_SCHEMA = "simworkflow-task.schema.json"
@@ -87,11 +92,15 @@ def export(task: Task, options: ExportOptions) -> Export:
     body = template.http_request.body
     if body is not None and not isinstance(body, dict):
         raise unsupported("httpRequest.body", "SimWorkflow takes a JSON object body")
+    require_json_body(template)
+    wiring = parameter_wiring(template, warnings)
     url, url_field = full_url(template, options)
+    headers = {k: convert(v, f"httpRequest.headers.{k}") for k, v in _headers(template)}
+    headers.update({k: convert(v, f"parameters.{k}") for k, v in wiring_headers(wiring).items()})
     request: dict[str, Any] = {
-        "url": convert(url, url_field),
+        "url": convert(with_query(url, wiring), url_field),
         "method": template.http_request.method,
-        "headers": {k: convert(v, f"httpRequest.headers.{k}") for k, v in _headers(template)},
+        "headers": headers,
     }
     if body is not None:
         request["body"] = map_strings(body, "httpRequest.body", convert)
@@ -209,11 +218,12 @@ def _native(source: dict[str, Any], meta: Metadata) -> dict[str, Any]:
     http = source["httpRequest"]
     convert = _from_engine
     headers = http.get("headers", {})
-    request: dict[str, Any] = {
-        "url": split_url(convert(http["url"], "httpRequest.url"), meta),
-        "method": http["method"],
-        "headers": {k: convert(v, f"httpRequest.headers.{k}") for k, v in headers.items()},
-    }
+    url, plain = unwire(
+        split_url(convert(http["url"], "httpRequest.url"), meta),
+        {k: convert(v, f"httpRequest.headers.{k}") for k, v in headers.items()},
+        meta,
+    )
+    request: dict[str, Any] = {"url": url, "method": http["method"], "headers": plain}
     if "body" in http:
         request["body"] = map_strings(http["body"], "httpRequest.body", convert)
     data: dict[str, Any] = {"description": source.get("description", ""), "httpRequest": request}

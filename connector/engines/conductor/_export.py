@@ -24,8 +24,12 @@ from connector.engines._shared import (
     full_url,
     metadata,
     null_warning,
+    parameter_wiring,
+    require_json_body,
     validate,
     whole_seconds,
+    wiring_headers,
+    with_query,
 )
 
 TASK_SCHEMA = "conductor-workflow-task.schema.json"
@@ -99,12 +103,21 @@ def _http_request(
     template: TaskTemplate, options: ExportOptions, convert: _Converter, warnings: list[str]
 ) -> dict[str, Any]:
     request = template.http_request
+    require_json_body(template)
+    wiring = parameter_wiring(template, warnings)
     url, url_field = full_url(template, options)
+    url = with_query(url, wiring)
     headers = {
         name: convert(value, f"httpRequest.headers.{name}")
         for name, value in request.headers.items()
         if name.lower() not in _MEDIA_HEADERS
     }
+    headers.update(
+        {
+            name: convert(value, f"parameters.{name}")
+            for name, value in wiring_headers(wiring).items()
+        }
+    )
     placement = template.auth.placement(secret, rename=options.credentials)
     headers.update(placement.headers)
     if placement.cookies:

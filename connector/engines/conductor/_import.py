@@ -22,6 +22,7 @@ from connector.engines._shared import (
     read_metadata,
     slug,
     split_url,
+    unwire,
     validate,
     whole_seconds,
 )
@@ -178,8 +179,11 @@ def _request(
         headers["Accept"] = _from_engine(http["accept"], "http_request.accept")
     if "contentType" in http:
         headers["Content-Type"] = _from_engine(http["contentType"], "http_request.contentType")
+    url, headers = unwire(
+        split_url(_from_engine(http["uri"], "http_request.uri"), meta), headers, meta
+    )
     request: dict[str, Any] = {
-        "url": split_url(_from_engine(http["uri"], "http_request.uri"), meta),
+        "url": url,
         "method": http["method"],
         "headers": headers,
     }
