@@ -72,6 +72,13 @@ def _export_arguments(parser: argparse.ArgumentParser, engines: list[str]) -> No
         "input as null, so leave out what the workflow will not give",
     )
     parser.add_argument(
+        "--full",
+        action="store_true",
+        help="every body field and the template's round-trip data (connector:template), so "
+        "that `connector import` gives the exact template back (default: only what the "
+        "engine needs: the required body fields and --fields)",
+    )
+    parser.add_argument(
         "--owner-email",
         metavar="EMAIL",
         help="Conductor: ownerEmail of the definitions (OSS Conductor requires one)",
@@ -82,18 +89,22 @@ def _export(args: argparse.Namespace, workflow: str | None) -> Any:
     """The export the arguments describe (raises ConnectorError), warnings included."""
     from connector._catalog import load_task
     from connector.engines import ExportOptions, export_task
-    from connector.engines._shared import with_body_fields
+    from connector.engines._shared import slim, with_body_fields
 
     options = ExportOptions(
         workflow=workflow,
         credentials=args.credentials,
         environment=args.environment,
         base_url=args.base_url,
+        metadata=args.full,
         owner_email=args.owner_email,
     )
     task = load_task(args.task)
-    if args.fields:
-        task = with_body_fields(task, filter(None, map(str.strip, args.fields.split(","))))
+    fields = list(filter(None, map(str.strip, (args.fields or "").split(","))))
+    if not args.full:
+        task = slim(task, fields)
+    elif fields:
+        task = with_body_fields(task, fields)
     result = export_task(task, args.engine, options)
     if args.environment == "live" and not args.base_url:
         result.warnings.append("environment 'live': this task moves real money")

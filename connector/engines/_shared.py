@@ -204,8 +204,13 @@ def slug(text: str) -> str:
 
 
 def null_warning(template: TaskTemplate) -> list[str]:
-    """Engines send null for a body field whose input is missing; the connector omits it."""
-    if not _has_field_placeholder(template.http_request.body):
+    """Engines send null for a body field whose input is missing; the connector omits it.
+    (Required fields are not counted: a workflow has to give those anyway.)"""
+    body = template.http_request.body
+    required = set((template.body_schema or {}).get("required", []))
+    if isinstance(body, dict):
+        body = {key: value for key, value in body.items() if key not in required}
+    if not _has_field_placeholder(body):
         return []
     return [
         "body fields whose input is not given are sent as null by the engine (the connector "
@@ -365,7 +370,26 @@ def differences(original: Any, again: Any, path: str = "") -> list[str]:
     return [] if original == again else [path or "(document)"]
 
 
-def with_body_fields(task: Task, names: Iterable[str]) -> Task:
+def slim(task: Task, names: Iterable[str] = ()) -> Task:
+    """What a pasted export needs: the body's required fields and the `names` given, without
+    read-only ones (the API ignores them; the engine would send them as null).
+
+    A body without a schema that lists its properties is kept whole (nothing says which
+    fields are required).
+
+    Raises:
+        TemplateError: a name that is not a field of the body.
+    """
+    template = task.template
+    wanted = set(names)
+    properties = (template.body_schema or {}).get("properties")
+    if not isinstance(template.http_request.body, dict) or not isinstance(properties, dict):
+        return with_body_fields(task, wanted) if wanted else task
+    read_only = {key for key, spec in properties.items() if (spec or {}).get("readOnly")}
+    return with_body_fields(task, wanted, drop=read_only - wanted)
+
+
+def with_body_fields(task: Task, names: Iterable[str], drop: Iterable[str] = ()) -> Task:
     """The task with a body of only the named top-level fields (and the required ones).
 
     For engines, which send a field whose input is missing as null: exporting only the fields
@@ -383,7 +407,7 @@ def with_body_fields(task: Task, names: Iterable[str]) -> Task:
     if unknown:
         errors = [FieldError(field=name, message="not a field of the body") for name in unknown]
         raise TemplateError("unknown body fields", task=task.name, field_errors=errors)
-    keep = wanted | set((template.body_schema or {}).get("required", []))
+    keep = (wanted | set((template.body_schema or {}).get("required", []))) - set(drop)
     request = template.http_request.model_copy(
         update={"body": {key: value for key, value in body.items() if key in keep}}
     )

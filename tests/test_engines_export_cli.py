@@ -1,0 +1,66 @@
+"""`connector export`: by default only what the engine needs, so the output can be pasted."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from connector._catalog import load_task
+from connector.cli import main
+from connector.engines import METADATA_KEY, import_task
+
+OWNER = "payments@example.com"
+
+
+def _export(capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[dict[str, Any], str]:
+    assert main(["export", "upsert-payout-request", "--engine", "conductor", *extra]) == 0
+    captured = capsys.readouterr()
+    return json.loads(captured.out), captured.err
+
+
+def _body(document: dict[str, Any]) -> dict[str, Any]:
+    body: dict[str, Any] = document["workflowTask"]["inputParameters"]["http_request"]["body"]
+    return body
+
+
+def test_default_export_is_the_required_writable_fields_only(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """No round-trip data, no read-only fields, no optional field the engine would send null."""
+    document, err = _export(capsys)
+    required = load_task("upsert-payout-request").template.body_schema["required"]  # type: ignore[index]
+    assert sorted(_body(document)) == sorted(required)
+    assert METADATA_KEY not in document["workflowTask"]["inputParameters"]
+    assert len(json.dumps(document)) < 3000
+    assert "sent as null" not in err
+
+
+def test_fields_adds_optional_fields(capsys: pytest.CaptureFixture[str]) -> None:
+    """--fields adds the fields a workflow gives, and warns that a missing one is null."""
+    document, err = _export(capsys, "--fields", "description,paymentInstrumentId")
+    assert {"description", "paymentInstrumentId"} <= set(_body(document))
+    assert "sent as null" in err
+
+
+def test_full_export_round_trips_to_the_same_template(capsys: pytest.CaptureFixture[str]) -> None:
+    """--full keeps every field and connector:template: the import gives the template back."""
+    document, _ = _export(capsys, "--full")
+    assert METADATA_KEY in document["workflowTask"]["inputParameters"]
+    template = load_task("upsert-payout-request").template
+    assert import_task(document, "conductor").template == template
+
+
+def test_owner_email_is_on_every_definition(capsys: pytest.CaptureFixture[str]) -> None:
+    """--owner-email writes ownerEmail on the task definitions and the workflow."""
+    document, _ = _export(capsys, "--owner-email", OWNER, "--workflow", "payouts")
+    assert [d["ownerEmail"] for d in document["taskDefs"]] == [OWNER]
+    assert document["workflowDef"]["ownerEmail"] == OWNER
+
+
+def test_a_slim_export_still_imports(capsys: pytest.CaptureFixture[str]) -> None:
+    """Without round-trip data the import reads the engine's own fields (and exports back)."""
+    document, _ = _export(capsys)
+    imported = import_task(document, "conductor")
+    assert sorted(imported.template.http_request.body) == sorted(_body(document))  # type: ignore[arg-type]
