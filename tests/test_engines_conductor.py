@@ -259,6 +259,7 @@ def test_cli_import_notes_how_to_export_back(
                 "w",
                 "--credentials",
                 "MY_KEY",
+                "--full",
                 "-o",
                 str(path),
             ]
@@ -269,4 +270,4 @@ def test_cli_import_notes_how_to_export_back(
     assert main(["import", str(path), "--engine", "conductor"]) == 0
     out = capsys.readouterr()
     assert json.loads(out.out)["name"] == "upsert-payout-request"
-    assert "--workflow w --credentials MY_KEY" in out.err
+    assert "--workflow w --credentials MY_KEY --full" in out.err

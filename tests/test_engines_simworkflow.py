@@ -257,10 +257,20 @@ def test_schemas_are_valid_and_strict(name: str) -> None:
 
 
 def test_cli_export_and_import_round_trip(tmp_path: Path) -> None:
-    """`connector export` then `connector import` writes the template back."""
+    """`connector export --full` then `connector import` writes the template back."""
     exported, imported = tmp_path / "task.json", tmp_path / "template.json"
     assert (
-        main(["export", "upsert-payout-request", "--engine", "simworkflow", "-o", str(exported)])
+        main(
+            [
+                "export",
+                "upsert-payout-request",
+                "--engine",
+                "simworkflow",
+                "--full",
+                "-o",
+                str(exported),
+            ]
+        )
         == 0
     )
     assert main(["import", str(exported), "--engine", "simworkflow", "-o", str(imported)]) == 0

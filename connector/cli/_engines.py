@@ -224,6 +224,8 @@ def _export_flags(options: Any) -> str:
         flags.append(f"--credentials {options.credentials}")
     if options.owner_email:
         flags.append(f"--owner-email {options.owner_email}")
+    if options.metadata:
+        flags.append("--full")
     if options.base_url:
         flags.append(f"--base-url {options.base_url}")
     elif options.environment != "sandbox":
