@@ -9,7 +9,8 @@ Every string leaf is compiled once, when the template is loaded:
 - a leaf that is exactly `<<name>>` is a lookup and keeps the input's JSON type;
 - a leaf that is exactly one `<<expression>>` is a compiled jinja expression (native value);
 - anything else is a compiled jinja template producing text.
-Input values are data: they are inserted, never rendered again.
+Input values are data: they are inserted, never rendered again. The sandbox (`_sandbox`)
+bounds what a leaf may cost: an excess is a render error naming the field.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from typing import Any, Final
 
 from jinja2 import StrictUndefined, TemplateSyntaxError, Undefined, UndefinedError, meta, nodes
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from connector._errors import FieldError, RenderError
+from connector._limits import LimitError, charged, with_budget
+from connector._sandbox import BoundedSandbox, stream
 
 MISSING: Final = object()
 """Returned for a leaf `<<name>>` whose input was not given: its body field is left out."""
@@ -34,8 +36,8 @@ the flat input key `body.name` (not an attribute of an input `body`)."""
 _ONE_EXPRESSION = re.compile(r"^<<(?P<expr>(?:(?!<<|>>).)*)>>$", re.DOTALL)
 
 
-def _make_environment() -> ImmutableSandboxedEnvironment:
-    env = ImmutableSandboxedEnvironment(
+def _make_environment() -> BoundedSandbox:
+    env = BoundedSandbox(
         variable_start_string="<<",
         variable_end_string=">>",
         block_start_string="<%",
@@ -100,11 +102,20 @@ def compile_leaf(text: str, path: str) -> Leaf:
             return Leaf(path, names, _substitute(parts, path))
         template = ENVIRONMENT.from_string(ast)
     except TemplateSyntaxError as exc:
-        raise RenderError(
-            "template syntax error",
-            field_errors=[FieldError(field=path, message=exc.message or "")],
-        ) from None
-    return Leaf(path, variables, _guarded(template.render, path, variables))
+        raise _compile_error(path, "template syntax error", exc.message or "") from None
+    except LimitError as exc:
+        raise _compile_error(path, "template not allowed", str(exc)) from None
+    except (RecursionError, ValueError, OverflowError, MemoryError):
+        # a number literal past Python's digit limit, or nesting past the parser's depth
+        message = "the expression is too large or nested too deeply"
+        raise _compile_error(path, "template syntax error", message) from None
+    return Leaf(
+        path, variables, _guarded(lambda ctx: stream(template.generate(ctx)), path, variables)
+    )
+
+
+def _compile_error(path: str, message: str, detail: str) -> RenderError:
+    return RenderError(message, field_errors=[FieldError(field=path, message=detail)])
 
 
 def _substitution_parts(ast: nodes.Template) -> list[tuple[bool, str]] | None:
@@ -139,12 +150,12 @@ def _substitute(parts: list[tuple[bool, str]], path: str) -> Callable[[Context],
 
     def render(context: Context) -> str:
         try:
-            return "".join([str(context[text]) if is_name else text for is_name, text in parts])
+            return stream([str(context[text]) if is_name else text for is_name, text in parts])
         except KeyError as exc:
             message = f"input '{exc.args[0]}' is not given"
-            raise RenderError(
-                "cannot render", field_errors=[FieldError(field=path, message=message)]
-            ) from None
+        except LimitError as exc:
+            message = str(exc)
+        raise RenderError("cannot render", field_errors=[FieldError(field=path, message=message)])
 
     return render
 
@@ -166,13 +177,17 @@ def _guarded(
 ) -> Callable[[Context], Any]:
     def render(context: Context) -> Any:
         try:
-            return function(context)
+            return with_budget(lambda: charged(function(context)))
+        except LimitError as exc:
+            message = str(exc)
         except UndefinedError:
             missing = sorted(name for name in variables if name not in context)
             names = ", ".join(f"'{name}'" for name in missing) or "a variable"
             message = f"input {names} is not given"
         except SecurityError:
             message = "the expression is not allowed in the sandbox"
+        except RecursionError:
+            message = "the expression is nested too deeply"
         except Exception as exc:  # noqa: BLE001 - a filter's own failure, reported by field
             message = f"the expression failed ({type(exc).__name__})"
         raise RenderError("cannot render", field_errors=[FieldError(field=path, message=message)])
