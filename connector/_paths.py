@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterator
 from urllib.parse import quote
 
+from connector._suggest import shown
+
 ID_RULE = r"^[@~\-\.\w]+$"
 """The id pattern of the Rebilly API (and many others): ASCII word characters and `@~-.`."""
 
@@ -21,7 +23,7 @@ def path_segment(
 ) -> tuple[str, tuple[str, ...]]:
     """A path value percent-encoded as one segment, and what is wrong with it."""
     problems = tuple(_segment_problems(text, max_length, min_length, pattern))
-    return quote(text, safe="@~"), problems
+    return ("" if problems else quote(text, safe="@~")), problems
 
 
 def _segment_problems(
@@ -33,9 +35,15 @@ def _segment_problems(
         yield f"is longer than {max_length} characters"
     if len(text) < min_length:
         yield "is too short"
-    if pattern and not _ascii_pattern(pattern).search(text):
+    if _UNSENDABLE.search(text):
+        yield f"{shown(text)!r} holds a control character or a lone surrogate"
+    elif pattern and not _ascii_pattern(pattern).search(text):
         hint = " (letters, digits and _ @ ~ - . only)" if pattern == ID_RULE else ""
-        yield f"{text!r} does not match {pattern}{hint}"
+        yield f"{shown(text)!r} does not match {pattern}{hint}"
+
+
+_UNSENDABLE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+"""A line break or other control character, or half of a surrogate pair (no UTF-8 for it)."""
 
 
 @functools.lru_cache(maxsize=32)

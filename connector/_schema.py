@@ -9,7 +9,6 @@ warnings.
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,6 +20,7 @@ import jsonschema_rs
 
 from connector._errors import FieldError
 from connector._render import compile_leaf
+from connector._suggest import did_you_mean
 from connector._template import TaskTemplate
 
 JSON_SCALARS = (str, int, float, bool, type(None))
@@ -91,13 +91,13 @@ class BodyValidator:
             unexpected = list(kind.unexpected)
             allowed = list(self._subschema(error.schema_path).get("properties", {}))
             field = _join(field, unexpected[0])
-            message = "unknown field" + _did_you_mean(unexpected[0], allowed)
+            message = "unknown field" + did_you_mean(unexpected[0], allowed)
         elif isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
             field = _join(field, str(kind.property))
             message = "is required"
         elif isinstance(kind, jsonschema_rs.ValidationErrorKind.Enum):
             options = [str(option) for option in kind.options if option is not None]
-            message = f"{error.instance!r} is not an allowed value" + _did_you_mean(
+            message = f"{error.instance!r} is not an allowed value" + did_you_mean(
                 str(error.instance), options
             )
             if len(options) <= 8:
@@ -179,14 +179,6 @@ def _has_annotations(schema: Any) -> bool:
 
 def _join(field: str, key: str) -> str:
     return f"{field}.{key}" if field else key
-
-
-def _did_you_mean(value: str, options: Sequence[str]) -> str:
-    close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
-    if not close:
-        lowered = {option.lower(): option for option in options}
-        close = [lowered[value.lower()]] if value.lower() in lowered else []
-    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def _types(types: Sequence[Any]) -> str:

@@ -6,7 +6,6 @@ listing every problem at once. Nothing here touches the network.
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 from collections.abc import Iterable, Iterator, Mapping
@@ -25,10 +24,12 @@ from connector._body import (
 from connector._credentials import Redactor
 from connector._environment import declaration_errors, read_variable
 from connector._errors import FieldError, InputError, RenderError, TemplateError, UsageError
+from connector._json import problems as input_problems
 from connector._parameters import ParameterPlan
 from connector._render import MISSING, Leaf, compile_json, compile_leaf
 from connector._request import PreparedRequest
 from connector._schema import BodyValidator, input_schema, non_json_values
+from connector._suggest import did_you_mean, shown
 from connector._template import ServerVariable, TaskTemplate
 from connector.auth import HostPolicy
 
@@ -138,8 +139,12 @@ class Task:
             CredentialHostError: a credential would go to a host it is not bound to.
         """
         environ = os.environ if environ is None else environ
+        errors = _shape_problems(inputs)
+        if errors:  # nothing else can be checked
+            raise InputError(
+                f"invalid input ({_count(errors)})", task=self.name, field_errors=errors
+            )
         policy = HostPolicy.from_environ(environ, allow_hosts)
-        errors: list[FieldError] = []
         context = self._context(inputs, environ, errors, policy)
         wire = self._parameters.wire(context, errors)
         url = self._render_url(context, environment, base_url, wire.query, errors)
@@ -218,16 +223,15 @@ class Task:
         errors: list[FieldError],
         policy: HostPolicy,
     ) -> dict[str, Any]:
-        if not isinstance(inputs, Mapping):
-            errors.append(FieldError(field="", message="the task input must be a JSON object"))
-            return {}
         context = dict(inputs)
         for name in context.keys() - self.variables:
             if str(name).startswith(ENGINE_KEY_PREFIXES):
                 del context[name]
                 continue
-            hint = _did_you_mean(str(name), sorted(self.variables))
-            errors.append(FieldError(field=str(name), message=f"unknown input parameter{hint}"))
+            hint = did_you_mean(str(name), sorted(self.variables))
+            errors.append(
+                FieldError(field=shown(str(name)), message=f"unknown input parameter{hint}")
+            )
         for name, parameter in self.template.parameters.items():
             if name in context or not parameter.env:
                 continue
@@ -341,6 +345,18 @@ def _server_variable(
     return value
 
 
+_JSON_KINDS = {type(None): "null", bool: "a boolean", int: "a number", float: "a number"}
+_JSON_KINDS |= {str: "a string", list: "an array", tuple: "an array"}
+
+
+def _shape_problems(inputs: object) -> list[FieldError]:
+    """An input that is not a JSON object, or holds what no request can carry."""
+    if not isinstance(inputs, Mapping):
+        kind = _JSON_KINDS.get(type(inputs), f"a {type(inputs).__name__}")
+        return [FieldError(field="", message=f"the task input must be a JSON object, not {kind}")]
+    return list(input_problems(inputs))
+
+
 def _render_text(leaf: Leaf, context: Mapping[str, Any], errors: list[FieldError]) -> str:
     try:
         value = leaf.render(context)
@@ -359,8 +375,3 @@ def _is_absolute(url: str) -> bool:
 
 def _count(errors: list[FieldError]) -> str:
     return "1 problem" if len(errors) == 1 else f"{len(errors)} problems"
-
-
-def _did_you_mean(value: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(value, options, n=1)
-    return f" (did you mean '{close[0]}'?)" if close else ""

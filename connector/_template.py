@@ -9,7 +9,6 @@ Schema of the format itself is generated from these models (`TaskTemplate.model_
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,6 +18,7 @@ import jsonschema_rs
 from pydantic import Field, JsonValue, ValidationError, model_validator
 
 from connector._errors import FieldError, TemplateError
+from connector._json import loads
 from connector._model import StrictModel
 from connector.auth import Auth
 from connector.auth._base import ENV_NAME
@@ -268,19 +268,19 @@ def parse_template(data: object, *, source: str) -> TaskTemplate:
         raise TemplateError(f"{source} is not a valid task template", field_errors=errors) from None
 
 
+TEMPLATE_MAX_DEPTH: Final = 256
+"""How deeply a template file may nest (a body schema nests more than a task input)."""
+
+
 def load_template_file(path: Path) -> TaskTemplate:
     """Read and validate one template file."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"), parse_constant=_reject_constant)
+        data = loads(path.read_text(encoding="utf-8"), max_depth=TEMPLATE_MAX_DEPTH)
     except OSError as exc:
         raise TemplateError(f"cannot read {path}: {exc.strerror}") from None
     except ValueError as exc:
         raise TemplateError(f"{path} is not valid JSON: {exc}") from None
     return parse_template(data, source=str(path))
-
-
-def _reject_constant(name: str) -> object:
-    raise ValueError(f"{name} is not a JSON value")
 
 
 def _dotted(loc: tuple[int | str, ...]) -> str:

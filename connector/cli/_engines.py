@@ -183,11 +183,13 @@ def run_import(args: argparse.Namespace) -> int:
     """Import one engine task as a template; how to export it back goes to stderr."""
     from connector._environment import variables_read
     from connector._errors import ConnectorError
+    from connector._json import loads
+    from connector._template import TEMPLATE_MAX_DEPTH
     from connector.engines import import_task
 
     try:
         text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
-        document = json.loads(text)
+        document = loads(text, max_depth=TEMPLATE_MAX_DEPTH)
     except (OSError, ValueError) as exc:
         return fail("usage", f"cannot read {args.file}: {exc}", as_json=False)
     default_name = None if args.file == "-" else Path(args.file).stem

@@ -52,8 +52,12 @@ def register(commands: Any) -> None:
     parser.set_defaults(handler=run)
 
 
+UNREADABLE: Any = object()
+"""What `load_inputs` returns when the input could not be read (JSON `null` is an input)."""
+
+
 def load_inputs(args: argparse.Namespace) -> Any:
-    """The input JSON, or None after reporting why it cannot be read."""
+    """The input JSON, or UNREADABLE after reporting why it cannot be read."""
     try:
         return read_input(args.input)
     except OSError as exc:
@@ -61,7 +65,7 @@ def load_inputs(args: argparse.Namespace) -> Any:
         fail("usage", f"cannot read --input {args.input}: {reason}", as_json=args.json)
     except ValueError as exc:
         fail("validation", f"--input {args.input} is not JSON: {exc}", as_json=args.json)
-    return None
+    return UNREADABLE
 
 
 def run(args: argparse.Namespace) -> int:
@@ -71,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
     from connector._errors import ConnectorError
 
     inputs = load_inputs(args)
-    if inputs is None:
+    if inputs is UNREADABLE:
         return 2
     try:
         task = load_task(args.task)

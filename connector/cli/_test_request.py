@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from connector.cli._output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, fail_with, print_json
-from connector.cli._render import add_target_arguments, load_inputs
+from connector.cli._render import UNREADABLE, add_target_arguments, load_inputs
 
 if TYPE_CHECKING:
     from connector._result import TaskResult
@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     from connector._executor import has_credentials
 
     inputs = load_inputs(args)
-    if inputs is None:
+    if inputs is UNREADABLE:
         return EXIT_USAGE
     try:
         task = load_task(args.task)
