@@ -134,7 +134,7 @@ def _redacted(redactor: Redactor, value: Any, text: str | None) -> Any:
 
 
 def _response_warnings(response: Response | None, request: PreparedRequest) -> list[str]:
-    warnings = []
+    warnings = [] if response is None else list(response.warnings)
     if response is not None and response.truncated:
         warnings.append(f"the response body was cut at {_size(response)} (the size cap)")
     parts = urlsplit(request.url)

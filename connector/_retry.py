@@ -7,7 +7,8 @@
   never.
 - waiting: `intervalSeconds x backoffRate^(n-1)`, capped by `maxIntervalSeconds`, plus jitter.
   A server's `X-RateLimit-Retry-After` (UTC epoch seconds, Rebilly's) or `Retry-After`
-  (seconds or HTTP-date) replaces the backoff; its only cap is the deadline.
+  (seconds or HTTP-date) may lengthen the backoff, never shorten it; its only cap is the
+  deadline.
 - stopping: `maxAttempts` or the deadline, whichever comes first. A wait that would end past
   the deadline stops at once instead of sleeping.
 
@@ -190,7 +191,11 @@ class wait_jitter(wait_base):  # noqa: N801
 
 
 class wait_server_hint(wait_base):  # noqa: N801
-    """The wait the server asks for (Retry-After headers); otherwise the fallback backoff."""
+    """The backoff, lengthened to the wait the server asks for (Retry-After headers).
+
+    A hint never shortens the backoff: `Retry-After: -5`, a date in the past or
+    `X-RateLimit-Retry-After: 0` would otherwise send the attempts back to back.
+    """
 
     def __init__(self, fallback: wait_base, now: Clock) -> None:
         self.fallback = fallback
@@ -199,7 +204,8 @@ class wait_server_hint(wait_base):  # noqa: N801
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:
         outcome = _outcome(retry_state)
         hint = server_wait(outcome, self.now()) if isinstance(outcome, Response) else None
-        return self.fallback(retry_state) if hint is None else hint
+        backoff = self.fallback(retry_state)
+        return backoff if hint is None else max(hint, backoff)
 
 
 class stop_at_deadline(stop_base):  # noqa: N801

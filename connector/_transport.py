@@ -9,7 +9,6 @@ are translated to the connector's error tree here and nowhere else.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
@@ -27,11 +26,16 @@ from connector._errors import (
     ReadTimeoutError,
     TransportError,
 )
+from connector._json import loads
 from connector._request import PreparedRequest
+from connector._reuse import send_once_more_if_stale
 from connector.auth import Outgoing
 
 MAX_BODY_BYTES: Final = 1024 * 1024
 """Default cap on a response body; what is past it is dropped and reported."""
+
+MAX_RESPONSE_DEPTH: Final = 128
+"""A JSON response nested deeper is kept as text: what walks it (redaction, printing) recurses."""
 
 _CHUNK_BYTES: Final = 64 * 1024
 
@@ -63,6 +67,7 @@ class Response:
     truncated: bool = False
     text: str | None = None
     """The UTF-8 text `body` was parsed or taken from (None when it was decoded otherwise)."""
+    warnings: tuple[str, ...] = ()
 
     def header(self, name: str) -> str | None:
         """One header's value, by case-insensitive name."""
@@ -130,7 +135,8 @@ def _send_one(
                 auth=_no_auth,
             )
         )
-        raw = session.send(
+        raw = send_once_more_if_stale(
+            session,
             prepared,
             timeout=(timeouts.connect, timeouts.read),
             allow_redirects=False,
@@ -146,6 +152,7 @@ def _send_one(
             body=body,
             truncated=truncated,
             text=text,
+            warnings=() if truncated else _not_parsed(body, text, raw.headers),
         )
 
 
@@ -213,12 +220,22 @@ def _decode(content: bytes, content_type: str, encoding: str | None) -> tuple[An
         return content.decode(encoding or "utf-8", errors="replace"), None
     if is_json(content_type):
         try:
-            return json.loads(text), text
-        except ValueError:
+            return loads(text, max_depth=MAX_RESPONSE_DEPTH), text
+        except ValueError:  # not JSON, or nested past what can be walked: kept as text
             pass
     if encoding is None or encoding.lower().replace("_", "-") in {"utf-8", "utf8", "ascii"}:
         return text, text
     return content.decode(encoding, errors="replace"), None
+
+
+def _not_parsed(body: Any, text: str | None, headers: Mapping[str, str]) -> tuple[str, ...]:
+    """A warning when a body said to be JSON is kept as text (a parsed string has quotes)."""
+    if text is None or not is_json(headers.get("Content-Type", "")) or body != text:
+        return ()
+    return (
+        f"the response body is not JSON, or nests deeper than {MAX_RESPONSE_DEPTH} levels, "
+        "although its Content-Type says JSON: it is kept as text",
+    )
 
 
 @contextmanager

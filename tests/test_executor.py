@@ -6,6 +6,7 @@ the policy asks for are recorded and never slept.
 
 from __future__ import annotations
 
+import json
 import logging
 from email.utils import formatdate
 from typing import Any
@@ -13,6 +14,7 @@ from typing import Any
 import pytest
 import requests
 import responses
+from _idle_server import IdleClosingServer
 from _scripted_server import Endless, Reply, Reset, ScriptedServer, Stall, free_port
 
 from connector import Executor, Task, TaskResult, run_task
@@ -101,7 +103,7 @@ def test_503_twice_then_201_completes_after_two_backoff_waits(
 def test_429_waits_as_long_as_the_server_asks(
     executor: Executor, clock: FakeClock, headers: dict[str, str], expected_wait: float
 ) -> None:
-    """A 429's retry header replaces the backoff: the wait is what the server asked for."""
+    """A 429's retry header lengthens the backoff: the wait is what the server asked for."""
     with ScriptedServer(Reply(429, {"title": "slow down"}, headers), Reply(200)) as server:
         result = send(executor, server)
     assert result.status == "COMPLETED"
@@ -529,3 +531,80 @@ def test_success_ranges_and_the_declared_response_are_kept_on_the_result(
     assert result.response is not None and result.response.declared_as == declared
     assert result.response_spec is task.template.responses[declared]
     assert result.to_json()["response"]["declaredAs"] == declared
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({"Retry-After": "-5"}, id="negative-seconds"),
+        pytest.param({"Retry-After": formatdate(NOW - 30, usegmt=True)}, id="past-http-date"),
+        pytest.param({"X-RateLimit-Retry-After": "0"}, id="rebilly-epoch-zero"),
+        pytest.param({"Retry-After": "0.1"}, id="shorter-than-the-backoff"),
+    ],
+)
+def test_a_server_hint_never_shortens_the_backoff(
+    executor: Executor, clock: FakeClock, headers: dict[str, str]
+) -> None:
+    """A retry header asking for less than the backoff waits the backoff (1 s, then 2 s)."""
+    replies = [Reply(503, headers=headers), Reply(503, headers=headers), Reply(201)]
+    with ScriptedServer(*replies) as server:
+        result = send(executor, server)
+    assert result.status == "COMPLETED"
+    assert clock.waits == [1.0, 2.0]
+
+
+def test_json_nested_200000_deep_is_kept_as_text_with_a_warning(
+    executor: Executor, tmp_path: Any
+) -> None:
+    """A valid JSON body nested 200,000 deep (400 KB) is the text body, never a crash."""
+    deep = "[" * 200_000 + "]" * 200_000
+    reply = Reply(200, deep, {"Content-Type": "application/json"})
+    with ScriptedServer(reply, default=reply) as server:
+        result = send(executor, server)
+        path = tmp_path / "test-put.json"
+        path.write_text(json.dumps(make_task().template.to_json()))
+        as_json = run_task(str(path), {"id": "t-1", "n": 1}, base_url=server.url, environ=ENVIRON)
+    assert result.status == "COMPLETED"
+    assert result.response.body == deep
+    assert any("nests deeper than 128 levels" in warning for warning in result.warnings)
+    assert as_json["status"] == "COMPLETED"
+    assert as_json["response"]["body"] == deep
+
+
+def test_a_stale_kept_alive_connection_is_sent_again_at_once(clock: FakeClock) -> None:
+    """A PUT on a connection the server closed while idle is re-sent, not counted, not waited."""
+    executor = Executor(sleep=clock.sleep, clock=clock, random=lambda: 0.0, environ=ENVIRON)
+    with IdleClosingServer(clock, idle_seconds=0.2) as server:
+        first = send(executor, server)
+        clock.now += 0.3
+        second = send(executor, server)
+    assert (first.status, second.status) == ("COMPLETED", "COMPLETED")
+    assert len(second.attempts) == 1
+    assert clock.waits == []
+    assert (server.answered, server.closed_unanswered) == (2, 1)
+
+
+def test_a_post_on_a_stale_connection_is_not_sent_again(clock: FakeClock) -> None:
+    """A POST is never re-sent by itself: the failed attempt is its outcome."""
+    executor = Executor(sleep=clock.sleep, clock=clock, random=lambda: 0.0, environ=ENVIRON)
+    with IdleClosingServer(clock, idle_seconds=0.2) as server:
+        send(executor, server, make_task("POST"))
+        clock.now += 0.3
+        second = send(executor, server, make_task("POST"))
+    assert second.status == "FAILED"
+    assert second.error.kind == "connection"
+    assert len(second.attempts) == 1
+    assert (server.answered, server.closed_unanswered) == (1, 1)
+
+
+def test_a_new_connection_closed_unanswered_is_an_attempt(clock: FakeClock) -> None:
+    """Only a reused connection is re-sent at once; a new one that fails uses up an attempt."""
+    executor = Executor(sleep=clock.sleep, clock=clock, random=lambda: 0.0, environ=ENVIRON)
+    with IdleClosingServer(clock, idle_seconds=0.2) as server:
+        send(executor, server)
+        clock.now += 0.3
+        executor.session.close()  # no connection left to reuse
+        second = send(executor, server)
+    assert second.status == "COMPLETED"
+    assert len(second.attempts) == 1
+    assert server.closed_unanswered == 0
