@@ -45,8 +45,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         import uvicorn
 
+        from connector._host_guard import allowed_hosts_for
         from connector.service import create_app
-        from connector.service._guards import LOOPBACK_HOSTS
+        from connector.service._http import HeaderTimeoutProtocol
     except ImportError:
         sys.stderr.write(
             "error: the web service needs the 'serve' extra: pip install 'connector[serve]'\n"
@@ -60,13 +61,14 @@ def run(args: argparse.Namespace) -> int:
         listener = socket.create_server((args.host.strip("[]"), args.port))
     except OSError as exc:
         return cannot_listen(args.host, args.port, exc)
-    app = create_app(token=token, allowed_hosts=LOOPBACK_HOSTS if loopback else None)
+    app = create_app(token=token, allowed_hosts=allowed_hosts_for(args.host))
     shown = f"[{args.host}]" if ":" in args.host else args.host
     url = f"http://{shown}:{args.port}/"
     sys.stderr.write(f"connector: serving the page on {url}\n")
     if token is not None and not args.token and not os.environ.get(TOKEN_ENV):
         sys.stderr.write(f"connector: open {url}#token={token} (generated API token)\n")
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    config = uvicorn.Config(app, log_level="warning", http=HeaderTimeoutProtocol)
+    server = uvicorn.Server(config)
     with listener:
         server.run(sockets=[listener])
     return EXIT_OK

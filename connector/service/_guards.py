@@ -3,10 +3,12 @@
 One plain ASGI middleware, so the checks hold for every route, documented or not:
 
 - a request body larger than the limit is refused with 413 before it is parsed;
-- the `Host` header must name the service (no DNS rebinding onto 127.0.0.1);
-- a state-changing request from a browser must come from the page's own origin;
+- the `Host` header must be well formed and name the service (no DNS rebinding onto
+  127.0.0.1), and a state-changing request from a browser must come from the page's own
+  origin (scheme, host and port): both rules are `connector._host_guard`'s;
 - when a token is set (the service is bound beyond loopback), every `/api/` request
-  must carry it as `Authorization: Bearer <token>` or `X-Connector-Token`.
+  must carry it as `Authorization: Bearer <token>` or `X-Connector-Token`;
+- every answer says that no other site may frame the page (`SECURITY_HEADERS`).
 """
 
 from __future__ import annotations
@@ -15,12 +17,12 @@ import hmac
 import json
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from connector._host_guard import SECURITY_HEADERS, host_allowed, same_origin
+
 MAX_BODY_BYTES = 1024 * 1024
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -47,6 +49,7 @@ class Guard:
             await self.app(scope, receive, send)
             return
         headers = _headers(scope)
+        send = _with_security_headers(send)
         refusal = self._refusal(scope, headers)
         if refusal is not None:
             await _answer(send, *refusal)
@@ -59,12 +62,13 @@ class Guard:
         await self.app(scope, _replay(body, receive), send)
 
     def _refusal(self, scope: Scope, headers: dict[str, str]) -> tuple[int, str, str] | None:
-        host = _hostname(headers.get("host", ""))
-        allowed = self.settings.allowed_hosts
-        if allowed is not None and host not in allowed:
-            return 400, "host", f"this service does not answer for host {host!r}"
+        host = headers.get("host", "")
+        if not host_allowed(host, self.settings.allowed_hosts):
+            return 400, "host", f"this service does not answer for host {host[:100]!r}"
         origin = headers.get("origin")
-        if scope["method"] not in SAFE_METHODS and origin and not _same_origin(origin, headers):
+        scheme = str(scope.get("scheme", "http"))
+        unsafe = scope["method"] not in SAFE_METHODS
+        if unsafe and origin is not None and not same_origin(origin, host, scheme):
             return 403, "origin", "cross-origin requests are not accepted"
         length = headers.get("content-length", "0")
         if length.isdigit() and int(length) > self.settings.max_body_bytes:
@@ -92,12 +96,17 @@ def _headers(scope: Scope) -> dict[str, str]:
     }
 
 
-def _hostname(host: str) -> str:
-    return (urlsplit(f"//{host}").hostname or "").lower()
+def _with_security_headers(send: Send) -> Send:
+    async def secured(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            names = {name.lower() for name, _ in message.get("headers", [])}
+            extra = [
+                (k.encode(), v.encode()) for k, v in SECURITY_HEADERS if k.encode() not in names
+            ]
+            message = {**message, "headers": [*message.get("headers", []), *extra]}
+        await send(message)
 
-
-def _same_origin(origin: str, headers: dict[str, str]) -> bool:
-    return urlsplit(origin).netloc.lower() == headers.get("host", "").lower()
+    return secured
 
 
 async def _read_body(receive: Receive, limit: int) -> bytes | None:
