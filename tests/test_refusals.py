@@ -207,7 +207,7 @@ def test_worker_fails_terminally_naming_the_field(
     pytest.importorskip("conductor.client")
     from conductor.client.http.models.task import Task as ConductorTask
 
-    from connector.engines.conductor_worker import worker_for
+    from connector.engines.conductor.worker import worker_for
 
     worker = worker_for(template, environment="sandbox", environ={**KEY, **environ})
     task = ConductorTask(task_id="t-1", workflow_instance_id="wf-1", input_data=_parsed(text))
