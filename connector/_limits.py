@@ -244,7 +244,7 @@ def _filter_indent(value: Any, width: Any = 4, *_args: Any, **_kwargs: Any) -> N
     expect(len(str(value)) + _lines(value) * max(pad, 0))
 
 
-def _filter_wordwrap(_env: Any, value: Any, width: Any = 79, *args: Any, **kwargs: Any) -> None:
+def _filter_wordwrap(value: Any, width: Any = 79, *args: Any, **kwargs: Any) -> None:
     wrap = kwargs.get("wrapstring", args[1] if len(args) > 1 else None) or "\n"
     lines = len(str(value)) // max(width if isinstance(width, int) else 1, 1) + _lines(value)
     expect(len(str(value)) + lines * len(str(wrap)))
@@ -254,11 +254,11 @@ def _filter_center(value: Any, width: Any = 80) -> None:
     expect(max(len(str(value)), width if isinstance(width, int) else 0))
 
 
-def _filter_replace(_ctx: Any, value: Any, old: Any = "", new: Any = "", *_rest: Any) -> None:
+def _filter_replace(value: Any, old: Any = "", new: Any = "", *_rest: Any) -> None:
     _check_replace(str(value), str(old), str(new))
 
 
-def _filter_join(_ctx: Any, value: Any, separator: Any = "", *_rest: Any) -> None:
+def _filter_join(value: Any, separator: Any = "", *_rest: Any) -> None:
     if isinstance(value, list | tuple):
         items = sum(len(str(item)) for item in value)
         expect(items + len(str(separator)) * len(value))
@@ -268,7 +268,7 @@ def _filter_format(value: Any, *args: Any, **_kwargs: Any) -> None:
     _check_printf(value, args)
 
 
-def _filter_sum(_env: Any, _value: Any, attribute: Any = None, start: Any = 0) -> None:
+def _filter_sum(_value: Any, attribute: Any = None, start: Any = 0) -> None:
     if not isinstance(start, int | float):
         raise LimitError("sum adds numbers only (start must be a number)")
 

@@ -60,7 +60,7 @@ def _bounded_filter(name: str, function: Callable[..., Any]) -> Callable[..., An
         elif pass_arg is _PassArg.environment:
             first = (context.environment,)
         if check is not None:
-            check(*first, value, *args, **kwargs)
+            check(value, *args, **kwargs)
         return charged(function(*first, value, *args, **kwargs))
 
     return bounded

@@ -17,6 +17,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from connector._errors import (
@@ -259,7 +260,15 @@ def _translated(task: str, url: str, timeouts: Timeouts) -> Iterator[None]:
         ) from None
     except requests.exceptions.SSLError:
         raise TransportError(f"TLS with {host} failed", task=task) from None
-    except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+    except urllib3.exceptions.ReadTimeoutError:  # raised by the body's read, not by requests
+        raise ReadTimeoutError(
+            f"{host} did not answer within {timeouts.read:g} s", task=task
+        ) from None
+    except (
+        requests.exceptions.ChunkedEncodingError,
+        requests.exceptions.ContentDecodingError,
+        urllib3.exceptions.HTTPError,  # a body that breaks HTTP (a 204 with content, cut short)
+    ):
         raise ConnectionLostError(f"{host} broke off the response", task=task) from None
     except requests.ConnectionError as exc:
         raise _connection_error(exc, host, task) from None

@@ -608,3 +608,15 @@ def test_a_new_connection_closed_unanswered_is_an_attempt(clock: FakeClock) -> N
     assert second.status == "COMPLETED"
     assert len(second.attempts) == 1
     assert server.closed_unanswered == 0
+
+
+@responses.activate
+def test_a_body_that_breaks_http_is_a_connection_error_not_a_crash(executor: Executor) -> None:
+    """A 204 with content makes urllib3 raise from the body's read (found by the property
+    suite): the attempt ends as a connection error instead of an exception."""
+    responses.add(responses.PUT, "http://127.0.0.1:9/things/t-1", status=204, body=b"x")
+    result = executor.run(
+        make_task(), {"id": "t-1", "n": 1}, base_url="http://127.0.0.1:9", max_attempts=1
+    )
+    assert result.status == "FAILED"
+    assert result.error.kind == "connection"

@@ -33,6 +33,7 @@ COSTLY = [
     pytest.param("<< (1).to_bytes(10**9, 'big') >>", {}, "to_bytes", id="int-to-bytes"),
     pytest.param("<< x ~ x ~ x >>", {"x": "a" * 500_000}, "characters", id="concat"),
     pytest.param("<< [[1]]|sum(start=[]) >>", {}, "numbers", id="sum-of-lists"),
+    pytest.param("<< (7|slice(y))|list >>", {"y": 136_555}, "parts", id="slice-found"),
     pytest.param(
         "<% for a in x %><% for b in x %><% endfor %><% endfor %>",
         {"x": list(range(10_000))},
