@@ -56,13 +56,20 @@ def invalid_record(line: int, errors: Iterable[FieldError]) -> dict[str, Any]:
     return line_record(line, TaskResult.from_error(error))
 
 
-def unknown_record(line: int, method: str) -> dict[str, Any]:
-    """The result line of a request sent by an interrupted run, with no answer recorded."""
-    message = (
-        f"line {line}: the {method} request was sent by a run that stopped before its answer "
-        f"was recorded, and {method} is not safe to repeat: check on the server whether it "
-        "took effect; it is not sent again"
-    )
+def unknown_record(line: int, method: str, why: str | None = None) -> dict[str, Any]:
+    """The result line of a request that may have been sent with no answer recorded (an
+    interrupted run, or `why`): UNKNOWN, for the user to reconcile; never sent again."""
+    if why is None:
+        message = (
+            f"line {line}: the {method} request was sent by a run that stopped before its "
+            f"answer was recorded, and {method} is not safe to repeat: check on the server "
+            "whether it took effect; it is not sent again"
+        )
+    else:
+        message = (
+            f"line {line}: {why}; the {method} request may have been sent: check on the server "
+            "whether it took effect"
+        )
     return {
         "line": line,
         "status": "UNKNOWN",

@@ -129,32 +129,15 @@ def _record(item: ItemResult, method: str) -> dict[str, Any]:
     from pydantic import ValidationError
 
     from connector._result import TaskResult
+    from connector.batch import unknown_record
 
     if item.status == "UNKNOWN":
-        return _unknown(item.line, method, json.loads(item.result_json).get("message", ""))
+        why = json.loads(item.result_json).get("message", "")
+        return unknown_record(item.line, method, why)
     try:
         return {"line": item.line, **TaskResult.model_validate_json(item.result_json).to_json()}
     except ValidationError:  # a worker of another version: keep what it said
         return {"line": item.line, **json.loads(item.result_json)}
-
-
-def _unknown(line: int, method: str, why: str) -> dict[str, Any]:
-    message = (
-        f"line {line}: {why}; the {method} request may have been sent: check on the server "
-        "whether it took effect"
-    )
-    error = {"kind": "unknown", "message": message, "fieldErrors": []}
-    return {
-        "line": line,
-        "status": "UNKNOWN",
-        "retryable": False,
-        "response": None,
-        "request": None,
-        "attempts": [],
-        "elapsedMs": 0.0,
-        "error": error,
-        "warnings": [],
-    }
 
 
 def _plan(args: argparse.Namespace, task: Task, items: list[InputItem]) -> BatchPlan:
