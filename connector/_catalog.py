@@ -13,6 +13,7 @@ from pathlib import Path
 from connector._errors import TemplateError
 from connector._resources import data_dir, manifest_path, read_manifest, task_names, templates_dir
 from connector._store import template_path
+from connector._suggest import did_you_mean, shown
 from connector._task import Task
 from connector._template import load_template_file
 
@@ -46,9 +47,11 @@ def _resolve(name_or_path: str | Path) -> Path:
         raise TemplateError(str(exc)) from None
     if imported is not None:
         return imported
-    known = ", ".join(task_names()) or "none"
+    known = task_names()
+    hint = did_you_mean(text, known)
     raise TemplateError(
-        f"no task named {text!r} (shipped tasks: {known}; `connector list` shows imported ones)"
+        f"no task named {shown(text)!r}{hint} (shipped tasks: {', '.join(known) or 'none'}; "
+        "`connector list` shows imported ones)"
     )
 
 

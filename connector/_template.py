@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
@@ -20,6 +21,7 @@ from pydantic import Field, JsonValue, ValidationError, model_validator
 from connector._errors import FieldError, TemplateError
 from connector._json import loads
 from connector._model import StrictModel
+from connector._suggest import did_you_mean
 from connector.auth import Auth
 from connector.auth._base import ENV_NAME
 
@@ -289,7 +291,42 @@ def _dotted(loc: tuple[int | str, ...]) -> str:
 
 def _message(error: Any) -> str:
     if error["type"] == "extra_forbidden":
-        return "unknown key"
+        return f"unknown key{did_you_mean(str(error['loc'][-1]), _known_keys(error['loc'][:-1]))}"
     if error["type"] == "missing":
         return "is required"
     return str(error["msg"])
+
+
+def _known_keys(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys the format allows at `loc`, read from its generated JSON Schema."""
+    schema = _format_schema()
+    node: dict[str, Any] = schema
+    for part in loc:
+        node = _deref(schema, node)
+        if isinstance(part, int) and "items" in node:
+            node = node["items"]
+        elif isinstance(part, str) and part in node.get("properties", {}):
+            node = node["properties"][part]
+        elif isinstance(node.get("additionalProperties"), dict):
+            node = node["additionalProperties"]
+        else:
+            return []
+    return list(_deref(schema, node).get("properties", {}))
+
+
+def _deref(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    """`node` with `$ref` and a single non-null `anyOf` branch followed."""
+    while True:
+        if "$ref" in node:
+            node = schema["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+            continue
+        branches = [b for b in node.get("anyOf", []) if b.get("type") != "null"]
+        if len(branches) == 1:
+            node = branches[0]
+            continue
+        return node
+
+
+@lru_cache(maxsize=1)
+def _format_schema() -> dict[str, Any]:
+    return TaskTemplate.model_json_schema(by_alias=True)

@@ -307,3 +307,34 @@ def test_render_json_shows_the_content_type_and_the_body_as_encoded(
     assert shown["contentType"].startswith(content_type)
     assert shown["headers"]["Content-Type"] == shown["contentType"]
     assert shown["body"] == expected
+
+
+def test_validate_reads_stdin(capsys: pytest.CaptureFixture[str], monkeypatch: Any) -> None:
+    """`validate -` checks the template given on stdin."""
+    shipped = (ROOT / "task_templates" / "upsert-payout-request.json").read_text()
+    monkeypatch.setattr(sys, "stdin", io.StringIO(shipped))
+    code, out, _ = _run(capsys, "validate", "-")
+    assert code == 0
+    assert "valid task template 'upsert-payout-request'" in out
+
+
+def test_a_mistyped_template_key_gets_a_suggestion(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """An unknown key, at any depth, is named with the key the format has there."""
+    template = json.loads((ROOT / "task_templates" / "upsert-payout-request.json").read_text())
+    template["retry"]["maxAttempt"] = 3
+    template["parameters"]["id"]["shema"] = {}
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(template))
+    code, _, err = _run(capsys, "validate", str(path))
+    assert code == 2
+    assert "retry.maxAttempt: unknown key (did you mean 'maxAttempts'?)" in err
+    assert "parameters.id.shema: unknown key (did you mean 'schema'?)" in err
+
+
+def test_a_mistyped_task_name_gets_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
+    """A task name one letter off is answered with the name it is close to."""
+    code, _, err = _run(capsys, "describe", "upsert-payout-reqest")
+    assert code == 2
+    assert "(did you mean 'upsert-payout-request'?)" in err

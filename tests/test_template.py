@@ -52,7 +52,7 @@ def test_unknown_key_is_an_error_naming_key_and_file(tmp_path: Path) -> None:
         load_template_file(path)
     assert str(path) in str(caught.value)
     assert [(e.field, e.message) for e in caught.value.field_errors] == [
-        ("httpRequest.bdy", "unknown key")
+        ("httpRequest.bdy", "unknown key (did you mean 'body'?)")
     ]
 
 

@@ -5,7 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from connector._template import TaskTemplate
 
 from connector.cli._output import EXIT_OK, fail_with, print_json
 
@@ -29,7 +32,7 @@ def register(commands: Any) -> None:
     describe.set_defaults(handler=run_describe)
 
     validate = commands.add_parser("validate", help="check a template file against the format")
-    validate.add_argument("file", metavar="FILE", help="template file")
+    validate.add_argument("file", metavar="FILE", help="template file, or - for stdin")
     validate.add_argument("--json", action="store_true", help="print JSON")
     validate.set_defaults(handler=run_validate)
 
@@ -104,17 +107,32 @@ def _auth_lines(template: Any) -> list[str]:
     return [*lines, f"  auth accepted: {options}"]
 
 
+def _read_template(source: str) -> TaskTemplate:
+    """A template from a file, or from stdin for `-`."""
+    from pathlib import Path
+
+    from connector._errors import TemplateError
+    from connector._json import loads
+    from connector._template import TEMPLATE_MAX_DEPTH, load_template_file, parse_template
+
+    if source != "-":
+        return load_template_file(Path(source))
+    try:
+        data = loads(sys.stdin.read(), max_depth=TEMPLATE_MAX_DEPTH)
+    except ValueError as exc:
+        raise TemplateError(f"stdin is not valid JSON: {exc}") from None
+    return parse_template(data, source="stdin")
+
+
 def run_validate(args: argparse.Namespace) -> int:
     """Check any template file: the format, placeholders and body schema."""
-    from pathlib import Path
 
     from connector._environment import variables_read
     from connector._errors import ConnectorError
     from connector._task import Task
-    from connector._template import load_template_file
 
     try:
-        template = load_template_file(Path(args.file))
+        template = _read_template(args.file)
         Task(template, source=args.file)
     except ConnectorError as exc:
         return fail_with(exc, as_json=args.json)
