@@ -1,6 +1,6 @@
 """The result: a finished run of attempts, as one `TaskResult`.
 
-A run of attempts ends with a `Final` (the last outcome, and whether retries or the deadline
+A run of attempts ends with a `LastOutcome` (the last outcome, and whether retries or the deadline
 stopped it). The result says whether the task COMPLETED (a success status), whether a later
 engine-level retry could help (the same table that decides in-task retries), the request and
 the last response as sent and received, one entry per attempt, the error (its kind, a message
@@ -23,7 +23,7 @@ from connector._result import Attempt, ErrorInfo, ErrorKind, RequestView, Respon
 from connector._retry import (
     RATE_LIMIT_HEADER,
     RETRY_AFTER_HEADER,
-    Final,
+    LastOutcome,
     Outcome,
     SendPolicy,
     is_safe_to_repeat,
@@ -67,7 +67,7 @@ def log_attempt(request: PreparedRequest, attempt: Attempt, policy: SendPolicy) 
 def task_result(
     request: PreparedRequest,
     policy: SendPolicy,
-    final: Final,
+    final: LastOutcome,
     attempts: list[Attempt],
     elapsed_ms: float,
 ) -> TaskResult:
@@ -149,7 +149,9 @@ def _size(response: Response) -> str:
     return f"{size} bytes"
 
 
-def _error(final: Final, request: PreparedRequest, policy: SendPolicy, tries: int) -> ErrorInfo:
+def _error(
+    final: LastOutcome, request: PreparedRequest, policy: SendPolicy, tries: int
+) -> ErrorInfo:
     kind, message = _classify(final, policy, tries)
     field_errors = [
         FieldError(field=request.redactor.text(e.field), message=request.redactor.text(e.message))
@@ -158,7 +160,7 @@ def _error(final: Final, request: PreparedRequest, policy: SendPolicy, tries: in
     return ErrorInfo(kind=kind, message=request.redactor.text(message), field_errors=field_errors)
 
 
-def _classify(final: Final, policy: SendPolicy, tries: int) -> tuple[ErrorKind, str]:
+def _classify(final: LastOutcome, policy: SendPolicy, tries: int) -> tuple[ErrorKind, str]:
     outcome = final.outcome
     what = _describe(outcome)
     by_deadline = final.stopped and tries < policy.retry.max_attempts
@@ -187,7 +189,7 @@ def _describe(outcome: Outcome) -> str:
     return f"{text}: {detail}" if detail else text
 
 
-def _deadline_note(final: Final, policy: SendPolicy) -> str:
+def _deadline_note(final: LastOutcome, policy: SendPolicy) -> str:
     response = final.outcome if isinstance(final.outcome, Response) else None
     asked_by = [
         name

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from types import MappingProxyType
-from typing import Final as Constant
+from typing import Final
 
 import tenacity
 from tenacity.retry import retry_base
@@ -59,12 +59,12 @@ class Rule(enum.Enum):
     """Nothing reached the server: sending again cannot do anything twice."""
 
 
-STATUS_RULES: Constant[Mapping[int, Rule]] = MappingProxyType(
+STATUS_RULES: Final[Mapping[int, Rule]] = MappingProxyType(
     dict.fromkeys((408, 425, 429, 500, 502, 503, 504), Rule.IF_SAFE)
 )
 """Statuses that may be retried; every other status (400, 401, 403, 404, 409, 422…) never is."""
 
-ERROR_RULES: Constant[Mapping[type[TransportError], Rule]] = MappingProxyType(
+ERROR_RULES: Final[Mapping[type[TransportError], Rule]] = MappingProxyType(
     {
         ConnectError: Rule.ALWAYS,
         ConnectTimeoutError: Rule.ALWAYS,
@@ -74,8 +74,8 @@ ERROR_RULES: Constant[Mapping[type[TransportError], Rule]] = MappingProxyType(
 )
 """Transport failures that may be retried; any other (a TLS failure) never is."""
 
-RATE_LIMIT_HEADER: Constant = "X-RateLimit-Retry-After"
-RETRY_AFTER_HEADER: Constant = "Retry-After"
+RATE_LIMIT_HEADER: Final = "X-RateLimit-Retry-After"
+RETRY_AFTER_HEADER: Final = "Retry-After"
 
 
 def rule_for(outcome: Outcome) -> Rule:
@@ -233,7 +233,7 @@ def backoff(policy: RetryPolicy, random: Clock) -> wait_base:
 
 
 @dataclass(frozen=True, slots=True)
-class Final:
+class LastOutcome:
     """How a run of attempts ended."""
 
     outcome: Outcome
@@ -277,10 +277,10 @@ class SendPolicy:
         )
 
 
-def _stopped(retry_state: tenacity.RetryCallState) -> Final:
+def _stopped(retry_state: tenacity.RetryCallState) -> LastOutcome:
     future = retry_state.outcome
     assert future is not None  # tenacity only stops after an attempt
-    return Final(future.result(), stopped=True, wait_skipped=retry_state.upcoming_sleep)
+    return LastOutcome(future.result(), stopped=True, wait_skipped=retry_state.upcoming_sleep)
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,7 +314,7 @@ def build_retrying(
     )
 
 
-def run_attempts(retrying: tenacity.Retrying, attempt: Callable[[], Outcome]) -> Final:
+def run_attempts(retrying: tenacity.Retrying, attempt: Callable[[], Outcome]) -> LastOutcome:
     """Call `attempt` as the policy decides; how it ended."""
-    result: Outcome | Final = retrying(attempt)
-    return result if isinstance(result, Final) else Final(result)
+    result: Outcome | LastOutcome = retrying(attempt)
+    return result if isinstance(result, LastOutcome) else LastOutcome(result)

@@ -17,7 +17,7 @@ from connector._errors import (
 )
 from connector._retry import (
     STATUS_RULES,
-    Final,
+    LastOutcome,
     Outcome,
     Rule,
     Schedule,
@@ -188,7 +188,7 @@ def test_one_retrying_runs_until_success() -> None:
     """503, reset, 201: two waits of 1 and 2 seconds, and the 201 is the outcome."""
     script = Script(response(503), ConnectionLostError("reset"), response(201))
     final = run_attempts(build_retrying(POLICY, "PUT", script.schedule()), script.attempt)
-    assert final == Final(response(201))
+    assert final == LastOutcome(response(201))
     assert script.waits == [1.0, 2.0]
 
 
@@ -214,7 +214,7 @@ def test_a_non_retryable_outcome_returns_at_once() -> None:
     """A 422 is the outcome of the first attempt, not stopped, never retried."""
     script = Script(response(422), response(201))
     final = run_attempts(build_retrying(POLICY, "PUT", script.schedule()), script.attempt)
-    assert final == Final(response(422))
+    assert final == LastOutcome(response(422))
     assert script.calls == 1
 
 
@@ -222,7 +222,7 @@ def test_a_post_response_is_final_but_a_refused_connection_is_retried() -> None:
     """For a POST, a refused connection is retried and a 503 is not."""
     script = Script(ConnectError("refused"), response(503), response(201))
     final = run_attempts(build_retrying(POLICY, "POST", script.schedule()), script.attempt)
-    assert final == Final(response(503))
+    assert final == LastOutcome(response(503))
     assert script.calls == 2
 
 
