@@ -198,10 +198,13 @@ class ParameterPlan:
         """A path parameter's text for its `<<name>>`: checked as one segment, then styled."""
         parameter = self._parameters.get(key, _ANY_PATH)
         if parameter.wire_style == "simple" and isinstance(value, str | int):
-            if isinstance(value, bool):
-                errors.append(FieldError(field=key, message="must be a string"))
-                return ""
             schema = parameter.json_schema
+            if isinstance(value, bool) or (
+                not isinstance(value, str) and schema.get("type") == "string"
+            ):  # a number where the API takes text is refused, never silently converted
+                shown = f': write "{value}"' if not isinstance(value, bool) else ""
+                errors.append(FieldError(field=key, message=f"must be a string{shown}"))
+                return ""
             encoded, problems = path_segment(
                 str(value),
                 schema.get("maxLength", 2048),
