@@ -27,7 +27,14 @@ from connector._errors import DefinitionError, TransportError, UsageError
 from connector._report import log_attempt, make_attempt, task_result
 from connector._request import PreparedRequest
 from connector._result import Attempt, TaskResult
-from connector._retry import Outcome, Schedule, SendPolicy, build_retrying, run_attempts
+from connector._retry import (
+    Outcome,
+    Schedule,
+    SendPolicy,
+    build_retrying,
+    run_attempts,
+    wait_reason,
+)
 from connector._task import Task
 from connector._template import TaskTemplate
 from connector._transport import MAX_BODY_BYTES, EnvironmentCache, Timeouts, send
@@ -59,6 +66,7 @@ class Executor:
         environ: Mapping[str, str] | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
         allow_hosts: Iterable[str] = (),
+        on_wait: Callable[[Attempt], None] | None = None,
     ) -> None:
         """Args:
         session: the HTTP session (a new one if None; closed by `close` only then).
@@ -68,6 +76,7 @@ class Executor:
         environ: where credentials are read; `os.environ` if None.
         max_body_bytes: response bodies are cut at this size (reported as a warning).
         allow_hosts: hosts a credential may go to besides its bound ones (`--allow-host`).
+        on_wait: called with an attempt (its wait and what set it) before each retry's wait.
         """
         self._owns_session = session is None
         self.session = requests.Session() if session is None else session
@@ -78,6 +87,7 @@ class Executor:
         self.environ = os.environ if environ is None else environ
         self.max_body_bytes = max_body_bytes
         self.allow_hosts = tuple(allow_hosts)
+        self.on_wait = on_wait
         self._environment: EnvironmentCache = {}
 
     def run(
@@ -151,8 +161,14 @@ class Executor:
             return outcome
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
-            attempts[-1] = attempts[-1].model_copy(update={"wait_seconds": state.upcoming_sleep})
+            waited = state.upcoming_sleep
+            outcome = state.outcome.result() if state.outcome and not state.outcome.failed else None
+            reason = wait_reason(outcome, waited, self._now()) if outcome is not None else None
+            update = {"wait_seconds": waited, "wait_reason": reason}
+            attempts[-1] = attempts[-1].model_copy(update=update)
             log_attempt(request, attempts[-1], policy)
+            if self.on_wait is not None:
+                self.on_wait(attempts[-1])
 
         retrying = build_retrying(policy.retry, request.method, schedule, before_sleep=before_sleep)
         final = run_attempts(retrying, attempt)

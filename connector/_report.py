@@ -50,7 +50,11 @@ def log_attempt(request: PreparedRequest, attempt: Attempt, policy: SendPolicy) 
     if not logger.isEnabledFor(logging.INFO):
         return
     outcome = attempt.error or str(attempt.status_code)
-    then = f"; retrying in {attempt.wait_seconds:.2f} s" if attempt.wait_seconds else ""
+    then = (
+        f"; retrying in {attempt.wait_seconds:.2f} s ({attempt.wait_reason})"
+        if attempt.wait_seconds
+        else ""
+    )
     logger.info(
         "%s: %s %s attempt %d/%d: %s in %.0f ms%s",
         request.task,

@@ -82,6 +82,9 @@ class Attempt(StrictModel):
     error: str | None = None
     elapsed_ms: Milliseconds
     wait_seconds: Seconds = 0.0
+    wait_reason: Literal["backoff", "Retry-After", "X-RateLimit-Retry-After"] | None = Field(
+        default=None, description="What set the wait: the backoff, or the server's header"
+    )
 
 
 class ErrorInfo(StrictModel):

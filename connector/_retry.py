@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from types import MappingProxyType
-from typing import Final
+from typing import Final, Literal
 
 import tenacity
 from tenacity.retry import retry_base
@@ -105,6 +105,23 @@ def server_wait(response: Response, now: float) -> float | None:
     Both headers are read; when both are present the longer wait wins.
     """
     return hinted_wait(response.header, now)
+
+
+WaitReason = Literal["backoff", "Retry-After", "X-RateLimit-Retry-After"]
+
+
+def wait_reason(outcome: Outcome, waited: float, now: float) -> WaitReason:
+    """Why the wait before the next attempt was `waited` seconds: the server's header that
+    set it (a hint only ever lengthens the backoff), or the backoff itself."""
+    if isinstance(outcome, Response):
+        hints = {
+            RATE_LIMIT_HEADER: _seconds_until_epoch(outcome.header(RATE_LIMIT_HEADER), now),
+            RETRY_AFTER_HEADER: _retry_after_seconds(outcome.header(RETRY_AFTER_HEADER), now),
+        }
+        for name, hint in hints.items():
+            if hint is not None and abs(hint - waited) < 1e-6:
+                return "X-RateLimit-Retry-After" if name == RATE_LIMIT_HEADER else "Retry-After"
+    return "backoff"
 
 
 def hinted_wait(header: Callable[[str], str | None], now: float) -> float | None:

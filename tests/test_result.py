@@ -75,3 +75,59 @@ def test_retries_exhausted_is_raised_for_a_real_run(emulator: Any) -> None:
     assert result.status == "FAILED"
     with pytest.raises(RetriesExhaustedError):
         result.raise_for_status()
+
+
+@pytest.mark.parametrize(
+    ("headers", "reason"),
+    [
+        pytest.param({}, "backoff", id="backoff"),
+        pytest.param({"Retry-After": "7"}, "Retry-After", id="retry-after"),
+        pytest.param(
+            {"X-RateLimit-Retry-After": "1800000009"}, "X-RateLimit-Retry-After", id="epoch"
+        ),
+        pytest.param({"Retry-After": "0"}, "backoff", id="hint-shorter-than-backoff"),
+    ],
+)
+def test_each_wait_says_what_set_it(headers: dict[str, str], reason: str) -> None:
+    """The attempt records why it waited, and `on_wait` hears it before the wait."""
+    import responses as fake
+
+    from connector import Executor, load_task
+
+    heard: list[Attempt] = []
+    url = "https://api-sandbox.rebilly.com/organizations/o/payout-requests/p-1"
+    inputs = {
+        "id": "p-1",
+        "organizationId": "o",
+        "currency": "USD",
+        "amount": 1,
+        "websiteId": "w",
+        "customerId": "c",
+    }
+    with fake.RequestsMock() as mock:
+        mock.put(url, status=429, headers=headers)
+        mock.put(url, status=201, json={})
+        executor = Executor(
+            environ={"REBILLY_API_KEY": "sk_sandbox_wait"},
+            sleep=lambda _s: None,
+            now=lambda: 1_800_000_000.0,
+            random=lambda: 0.0,
+            on_wait=heard.append,
+        )
+        result = executor.run(load_task("upsert-payout-request"), inputs, environment="sandbox")
+    assert result.status == "COMPLETED"
+    assert result.attempts[0].wait_reason == reason
+    assert [a.wait_reason for a in heard] == [reason]
+    assert result.to_json()["attempts"][0]["waitReason"] == reason
+
+
+def test_test_request_says_why_it_waits(capsys: pytest.CaptureFixture[str]) -> None:
+    """The line test-request writes while it waits names the wait and its cause."""
+    from connector.cli._test_request import _say_wait
+
+    _say_wait(
+        Attempt(number=1, status_code=429, elapsed_ms=3, wait_seconds=7, wait_reason="Retry-After")
+    )
+    assert capsys.readouterr().err == (
+        "connector: attempt 1: 429; waiting 7.00 s (the server's Retry-After) before attempt 2\n"
+    )

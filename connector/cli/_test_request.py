@@ -29,7 +29,7 @@ from connector.cli._output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, fail_w
 from connector.cli._render import UNREADABLE, add_target_arguments, load_inputs
 
 if TYPE_CHECKING:
-    from connector._result import TaskResult
+    from connector._result import Attempt, TaskResult
     from connector._task import Task
 
 NOTHING_SENT = frozenset({"validation", "render", "template", "usage"})
@@ -132,7 +132,8 @@ def _send(
 ) -> TaskResult:
     from connector._executor import Executor
 
-    with Executor(environ=environ, allow_hosts=args.allow_host or ()) as executor:
+    on_wait = None if args.json else _say_wait
+    with Executor(environ=environ, allow_hosts=args.allow_host or (), on_wait=on_wait) as executor:
         return executor.run(
             task,
             inputs,
@@ -305,12 +306,33 @@ def summary(result: TaskResult) -> Iterator[str]:
         yield from _response_lines(response.headers, response.body)
 
 
+def _say_wait(attempt: Attempt) -> None:
+    """A line on stderr while the command waits before its next attempt, and why."""
+    outcome = attempt.status_code or attempt.error
+    sys.stderr.write(
+        f"connector: attempt {attempt.number}: {outcome}; waiting {attempt.wait_seconds:.2f} s "
+        f"({_WHY[attempt.wait_reason or 'backoff']}) before attempt {attempt.number + 1}\n"
+    )
+    sys.stderr.flush()
+
+
+_WHY = {
+    "backoff": "backoff",
+    "Retry-After": "the server's Retry-After",
+    "X-RateLimit-Retry-After": "the server's X-RateLimit-Retry-After",
+}
+
+
 def _attempt_lines(result: TaskResult) -> Iterator[str]:
     if result.attempts:
         yield "attempts:"
     for attempt in result.attempts:
         outcome = str(attempt.status_code) if attempt.status_code is not None else attempt.error
-        wait = f", then waited {attempt.wait_seconds:.2f} s" if attempt.wait_seconds else ""
+        wait = (
+            f", then waited {attempt.wait_seconds:.2f} s ({_WHY[attempt.wait_reason or 'backoff']})"
+            if attempt.wait_seconds
+            else ""
+        )
         yield f"  {attempt.number}. {outcome} in {_ms(attempt.elapsed_ms)}{wait}"
 
 
