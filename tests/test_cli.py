@@ -6,6 +6,7 @@ import argparse
 import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -236,7 +237,8 @@ def test_verbose_shows_one_log_line_per_attempt(emulator: Any) -> None:
     )
     attempts = [line for line in done.stderr.splitlines() if line.startswith("connector: ")]
     assert done.returncode == 0, done.stderr
-    assert len([line for line in attempts if "attempt" in line]) == 2
+    assert len([line for line in attempts if re.search(r"attempt \d/3: ", line)]) == 2
+    assert any("waiting" in line and "before attempt 2" in line for line in attempts)
     assert "sk_test_verbose_0001" not in done.stderr + done.stdout
 
 
@@ -338,3 +340,41 @@ def test_a_mistyped_task_name_gets_a_suggestion(capsys: pytest.CaptureFixture[st
     code, _, err = _run(capsys, "describe", "upsert-payout-reqest")
     assert code == 2
     assert "(did you mean 'upsert-payout-request'?)" in err
+
+
+@pytest.mark.parametrize(
+    ("exported", "given"),
+    [
+        pytest.param("conductor", "simworkflow", id="conductor"),
+        pytest.param("simworkflow", "conductor", id="simworkflow"),
+    ],
+)
+def test_import_with_the_wrong_engine_names_the_right_one(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, exported: str, given: str
+) -> None:
+    """A file exported for one engine, imported as another, says which engine it looks like."""
+    path = tmp_path / "export.json"
+    assert (
+        _run(capsys, "export", "upsert-payout-request", "--engine", exported, "-o", str(path))[0]
+        == 0
+    )
+    code, _, err = _run(capsys, "import", str(path), "--engine", given)
+    assert code == 2
+    assert f"the file looks like a {exported} export: use --engine {exported}" in err
+
+
+def test_import_of_a_task_the_workflow_lacks_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """`import --task NAME` with no such HTTP task names it, the near miss and the tasks there."""
+    path = tmp_path / "flow.json"
+    args = ["export", "upsert-payout-request", "--engine", "simworkflow", "--workflow", "Flow"]
+    assert _run(capsys, *args, "-o", str(path))[0] == 0
+    code, _, err = _run(
+        capsys, "import", str(path), "--engine", "simworkflow", "--task", "Upsert a payout reqest"
+    )
+    assert code == 2
+    assert (
+        "no HTTP task named 'Upsert a payout reqest' (did you mean 'Upsert a payout request'?)"
+        in err
+    )

@@ -195,6 +195,14 @@ def run_import(args: argparse.Namespace) -> int:
     default_name = None if args.file == "-" else Path(args.file).stem
     try:
         result = import_task(document, args.engine, task=args.task, name=args.task or default_name)
+    except ConnectorError as exc:
+        other = _engine_it_looks_like(document, args.engine)
+        if other is not None:
+            exc.message = (
+                f"{exc.message} — the file looks like a {other} export: use --engine {other}"
+            )
+        return fail_with(exc, as_json=False)
+    try:
         _check_hosts(result.template, args.allow_host or ())
     except ConnectorError as exc:
         return fail_with(exc, as_json=False)
@@ -205,6 +213,22 @@ def run_import(args: argparse.Namespace) -> int:
     if flags:
         sys.stderr.write(f"note: export it back with {flags}\n")
     return _write(result.template.to_json(), args.output)
+
+
+def _engine_it_looks_like(document: Any, given: str) -> str | None:
+    """Another engine whose import reads `document`, when the given one cannot."""
+    from connector._errors import ConnectorError
+    from connector.engines import engine_names, import_task
+
+    for name in engine_names():
+        if name == given:
+            continue
+        try:
+            import_task(document, name)
+        except ConnectorError:
+            continue
+        return name
+    return None
 
 
 def _check_hosts(template: Any, allow_hosts: Any) -> None:

@@ -24,6 +24,7 @@ import jsonschema_rs
 
 from connector._errors import FieldError, TemplateError
 from connector._render import is_placeholder_only
+from connector._suggest import did_you_mean, shown
 from connector._task import Task
 from connector._template import DEFAULT_STYLE, TaskTemplate, parse_template
 from connector._transport import is_json
@@ -412,3 +413,18 @@ def with_body_fields(task: Task, names: Iterable[str], drop: Iterable[str] = ())
         update={"body": {key: value for key, value in body.items() if key in keep}}
     )
     return Task(template.model_copy(update={"http_request": request}), source=task.source)
+
+
+def no_such_http_task(task: str | None, known: Iterable[str]) -> TemplateError:
+    """The error of a workflow whose HTTP task cannot be picked: none named, or no such one."""
+    names = sorted(known)
+    listed = ", ".join(names) or "none"
+    if task is None:
+        return TemplateError(
+            "the workflow has several HTTP tasks: pick one with --task",
+            field_errors=[FieldError(field="tasks", message=f"HTTP tasks: {listed}")],
+        )
+    return TemplateError(
+        f"the workflow has no HTTP task named {shown(task)!r}{did_you_mean(task, names)}",
+        field_errors=[FieldError(field="tasks", message=f"HTTP tasks: {listed}")],
+    )

@@ -35,6 +35,7 @@ from connector.engines._shared import (
     finish,
     full_url,
     metadata,
+    no_such_http_task,
     null_warning,
     number,
     parameter_wiring,
@@ -209,8 +210,7 @@ def _pick(document: Any, task: str | None) -> tuple[str | None, str | None, dict
     if task is None and len(http) == 1:
         task = next(iter(http))
     if task not in http:
-        known = ", ".join(sorted(http)) or "none"
-        raise unsupported("tasks", f"pick the HTTP task with --task (HTTP tasks: {known})")
+        raise no_such_http_task(task, http)
     return document.get("name"), task, http[task]
 
 

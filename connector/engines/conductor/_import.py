@@ -18,6 +18,7 @@ from connector.engines._shared import (
     Metadata,
     differences,
     finish,
+    no_such_http_task,
     number,
     read_metadata,
     slug,
@@ -107,8 +108,7 @@ def _pick(document: Any, task: str | None) -> _Picked:
         task = next(iter(http))
     source = http.get(task or "") or named.get(task or "")
     if source is None:
-        known = ", ".join(sorted(http)) or "none"
-        raise unsupported("tasks", f"pick the HTTP task with --task (HTTP tasks: {known})")
+        raise no_such_http_task(task, http)
     task_def = _task_def_for(document, source)
     owner = workflow.get("ownerEmail") or _owner(task_def)
     return _Picked(source, task_def, workflow.get("name"), owner)
