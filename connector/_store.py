@@ -3,11 +3,14 @@
     $CONNECTOR_CATALOG/            (default: the per-user data directory, via platformdirs)
         <api>/<name>.json          one task template per operation
         <api>/_index.json          the rows `connector list` and `connector search` read
+        <api>/_description.json    the description the API was imported from (parsed, as JSON):
+                                   what the emulator serves for its test requests
         bindings/<api>.json        which hosts each credential variable may go to
 
-Writing an API replaces all of its templates at once and says what was added, changed and
-removed. Reading is light (the standard library's json, no template compiled), so `connector
-list` and `connector search` start fast; shipped tasks are listed from the package's own files.
+Writing an API replaces all of its templates (and its description) at once and says what was
+added, changed and removed. Reading is light (the standard library's json, no template
+compiled), so `connector list` and `connector search` start fast; shipped tasks are listed
+from the package's own files.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from connector._resources import templates_dir
 
 CATALOG_ENV: Final = "CONNECTOR_CATALOG"
 INDEX: Final = "_index.json"
+DESCRIPTION: Final = "_description.json"
 RESERVED: Final = frozenset({"bindings"})
 API_NAME: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 DESCRIPTION_CHARS: Final = 600
@@ -83,17 +87,23 @@ def _body_inputs(body: Any) -> list[str]:
 
 
 def write_api(
-    api: str, templates: Iterable[Mapping[str, Any]], *, catalog: Path | None = None
+    api: str,
+    templates: Iterable[Mapping[str, Any]],
+    *,
+    catalog: Path | None = None,
+    description: Mapping[str, Any] | None = None,
 ) -> Changes:
-    """Replace the API's templates in the catalogue; returns what changed.
+    """Replace the API's templates in the catalogue, and the description they came from
+    (none given: none kept); returns what changed.
 
     Raises:
-        ValueError: `api` cannot name a directory.
+        ValueError: `api` cannot name a directory, or `description` is not JSON data.
         OSError: the catalogue cannot be written.
     """
     folder = (catalog or catalog_dir()) / check_api_name(api)
     folder.mkdir(parents=True, exist_ok=True)
-    before = {path.stem for path in folder.glob("*.json") if path.name != INDEX}
+    _keep_description(folder, description)
+    before = {path.stem for path in folder.glob("*.json") if not path.name.startswith("_")}
     changes = Changes()
     rows = []
     for template in templates:
@@ -112,6 +122,25 @@ def write_api(
         changes.removed.append(name)
     _write(folder / INDEX, json.dumps(rows, ensure_ascii=False) + "\n")
     return changes
+
+
+def _keep_description(folder: Path, description: Mapping[str, Any] | None) -> None:
+    if description is None:
+        (folder / DESCRIPTION).unlink(missing_ok=True)
+        return
+    try:
+        text = json.dumps(description, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"the description cannot be kept as JSON: {exc}") from None
+    _write(folder / DESCRIPTION, text + "\n")
+
+
+def description_path(api: str, catalog: Path | None = None) -> Path | None:
+    """The description an imported API was imported from, or None when none is kept."""
+    if not API_NAME.match(api) or api in RESERVED:
+        return None
+    path = (catalog or catalog_dir()) / api / DESCRIPTION
+    return path if path.is_file() else None
 
 
 def _write(path: Path, text: str) -> None:

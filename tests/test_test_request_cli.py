@@ -320,8 +320,8 @@ def test_local_starts_an_emulator_when_none_answers(
     code = main(["test-request", template, "--input", EXAMPLE, "--environment", "local"])
     out, err = capsys.readouterr()
     assert code == 0
-    assert f"(none answers at 127.0.0.1:{port})" in err
-    assert "started a local emulator at http://127.0.0.1:" in err
+    assert f"(none serves it at 127.0.0.1:{port})" in err
+    assert "started the Rebilly emulator at http://127.0.0.1:" in err
     assert f"127.0.0.1:{port}/" not in out
 
 

@@ -71,13 +71,15 @@ def run_import(args: argparse.Namespace) -> int:
     except ValueError as exc:
         return fail("usage", str(exc), as_json=args.json)
     catalog = catalog_dir()
+    templates = [i.template for i in result.imported]
     try:
-        changes = write_api(result.api, (i.template for i in result.imported), catalog=catalog)
+        # the description is kept beside the templates: the emulator serves it offline
+        changes = write_api(result.api, templates, catalog=catalog, description=document)
         record_bindings(result.api, result.bindings, catalog=catalog)
     except OSError as exc:
         return fail("usage", f"cannot write the catalogue at {catalog}: {exc}", as_json=args.json)
-    except ValueError as exc:  # a server host that cannot be bound
-        return fail("usage", f"cannot record the credential hosts: {exc}", as_json=args.json)
+    except ValueError as exc:  # a server host that cannot be bound, a description not JSON
+        return fail("usage", f"cannot write {result.api}: {exc}", as_json=args.json)
     folder = catalog / result.api
     if args.json:
         print_json(_as_json(result, folder))

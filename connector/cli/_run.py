@@ -189,11 +189,11 @@ def _environment(args: argparse.Namespace, task: Task) -> str | None:
 def _target(task: Task, environment: str | None, base_url: str | None) -> Iterator[Any]:
     """Where to send; `local` without a base URL starts an emulator for the command."""
     from connector.batch import Target
-    from connector.cli._test_request import _local_target
+    from connector.cli._local import local_target
 
     environ: Mapping[str, str] = os.environ
     if environment == "local" and base_url is None:
-        with _local_target(task) as (local_url, local_environ):
+        with local_target(task) as (local_url, local_environ):
             yield Target("local", local_url, local_environ)
         return
     yield Target(environment or ("sandbox" if base_url is None else None), base_url, environ)

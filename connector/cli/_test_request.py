@@ -5,9 +5,10 @@ Where it sends, unless told otherwise:
 - credentials configured: `sandbox`. `live` only when named, and confirmed (`--yes`, or an
   answer on a terminal).
 `local` means the same as in `render`: the template's `local` server URL (the port of
-`connector emulator`). When an emulator answers there it is used (so faults injected into it
-apply); otherwise one is started for this command on a free port; a line on stderr says
-which. Either way it is sent a generated `sk_local_…` key, never a real one. Sending to
+`connector emulator`). When an emulator there serves the task's operation it is used (so
+faults injected into it apply); otherwise one serving the task's own API is started for this
+command on a free port (`_local`); a line on stderr says which. Either way it is sent a
+generated `sk_local_…` key, never a real one. Sending to
 `sandbox` or `live` without credentials is refused unless `--no-credentials` says so.
 `--base-url` points anywhere else (a proxy, another emulator). Exit 0 COMPLETED; 1 sent but
 FAILED; 2 nothing sent.
@@ -18,13 +19,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import sys
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit, urlunsplit
 
+from connector.cli._local import local_environ, local_target
 from connector.cli._output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, fail_with, print_json
 from connector.cli._render import UNREADABLE, add_target_arguments, load_inputs
 
@@ -55,8 +55,9 @@ def register(commands: Any) -> None:
     )
     parser.epilog = (
         "default environment: 'sandbox' when the task's credentials are set, else 'local' (the "
-        "emulator at the template's local URL if one answers, else one started for this "
-        "command). 'live' only when named and confirmed."
+        "emulator at the template's local URL if it serves the task, else one started for this "
+        "command serving the task's API: Rebilly's, or the description an imported API came "
+        "from). 'live' only when named and confirmed."
     )
     parser.set_defaults(handler=run)
 
@@ -108,7 +109,10 @@ def run(args: argparse.Namespace) -> int:
         return fail("usage", f"task '{task.name}': {refusal}", as_json=args.json)
     with ExitStack() as stack:
         if environment == "local" and base_url is None:
-            base_url, environ = stack.enter_context(_local_target(task))
+            try:
+                base_url, environ = stack.enter_context(local_target(task))
+            except ConnectorError as exc:  # no emulator for the task's API: nothing sent
+                return fail_with(exc, as_json=args.json)
         result = _send(
             task,
             inputs,
@@ -166,7 +170,7 @@ def _refused(
             inputs,
             environment=environment or "sandbox",
             base_url=base_url,
-            environ=_local_environ(task) if local else os.environ,
+            environ=local_environ(task) if local else os.environ,
             allow_hosts=allow_hosts,
         )
     except DefinitionError as error:
@@ -205,56 +209,6 @@ def _confirmed_on_a_terminal(task: Task) -> bool:
     sys.stderr.write(f"Send {task.name} to LIVE? It moves real money. Type 'yes': ")
     sys.stderr.flush()
     return sys.stdin.readline().strip().lower() == "yes"
-
-
-@contextmanager
-def _local_target(task: Task) -> Iterator[tuple[str | None, dict[str, str]]]:
-    """Where `local` sends: the emulator at the template's local URL if one answers there,
-    else one started for this command; and an environment with a local key."""
-    from connector.emulator import Emulator
-
-    local_url = task.template.base_urls.get("local")
-    if local_url is not None and _emulator_answers(local_url):
-        origin = "{0.scheme}://{0.netloc}".format(urlsplit(local_url))
-        sys.stderr.write(f"connector: sending to the emulator running at {origin}\n")
-        yield None, _local_environ(task)
-        return
-    with Emulator(host="127.0.0.1", port=0) as emulator:
-        where = f" (none answers at {urlsplit(local_url).netloc})" if local_url else ""
-        sys.stderr.write(f"connector: started a local emulator at {emulator.url}{where}\n")
-        yield _local_base_url(task, emulator.url), _local_environ(task)
-
-
-def _emulator_answers(url: str) -> bool:
-    """Whether a connector emulator listens at `url`'s loopback host and port (0.5 s at most)."""
-    import requests
-
-    from connector._hosts import is_loopback
-
-    parts = urlsplit(url)
-    if not parts.hostname or not is_loopback(parts.hostname):
-        return False
-    probe = f"{parts.scheme}://{parts.netloc}/_emulator/requests"
-    with requests.Session() as session:
-        session.trust_env = False  # straight to loopback: no proxy, no netrc
-        try:
-            answer = session.get(probe, timeout=0.5, allow_redirects=False, stream=True)
-        except requests.RequestException:
-            return False
-        with answer:
-            return answer.headers.get("Server", "").startswith("connector-emulator")
-
-
-def _local_base_url(task: Task, emulator_url: str) -> str:
-    """The template's `local` server URL, pointed at the running emulator."""
-    running = urlsplit(emulator_url)
-    local = urlsplit(task.template.base_urls.get("local", "http://127.0.0.1/"))
-    return urlunsplit((running.scheme, running.netloc, local.path, local.query, ""))
-
-
-def _local_environ(task: Task) -> dict[str, str]:
-    """The environment without real credentials, and a generated local key in their place."""
-    return task.template.auth.local_environ(os.environ, f"sk_local_{secrets.token_hex(12)}")
 
 
 def _exit_code(result: TaskResult) -> int:

@@ -37,7 +37,8 @@ What it does, and the choices made where the published API is silent:
   Retry-After), are dropped with a TCP reset and no response (`reset`; not applied unless
   `apply=True`), or stall `seconds` (None: until stop) before being handled. `stop()` ends
   every stall at once. Control: `GET|POST|DELETE /_emulator/faults`, `POST /_emulator/reset`
-  (forget everything), `GET /_emulator/requests`. The control routes need no key and are not
+  (forget everything), `GET /_emulator/requests`, `GET /_emulator/operations` (what is
+  served). The control routes need no key and are not
   subject to faults or the rate limit.
 """
 
@@ -46,6 +47,7 @@ from __future__ import annotations
 from connector.emulator._api import Api, api_from_description, rebilly_api
 from connector.emulator._app import EmulatorApp
 from connector.emulator._description import DescriptionError, load_description
+from connector.emulator._emulation import Emulation, emulation_for, serves
 from connector.emulator._faults import Fault
 from connector.emulator._ids import valid_id
 from connector.emulator._records import ReceivedRequest
@@ -54,12 +56,15 @@ from connector.emulator._server import Emulator
 __all__ = [
     "Api",
     "DescriptionError",
+    "Emulation",
     "Emulator",
     "EmulatorApp",
     "Fault",
     "ReceivedRequest",
     "api_from_description",
+    "emulation_for",
     "load_description",
     "rebilly_api",
+    "serves",
     "valid_id",
 ]

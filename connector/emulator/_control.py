@@ -1,5 +1,6 @@
-"""The control endpoints (`/_emulator/faults`, `/_emulator/reset`, `/_emulator/requests`)
-and the guard in front of them.
+"""The control endpoints (`/_emulator/faults`, `/_emulator/reset`, `/_emulator/requests`,
+`/_emulator/operations`: what is served, so a client can tell whether this emulator answers
+for its operation) and the guard in front of them.
 
 They need no key, so they answer only a request that names the emulator itself: the `Host`
 must be a loopback name or address (or one the emulator was told to answer for: no DNS
@@ -89,10 +90,20 @@ def _requests(app: EmulatorApp, request: Request, body: bytes) -> Response:
     return json_response([public_request(item) for item in app.requests])
 
 
+def _operations(app: EmulatorApp, request: Request, body: bytes) -> Response:
+    api = app.api
+    served = [
+        {"operationId": op.operation_id, "method": op.method.upper(), "path": api.prefix + op.path}
+        for op in api.operations
+    ]
+    return json_response(served)
+
+
 _ENDPOINTS: Final[dict[str, tuple[tuple[str, ...], Callable[..., Response]]]] = {
     "faults": (("GET", "POST", "DELETE"), _faults),
     "reset": (("POST",), _reset),
     "requests": (("GET",), _requests),
+    "operations": (("GET",), _operations),
 }
 
 

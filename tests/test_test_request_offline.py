@@ -1,0 +1,184 @@
+"""`connector test-request` with no credentials, for an imported API: the emulator started is
+the one for the template's own API (the description kept at import), over loopback only.
+The descriptions are read from `../shared/openapi/corpus`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from connector._store import DESCRIPTION, description_path, write_api
+from connector.cli import main
+from connector.emulator import Emulator, api_from_description, load_description, serves
+from tests._foreign_host import RecordingProxy
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "openapi" / "corpus"
+if not CORPUS.is_dir():
+    pytest.skip("../shared/openapi/corpus is not here", allow_module_level=True)
+PETSTORE = CORPUS / "oai-petstore-expanded.yaml"
+API = "swagger-petstore"
+
+
+@pytest.fixture
+def offline(tmp_path: Path) -> Iterator[tuple[dict[str, str], RecordingProxy]]:
+    """The environment of a `connector` process: no credentials, a catalogue of its own, and
+    every non-loopback request routed to a recording proxy (so one would be seen)."""
+    kept = {k: v for k, v in os.environ.items() if not k.startswith(("REBILLY_", "CONNECTOR_"))}
+    kept = {k: v for k, v in kept.items() if "proxy" not in k.lower()}
+    with RecordingProxy() as proxy:
+        routing = {"HTTP_PROXY": proxy.url, "HTTPS_PROXY": proxy.url, "NO_PROXY": "127.0.0.1"}
+        yield {**kept, **routing, "CONNECTOR_CATALOG": str(tmp_path / "catalog")}, proxy
+
+
+def _connector(environ: dict[str, str], *args: str, stdin: str = "") -> Any:
+    return subprocess.run(
+        [sys.executable, "-m", "connector", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_an_imported_operation_is_test_requested_offline(
+    offline: tuple[dict[str, str], RecordingProxy],
+) -> None:
+    """Import a corpus description, test-request one of its operations with no credentials:
+    an emulator of that API answers with a structured response, and nothing leaves loopback."""
+    environ, proxy = offline
+    imported = _connector(environ, "catalog", "import", str(PETSTORE), "--json")
+    assert imported.returncode == 0, imported.stderr
+    assert json.loads(imported.stdout)["api"] == API
+    sent = _connector(
+        environ, "test-request", "add-pet", "--input", "-", "--json", stdin='{"name": "Rex"}'
+    )
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    result = json.loads(sent.stdout)
+    assert result["status"] == "COMPLETED"
+    assert result["request"]["url"].startswith("http://127.0.0.1:")
+    assert result["request"]["url"].endswith("/v2/pets")  # the template's local URL, its path
+    assert result["response"]["statusCode"] == 200  # what the description declares for addPet
+    body = result["response"]["body"]
+    assert body["name"] == "Rex"
+    assert isinstance(body["id"], int)  # built from the description's Pet schema
+    assert f"started an emulator of API '{API}'" in sent.stderr
+    assert proxy.lines == []
+
+
+def test_a_template_with_no_description_is_refused(
+    offline: tuple[dict[str, str], RecordingProxy], tmp_path: Path
+) -> None:
+    """A template of an API with no kept description: one message, exit 2, nothing sent."""
+    environ, proxy = offline
+    template = {
+        "name": "get-thing",
+        "title": "Get a thing",
+        "operation": {"api": "things"},
+        "servers": {"local": "http://127.0.0.1:9/v1"},
+        "httpRequest": {"url": "/things/1", "method": "GET"},
+    }
+    path = tmp_path / "get-thing.json"
+    path.write_text(json.dumps(template))
+    done = _connector(environ, "test-request", str(path), "--input", "-", stdin="{}")
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert "API 'things' has no kept description" in done.stderr
+    assert "connector catalog import SPEC" in done.stderr
+    assert "nothing was sent" in done.stderr
+    assert "Traceback" not in done.stderr
+    as_json = _connector(environ, "test-request", str(path), "--input", "-", "--json", stdin="{}")
+    assert as_json.returncode == 2
+    assert json.loads(as_json.stdout)["error"]["kind"] == "usage"
+    assert json.loads(as_json.stdout)["request"] is None
+    assert proxy.lines == []
+
+
+@pytest.fixture
+def imported(capsys: pytest.CaptureFixture[str]) -> None:
+    """The petstore imported into this test's catalogue."""
+    assert main(["catalog", "import", str(PETSTORE)]) == 0
+    capsys.readouterr()
+
+
+def _with_local(tmp_path: Path, name: str, url: str) -> str:
+    path = description_path(API)
+    assert path is not None
+    template = json.loads((path.parent / f"{name}.json").read_text())
+    template["servers"]["local"] = url
+    copy = tmp_path / f"{name}.json"
+    copy.write_text(json.dumps(template))
+    return str(copy)
+
+
+@pytest.mark.usefixtures("imported")
+def test_an_emulator_of_another_api_at_the_local_url_is_not_used(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, emulator: Emulator
+) -> None:
+    """The Rebilly emulator listening at the local URL does not serve the pets: one for the
+    petstore is started instead, and the Rebilly one is sent nothing."""
+    template = _with_local(tmp_path, "find-pets", emulator.url.rstrip("/") + "/v2")
+    code, out, err = _test_request(capsys, tmp_path, template)
+    assert code == 0, out + err
+    assert f"started an emulator of API '{API}'" in err
+    assert emulator.requests == []
+
+
+@pytest.mark.usefixtures("imported")
+def test_an_emulator_of_the_api_at_the_local_url_is_used(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """An emulator serving the petstore at the local URL is the target (its state applies)."""
+    api = api_from_description(load_description(PETSTORE))
+    with Emulator(api=api) as running:
+        template = _with_local(tmp_path, "find-pets", running.url.rstrip("/") + "/v2")
+        code, out, err = _test_request(capsys, tmp_path, template)
+        assert code == 0, out + err
+        assert "sending to the emulator running at" in err
+        assert [r.path for r in running.requests] == ["/v2/pets"]
+
+
+def _test_request(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, template: str
+) -> tuple[int, str, str]:
+    inputs = tmp_path / "in.json"
+    inputs.write_text("{}")
+    code = main(["test-request", template, "--input", str(inputs)])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_the_operations_endpoint_lists_what_is_served() -> None:
+    """`GET /_emulator/operations`: method and full path of each served operation, which is
+    how a client tells whether this emulator answers for its task."""
+    api = api_from_description(load_description(PETSTORE))
+    with Emulator(api=api) as running:
+        served = requests.get(running.url.rstrip("/") + "/_emulator/operations", timeout=5).json()
+    assert {"operationId": "addPet", "method": "POST", "path": "/v2/pets"} in served
+    assert serves(served, "GET", "/v2/pets/<<id>>")
+    assert not serves(served, "GET", "/organizations/<<organizationId>>/payout-requests/<<id>>")
+
+
+def test_the_store_keeps_the_description_beside_the_templates(tmp_path: Path) -> None:
+    """Writing an API keeps its description (not a template, never listed or removed as one);
+    writing it again without one drops it."""
+    template = {"name": "a", "title": "A", "httpRequest": {"url": "/a", "method": "GET"}}
+    first = write_api("x", [template], catalog=tmp_path, description={"openapi": "3.1.0"})
+    assert first.added == ["a"]
+    assert json.loads((tmp_path / "x" / DESCRIPTION).read_text()) == {"openapi": "3.1.0"}
+    again = write_api("x", [template], catalog=tmp_path, description={"openapi": "3.1.1"})
+    assert (again.unchanged, again.removed) == (["a"], [])
+    assert description_path("x", tmp_path) == tmp_path / "x" / DESCRIPTION
+    write_api("x", [template], catalog=tmp_path)
+    assert description_path("x", tmp_path) is None
+    with pytest.raises(ValueError, match="cannot be kept as JSON"):
+        write_api("x", [template], catalog=tmp_path, description={"n": float("nan")})
