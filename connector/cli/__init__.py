@@ -26,6 +26,7 @@ COMMAND_MODULES = (
     "connector.cli._run",
     "connector.cli._emulator",
     "connector.cli._engines",
+    "connector.cli._workflow",
     "connector.cli._worker",
     "connector.cli._completion",
 )
