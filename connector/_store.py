@@ -184,11 +184,30 @@ def shipped_rows() -> list[dict[str, Any]]:
 
 
 def all_rows(api: str | None = None, catalog: Path | None = None) -> list[dict[str, Any]]:
-    """Shipped then imported rows, optionally of one API (compared case-insensitively)."""
-    rows = [*shipped_rows(), *imported_rows(catalog)]
+    """Shipped then imported rows, optionally of one API (compared case-insensitively); each
+    says where it comes from (`source`: `shipped` or `imported`)."""
+    rows = [
+        *({**row, "source": "shipped"} for row in shipped_rows()),
+        *({**row, "source": "imported"} for row in imported_rows(catalog)),
+    ]
     if api is None:
         return rows
     return [row for row in rows if str(row.get("api", "")).lower() == api.lower()]
+
+
+def fingerprint(catalog: Path | None = None) -> tuple[tuple[str, int, int, int], ...]:
+    """What identifies the catalogue's contents now: each file rows are read from, with its
+    inode, size and modification time (a rewrite replaces the file, so the inode changes)."""
+    root = catalog or catalog_dir()
+    files = [*sorted(templates_dir().glob("*.json")), *sorted(root.glob(f"*/{INDEX}"))]
+    marks = []
+    for path in files:
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        marks.append((str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns))
+    return tuple(marks)
 
 
 def template_path(name: str, catalog: Path | None = None) -> Path | None:

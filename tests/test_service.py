@@ -211,6 +211,7 @@ def test_openapi_description_is_generated_from_the_models(client: TestClient) ->
         "/api/manifest",
         "/api/tasks",
         "/api/engines",
+        "/api/catalogue",
         "/api/tasks/{name}",
         "/api/tasks/{name}/reference",
         "/api/tasks/{name}/render",

@@ -135,12 +135,11 @@ def _print_summary(result: Any, changes: Any, folder: Path) -> None:
 
 def run_search(args: argparse.Namespace) -> int:
     """Rank shipped and imported tasks for a query."""
-    from connector._search import Index
-    from connector._store import all_rows
+    from connector._search import search_catalogue
 
     if args.limit < 1:
         return fail("usage", "--limit must be at least 1", as_json=args.json)
-    hits = Index(all_rows(args.api)).search(args.query, args.limit)
+    hits = search_catalogue(args.query, args.limit, api=args.api)
     rows = [{**list_row(hit.row), "score": hit.score} for hit in hits]
     if args.json:
         print_json(rows)

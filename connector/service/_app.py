@@ -1,9 +1,12 @@
 """The connector's local web service: the JSON API over the core, and the page.
 
     GET  /api/manifest                      the shipped manifest
-    GET  /api/tasks                         the palette: every task, summarised
+    GET  /api/tasks                         every shipped task, summarised
+    GET  /api/catalogue?q=&limit=           the palette: every task by API and tag, or a
+                                            query's matches ranked as `connector search` does
     GET  /api/engines                       the engines a step can be exported to
     GET  /api/tasks/{name}                  one task: template, input and body schemas
+                                            (name: a shipped NAME or an imported API/NAME)
     GET  /api/tasks/{name}/reference        its reference documentation
     POST /api/tasks/{name}/render           dry run: the exact request, nothing sent
     POST /api/tasks/{name}/test-request     send it; the structured response
@@ -21,9 +24,10 @@ import json
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from importlib.resources import files
-from typing import Any
+from pathlib import Path
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -37,13 +41,15 @@ from connector._executor import Executor
 from connector._reference import Reference, reference
 from connector._request import PreparedRequest
 from connector._result import TaskResult
+from connector._store import template_path
 from connector._task import Task
 from connector._version import __version__
 from connector.engines import engines
-from connector.service import _engines
+from connector.service import _engines, _palette
 from connector.service._guards import Guard, GuardSettings
 from connector.service._local import LocalTarget
 from connector.service._models import (
+    Catalogue,
     EngineInfo,
     ErrorBody,
     ExportRequest,
@@ -65,6 +71,7 @@ STATIC = files("connector.service") / "static"
 _Responses = dict[int | str, dict[str, Any]]
 
 _NOT_FOUND: _Responses = {404: {"model": ErrorBody, "description": "No such task"}}
+_BAD_QUERY: _Responses = {422: {"model": ErrorBody, "description": "q or limit is not valid"}}
 _REFUSED: _Responses = {
     400: {"model": ErrorBody, "description": "The body is not JSON"},
     413: {"model": ErrorBody, "description": "The body is too large"},
@@ -142,16 +149,22 @@ def _add_routes(app: FastAPI) -> None:
     app.get("/api/manifest", response_model=dict[str, JsonValue])(_manifest)
     app.get("/api/tasks", response_model=list[TaskSummary])(_tasks)
     app.get("/api/engines", response_model=list[EngineInfo])(_engines_list)
-    app.get("/api/tasks/{name}", response_model=TaskDetail, responses=_NOT_FOUND)(_task)
-    app.get("/api/tasks/{name}/reference", response_model=Reference, responses=_NOT_FOUND)(
+    app.get("/api/catalogue", response_model=Catalogue, responses=_BAD_QUERY)(_catalogue)
+    # `{name:path}` takes an imported task's API/NAME; the routes with a suffix come first
+    app.get("/api/tasks/{name:path}/reference", response_model=Reference, responses=_NOT_FOUND)(
         _reference
     )
+    app.get("/api/tasks/{name:path}", response_model=TaskDetail, responses=_NOT_FOUND)(_task)
     refused: _Responses = {**_NOT_FOUND, **_REFUSED}
-    app.post("/api/tasks/{name}/render", response_model=PreparedView, responses=refused)(_render)
-    app.post("/api/tasks/{name}/test-request", response_model=TaskResult, responses=refused)(
+    app.post("/api/tasks/{name:path}/render", response_model=PreparedView, responses=refused)(
+        _render
+    )
+    app.post("/api/tasks/{name:path}/test-request", response_model=TaskResult, responses=refused)(
         _test_request
     )
-    app.post("/api/tasks/{name}/export", response_model=ExportResponse, responses=refused)(_export)
+    app.post("/api/tasks/{name:path}/export", response_model=ExportResponse, responses=refused)(
+        _export
+    )
     app.post("/api/import", response_model=ImportResponse, responses=_REFUSED)(_import)
 
 
@@ -171,6 +184,16 @@ def _manifest() -> dict[str, Any]:
 def _engines_list() -> list[EngineInfo]:
     """The engines a step can be exported to and imported from."""
     return [EngineInfo(name=engine.name, title=engine.title) for engine in engines()]
+
+
+def _catalogue(
+    q: Annotated[str | None, Query(max_length=200, description="words, as connector search")] = (
+        None
+    ),
+    limit: Annotated[int, Query(ge=1, le=100, description="at most this many matches")] = 20,
+) -> Catalogue:
+    """The palette: every task by API and tag; with `q`, the best matches, ranked."""
+    return _palette.catalogue(q, limit)
 
 
 def _tasks() -> list[TaskSummary]:
@@ -235,10 +258,23 @@ def _import(body: ImportRequest) -> ImportResponse:
 
 
 def _task_named(name: str) -> Task:
-    """A shipped task by name only: never a path from a request."""
-    if name not in task_names():
+    """A shipped task by NAME, or an imported one by API/NAME: never a path from a request."""
+    if name in task_names():
+        return load_task(name)
+    path = _imported(name)
+    if path is None:
         raise NotFoundError(f"no task named {name!r}", task=None)
-    return load_task(name)
+    return load_task(path)
+
+
+def _imported(ref: str) -> Path | None:
+    api, slash, name = ref.partition("/")
+    if not slash or not api or "/" in name:
+        return None
+    try:
+        return template_path(ref)
+    except LookupError:  # only for a bare NAME, which is never looked up here
+        return None
 
 
 def _summary(task: Task) -> TaskSummary:
@@ -298,7 +334,7 @@ def _json_message(errors: list[Any]) -> str:
 
 
 def _field_error(error: Mapping[str, Any]) -> FieldError:
-    location = [str(part) for part in error.get("loc", ()) if part not in {"body", "path"}]
+    location = [str(part) for part in error.get("loc", ()) if part not in {"body", "path", "query"}]
     message = str(error.get("msg", "is invalid"))
     if error.get("type") == "model_attributes_type":
         message = "must be a JSON object"

@@ -68,6 +68,48 @@ class TaskSummary(StrictModel):
     path: str
 
 
+class CatalogueTask(StrictModel):
+    """A task as the palette shows it; `ref` names it in the other routes."""
+
+    ref: str = Field(description="NAME for a shipped task, API/NAME for an imported one")
+    name: str
+    api: str
+    source: Literal["shipped", "imported"]
+    operation_id: str | None
+    title: str
+    method: str
+    path: str
+    tag: str = Field(description="The operation's first tag (the palette files it there)")
+    score: float | None = Field(default=None, description="Its rank's score, when searched")
+
+
+class CatalogueTag(StrictModel):
+    """The tasks of one tag of an API."""
+
+    tag: str
+    tasks: list[CatalogueTask]
+
+
+class CatalogueGroup(StrictModel):
+    """The tasks of one API (shipped, or imported into the user catalogue), by tag."""
+
+    api: str
+    source: Literal["shipped", "imported"]
+    count: int
+    tags: list[CatalogueTag]
+
+
+class Catalogue(StrictModel):
+    """The palette: every task by API and tag, or a query's ranked matches."""
+
+    query: str | None
+    total: int = Field(description="How many tasks the whole catalogue has")
+    groups: list[CatalogueGroup]
+    hits: list[CatalogueTask] | None = Field(
+        default=None, description="With a query: the matches, best first (as connector search)"
+    )
+
+
 class TaskDetail(TaskSummary):
     """One task: its template, the schema of its inputs and of its request body."""
 

@@ -45,3 +45,9 @@ export async function call(method, path, body) {
   }
   return { status: response.status, body: parsed };
 }
+
+/** The API path of a task: a shipped NAME or an imported API/NAME, each part encoded. */
+export function taskPath(ref, suffix = "") {
+  const parts = String(ref).split("/").map(encodeURIComponent).join("/");
+  return `/api/tasks/${parts}${suffix ? `/${suffix}` : ""}`;
+}

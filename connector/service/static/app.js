@@ -4,9 +4,10 @@
 // `render()` draws the workflow, the step's banner, panes and export from it. Nothing is read
 // back from the DOM, so a step never shows another step's errors or a fixed error's banner.
 
-import { call } from "./api.js";
+import { call, taskPath } from "./api.js";
 import { fill, h, pretty } from "./dom.js";
 import { applyValues, buildForm, shapeOf, showFieldErrors } from "./form.js";
+import { moveFocus, newPalette, openByDefault, renderPalette } from "./palette.js";
 import { showNothingSent, showReference, showRequest, showResult } from "./views.js";
 
 const $ = (id) => document.getElementById(id);
@@ -30,13 +31,21 @@ const state = {
   current: -1,
   busy: "",
   formShape: null, // the shape the form was last built for
+  palette: newPalette(),
+  paletteVersion: 0, // bumped on every palette change; the palette is redrawn only then
 };
+
+let paletteDrawn = -1;
 
 const step = () => state.steps[state.current];
 
 // -- rendering -----------------------------------------------------------------------
 
 function render() {
+  if (paletteDrawn !== state.paletteVersion) {
+    renderPalette({ list: $("palette"), status: $("palette-status") }, state.palette);
+    paletteDrawn = state.paletteVersion;
+  }
   renderWorkflow();
   $("config").hidden = !step();
   if (!step()) return;
@@ -113,42 +122,134 @@ function renderExport() {
 
 // -- palette and workflow ---------------------------------------------------------
 
-async function loadPalette() {
-  const { status, body: manifest } = await call("GET", "/api/manifest");
-  if (status !== 200) {
-    fill($("palette"), h("li", { class: "field-error" }, `The task list could not be loaded: ${manifest.error.message}`));
-    return;
-  }
-  $("vendor").textContent = manifest?.title ? `· ${manifest.title}` : "";
-  fill($("palette"), (manifest?.tasks || []).map(paletteItem));
+const SEARCH_PAUSE_MS = 150; // a search starts once typing pauses this long
+let searchTimer = null;
+let searchSeq = 0; // only the latest search's answer is shown
+
+function paletteChanged() {
+  state.paletteVersion += 1;
+  render();
 }
 
-function paletteItem(task) {
-  const item = h(
-    "li",
-    {
-      class: "palette-item",
-      draggable: "true",
-      tabindex: "0",
-      role: "button",
-      "aria-label": `Add ${task.title} to the workflow`,
-      dataset: { task: task.name },
-    },
-    h("strong", {}, task.title),
-    h("span", { class: "small muted" }, `${task.method} ${task.path}`),
-  );
-  item.addEventListener("dragstart", (event) => {
-    event.dataTransfer.setData("text/plain", task.name);
+async function loadPalette() {
+  const palette = state.palette;
+  palette.status = "loading";
+  paletteChanged();
+  const [{ status, body: manifest }, { status: found, body: catalogue }] = await Promise.all([
+    call("GET", "/api/manifest"),
+    call("GET", "/api/catalogue"),
+  ]);
+  if (status === 200) $("vendor").textContent = manifest?.title ? `· ${manifest.title}` : "";
+  if (found !== 200) {
+    palette.status = "failed";
+    palette.error = catalogue?.error?.message || `the service answered ${found}`;
+  } else {
+    Object.assign(palette, { status: "ready", error: "", groups: catalogue.groups, total: catalogue.total });
+    openByDefault(palette);
+  }
+  paletteChanged();
+}
+
+function onSearchInput() {
+  state.palette.query = $("palette-search").value;
+  state.palette.notice = "";
+  clearTimeout(searchTimer);
+  const query = state.palette.query.trim();
+  if (!query) {
+    searchSeq += 1; // an answer still on its way is for an older query
+    state.palette.searching = false;
+    paletteChanged();
+    return;
+  }
+  if (state.palette.result?.query === query) return paletteChanged();
+  searchTimer = setTimeout(() => search(query), SEARCH_PAUSE_MS);
+}
+
+async function search(query) {
+  const seq = ++searchSeq;
+  state.palette.searching = true;
+  paletteChanged();
+  const { status, body: answer } = await call("GET", `/api/catalogue?limit=20&q=${encodeURIComponent(query)}`);
+  if (seq !== searchSeq) return;
+  state.palette.searching = false;
+  state.palette.result =
+    status === 200 ? { query, hits: answer.hits || [] } : { query, error: answer?.error?.message || `the service answered ${status}` };
+  paletteChanged();
+}
+
+function retryPalette() {
+  const query = state.palette.query.trim();
+  if (state.palette.status === "failed") loadPalette();
+  else if (query) search(query);
+}
+
+function clearSearch() {
+  $("palette-search").value = "";
+  onSearchInput();
+}
+
+/** The search box: ArrowDown enters the list, Enter adds the best match, Escape clears. */
+function onSearchKey(event) {
+  if (event.key === "ArrowDown") {
+    event.preventDefault();
+    $("palette").querySelector(".palette-toggle, .palette-item")?.focus();
+  } else if (event.key === "Enter") {
+    event.preventDefault();
+    const best = $("palette").querySelector(".palette-item");
+    const query = state.palette.query.trim();
+    if (best && query && state.palette.result?.query === query) addFromPalette(best.dataset.task);
+  } else if (event.key === "Escape" && $("palette-search").value) {
+    event.preventDefault();
+    clearSearch();
+  }
+}
+
+function onPaletteClick(event) {
+  const target = event.target.closest("[data-toggle], [data-task], [data-action]");
+  if (!target) return;
+  if (target.dataset.action === "retry") return retryPalette();
+  if (target.dataset.task) return addFromPalette(target.dataset.task);
+  const open = state.palette.open;
+  if (open.has(target.dataset.toggle)) open.delete(target.dataset.toggle);
+  else open.add(target.dataset.toggle);
+  paletteChanged();
+}
+
+function onPaletteKey(event) {
+  const item = event.target.closest(".palette-item, .palette-toggle");
+  if (!item) return;
+  if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+    event.preventDefault();
+    const moved = moveFocus($("palette"), item, event.key === "ArrowDown" ? 1 : -1);
+    if (!moved && event.key === "ArrowUp") $("palette-search").focus();
+  } else if (item.dataset.task && (event.key === "Enter" || event.key === " ")) {
+    event.preventDefault();
+    addFromPalette(item.dataset.task);
+  } else if (event.key === "Escape") {
+    $("palette-search").focus();
+  }
+}
+
+function setUpPalette() {
+  const list = $("palette");
+  list.addEventListener("click", onPaletteClick);
+  list.addEventListener("keydown", onPaletteKey);
+  list.addEventListener("dragstart", (event) => {
+    const item = event.target.closest?.(".palette-item");
+    if (!item) return;
+    event.dataTransfer.setData("text/plain", item.dataset.task);
     event.dataTransfer.effectAllowed = "copy";
   });
-  item.addEventListener("keydown", (event) => {
-    if (event.key === "Enter" || event.key === " ") {
+  $("palette-search").addEventListener("input", onSearchInput);
+  $("palette-search").addEventListener("keydown", onSearchKey);
+  $("palette-search-form").addEventListener("submit", (event) => event.preventDefault());
+  document.addEventListener("keydown", (event) => {
+    const typing = event.target.closest?.("input, textarea, select, [contenteditable]");
+    if (event.key === "/" && !typing && !event.ctrlKey && !event.metaKey) {
       event.preventDefault();
-      addStep(task.name, {});
+      $("palette-search").focus();
     }
   });
-  item.addEventListener("dblclick", () => addStep(task.name, {}));
-  return item;
 }
 
 function setUpDropZone() {
@@ -163,29 +264,34 @@ function setUpDropZone() {
     event.preventDefault();
     zone.classList.remove("over");
     const name = event.dataTransfer.getData("text/plain");
-    if (name) addStep(name, {});
+    if (name) addFromPalette(name);
   });
 }
 
 async function taskDetail(name) {
   if (!state.tasks.has(name)) {
-    const { status, body } = await call("GET", `/api/tasks/${encodeURIComponent(name)}`);
+    const { status, body } = await call("GET", taskPath(name));
     if (status !== 200) return body.error;
-    const { status: found, body: ref } = await call("GET", `/api/tasks/${encodeURIComponent(name)}/reference`);
+    const { status: found, body: ref } = await call("GET", taskPath(name, "reference"));
     state.tasks.set(name, { ...body, reference: found === 200 ? ref : null });
   }
   return null;
 }
 
+/** Add a step for a task (loading its form and reference); the error message, or null. */
 async function addStep(name, inputs) {
   const error = await taskDetail(name);
-  if (error) {
-    $("import-status").textContent = `Cannot add '${name}': ${error.message}`;
-    return false;
-  }
+  if (error) return `Cannot add '${name}': ${error.message}`;
   state.steps.push(newStep(name, inputs));
   openStep(state.steps.length - 1);
-  return true;
+  return null;
+}
+
+async function addFromPalette(ref) {
+  const error = await addStep(ref, {});
+  if (error === state.palette.notice) return;
+  state.palette.notice = error || "";
+  paletteChanged();
 }
 
 function removeStep(index) {
@@ -323,7 +429,7 @@ async function send(action) {
   }
   state.busy = ACTIONS[action].label;
   render();
-  const { status, body: answer } = await call("POST", `/api/tasks/${encodeURIComponent(s.task)}/${action}`, payload);
+  const { status, body: answer } = await call("POST", taskPath(s.task, action), payload);
   state.busy = "";
   if (status !== 200) {
     s.problems = answer.error;
@@ -344,7 +450,7 @@ async function send(action) {
 
 async function exportAs(engine) {
   const s = step();
-  const { status, body: answer } = await call("POST", `/api/tasks/${encodeURIComponent(s.task)}/export`, { engine, inputs: s.inputs });
+  const { status, body: answer } = await call("POST", taskPath(s.task, "export"), { engine, inputs: s.inputs });
   if (status !== 200) {
     s.problems = answer.error;
     s.exported = null;
@@ -358,7 +464,7 @@ async function exportAs(engine) {
 
 async function copyAsCurl() {
   const s = step();
-  const { status, body: answer } = await call("POST", `/api/tasks/${encodeURIComponent(s.task)}/render`, body());
+  const { status, body: answer } = await call("POST", taskPath(s.task, "render"), body());
   if (status !== 200) {
     s.problems = answer.error;
     render();
@@ -423,12 +529,13 @@ async function importFile() {
     status.textContent = `${file.name} describes task '${answer.task}', which this connector does not ship.`;
     return;
   }
-  if (await addStep(answer.task, answer.inputs)) status.textContent = `Imported ${file.name} as a '${answer.task}' step.`;
+  status.textContent = (await addStep(answer.task, answer.inputs)) || `Imported ${file.name} as a '${answer.task}' step.`;
 }
 
 // -- start ------------------------------------------------------------------------------
 
 function wire() {
+  setUpPalette();
   setUpDropZone();
   $("input-json").addEventListener("input", onJsonEdited);
   $("dry-run").addEventListener("click", () => send("render"));

@@ -37,3 +37,8 @@ export function headerTable(headers, label) {
   );
   return h("table", { class: "headers", "aria-label": label }, h("tbody", {}, rows));
 }
+
+/** A URL or path that may wrap after its separators, never inside a word. */
+export function breakable(url) {
+  return url.split(/(?<=[/?&=])/).flatMap((part, i) => (i ? [h("wbr"), part] : [part]));
+}

@@ -1,11 +1,7 @@
 // The request and response panes: what would be sent, and what came back.
 
-import { fill, h, headerTable, pretty } from "./dom.js";
+import { breakable, fill, h, headerTable, pretty } from "./dom.js";
 
-/** A URL that may wrap after its separators, never inside a word. */
-function breakable(url) {
-  return url.split(/(?<=[/?&=])/).flatMap((part, i) => (i ? [h("wbr"), part] : [part]));
-}
 
 function bodyBlock(body, label) {
   if (body === null || body === undefined) return h("p", { class: "muted" }, "(no body)");
