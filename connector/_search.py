@@ -201,8 +201,9 @@ def search_catalogue(
 def catalogue_index(api: str | None = None, catalog: Path | None = None) -> Index:
     """The index of the catalogue as it is now (its `rows` are every task, in catalogue order).
 
-    It is kept while the catalogue's files are unchanged: building it costs ~50 ms per 600
-    tasks, a query well under 1 ms (`python benchmarks/search.py` prints both).
+    It is kept while the catalogue's files are unchanged: with Rebilly's 613 operations
+    imported, building it per query costs ~100 ms, a query with the kept index ~1.4 ms
+    (`python benchmarks/search.py` prints both).
     """
     root = catalog or catalog_dir()
     return _index_of(root, fingerprint(root), api)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from connector._search import Index, stem, words
-from connector._store import index_row
+from connector._search import Hit, Index, search_catalogue, stem, words
+from connector._store import all_rows, index_row, remove_api, write_api
 from connector.openapi import import_description, load_description
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "openapi"
@@ -92,3 +92,31 @@ def test_stems(word: str, expected: str) -> None:
 def test_operation_ids_are_split_into_words() -> None:
     """camelCase operationIds are searchable by their words."""
     assert words("PostPayoutRequestCancellation") == ["post", "payout", "request", "cancel"]
+
+
+def _ranked(hits: list[Hit]) -> list[tuple[str, float]]:
+    return [(str(hit.row["name"]), hit.score) for hit in hits]
+
+
+def test_the_kept_index_ranks_as_a_fresh_one_and_sees_every_import(tmp_path: Path) -> None:
+    """search_catalogue (index kept while the files are unchanged) equals a fresh Index's
+    ranking, before and after an API is imported, re-imported smaller, and removed."""
+    catalog = tmp_path / "catalog"
+    query = "list the pets"
+
+    def same() -> list[tuple[str, float]]:
+        kept = _ranked(search_catalogue(query, 20, catalog=catalog))
+        assert kept == _ranked(Index(all_rows(catalog=catalog)).search(query, 20))
+        return kept
+
+    before = same()
+    pets = [
+        {"name": n, "title": t, "operation": {"api": "pets", "tags": ["pets"]}}
+        for n, t in (("list-pets", "List all pets"), ("create-pet", "Create a pet"))
+    ]
+    write_api("pets", pets, catalog=catalog)
+    assert same()[0][0] == "list-pets"
+    write_api("pets", pets[1:], catalog=catalog)
+    assert "list-pets" not in dict(same())
+    remove_api("pets", catalog=catalog)
+    assert same() == before
