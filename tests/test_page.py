@@ -8,8 +8,6 @@ Screenshots are saved under the test's temporary directory.
 from __future__ import annotations
 
 import json
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,22 +16,12 @@ import pytest
 
 pytest.importorskip("fastapi")
 playwright_api = pytest.importorskip("playwright.sync_api")
-uvicorn = pytest.importorskip("uvicorn")
+pytest.importorskip("uvicorn")
 
 from connector.emulator import Emulator  # noqa: E402
 from connector.service import LocalTarget, create_app  # noqa: E402
+from tests._browser import CHROMIUM, browser_page, serving  # noqa: E402
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 expect = playwright_api.expect
 
 pytestmark = pytest.mark.skipif(
@@ -44,40 +32,15 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def service(emulator: Emulator) -> Iterator[str]:
     """The service on 127.0.0.1 and a free port, sending local test requests to `emulator`."""
-    app = create_app(local=LocalTarget(emulator=emulator), environ={})
-    listener = socket.create_server(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
-    listener.close()
+    with serving(create_app(local=LocalTarget(emulator=emulator), environ={})) as url:
+        yield url
 
 
 @pytest.fixture
 def page(service: str) -> Iterator[Any]:
     """A fresh page in headless Chromium that may reach loopback only."""
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            viewport={"width": 1500, "height": 1000}, accept_downloads=True
-        )
-        context.route("**/*", _loopback_only)
-        page = context.new_page()
-        page.set_default_timeout(10_000)
-        page.goto(service)
-        yield page
-        context.close()
-        browser.close()
-
-
-def _loopback_only(route: Any) -> None:
-    url = route.request.url
-    if url.startswith(("http://127.0.0.1:", "blob:", "data:")):
-        route.continue_()
-    else:
-        route.abort()
+    with browser_page(service) as opened:
+        yield opened
 
 
 def field(page: Any, path: str) -> Any:

@@ -64,15 +64,16 @@ function listItems(palette) {
   if (palette.status === "failed") return problem(`The catalogue could not be loaded: ${palette.error}`);
   if (palette.status === "loading") return [];
   const query = palette.query.trim();
+  const tree = () => palette.groups.map((group) => groupItem(group, palette.open));
+  const hits = (found) => found.map((task) => taskItem(task, true));
   if (!query) {
-    if (!palette.groups.length) return note("The catalogue is empty. Import an API: connector catalog import SPEC");
-    return palette.groups.map((group) => groupItem(group, palette.open));
+    return palette.groups.length ? tree() : note("The catalogue is empty. Import an API: connector catalog import SPEC");
   }
   const result = palette.result;
-  if (!result || result.query !== query) return [];
+  if (result?.query !== query) return result?.hits ? hits(result.hits) : tree(); // until its answer
   if (result.error) return problem(`The search failed: ${result.error}`);
   if (!result.hits.length) return note(`No task matches “${query}”. Try other words, such as “cancel payout”.`);
-  return result.hits.map((task) => taskItem(task, true));
+  return hits(result.hits);
 }
 
 const note = (text) => h("li", { class: "palette-note muted" }, text);
