@@ -8,12 +8,12 @@ light imports do not pay for the HTTP stack they do not use.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
 from connector._version import __version__
 
+TYPE_CHECKING = False  # not typing's: `connector list` starts without importing typing
 if TYPE_CHECKING:
+    from typing import Any
+
     from connector._catalog import load_task, task_names
     from connector._credentials import Redactor
     from connector._errors import (
@@ -86,6 +86,8 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'connector' has no attribute {name!r}")
+    import importlib
+
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

@@ -9,8 +9,8 @@
 
 Writing an API replaces all of its templates (and its description) at once and says what was
 added, changed and removed. Reading is light (the standard library's json, no template
-compiled), so `connector list` and `connector search` start fast; shipped tasks are listed
-from the package's own files.
+compiled, neither dataclasses nor platformdirs imported on Linux), so `connector list` and
+`connector search` start fast; shipped tasks are listed from the package's own files.
 """
 
 from __future__ import annotations
@@ -18,13 +18,15 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+import sys
 from pathlib import Path
-from typing import Any, Final
 
 from connector._resources import templates_dir
+
+TYPE_CHECKING = False  # typing itself is not imported at run time: `list` starts without it
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from typing import Any, Final
 
 CATALOG_ENV: Final = "CONNECTOR_CATALOG"
 INDEX: Final = "_index.json"
@@ -33,6 +35,9 @@ RESERVED: Final = frozenset({"bindings"})
 API_NAME: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 DESCRIPTION_CHARS: Final = 600
 """How much of an operation's description the index keeps for search."""
+SHIPPED_INDEX: Final = Path(__file__).with_name("_shipped_index.json")
+"""The rows of the shipped templates, generated (`python -m connector._store`; a test keeps it
+current), so that `list` and `search` read one small file instead of every template."""
 
 
 def catalog_dir(environ: Mapping[str, str] | None = None) -> Path:
@@ -40,9 +45,25 @@ def catalog_dir(environ: Mapping[str, str] | None = None) -> Path:
     environ = os.environ if environ is None else environ
     if environ.get(CATALOG_ENV):
         return Path(environ[CATALOG_ENV])
-    import platformdirs  # noqa: PLC0415 - only when the catalogue is used: keeps start-up light
+    return _xdg_data_dir(environ) or Path(_platform_data_dir())
 
-    return Path(platformdirs.user_data_dir("connector", appauthor=False))
+
+def _xdg_data_dir(environ: Mapping[str, str]) -> Path | None:
+    """platformdirs' answer on Linux in its plain case, without importing it (it would add
+    about half a `python -c pass` to `connector list`); None where it decides more (a test
+    compares the two)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    xdg, home = Path(environ.get("XDG_DATA_HOME", "")), Path(environ.get("HOME", ""))
+    if xdg.is_absolute():
+        return xdg / "connector"
+    return home / ".local" / "share" / "connector" if home.is_absolute() else None
+
+
+def _platform_data_dir() -> str:
+    import platformdirs  # noqa: PLC0415 - only where the fast answer does not apply
+
+    return platformdirs.user_data_dir("connector", appauthor=False)
 
 
 def check_api_name(api: str) -> str:
@@ -55,14 +76,15 @@ def check_api_name(api: str) -> str:
     return api
 
 
-@dataclass(frozen=True)
 class Changes:
-    """What writing an API changed, by task name."""
+    """What writing an API changed, by task name (a plain class: importing `dataclasses`
+    would add about a whole `python -c pass` to `connector list`)."""
 
-    added: list[str] = field(default_factory=list)
-    changed: list[str] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.added: list[str] = []
+        self.changed: list[str] = []
+        self.removed: list[str] = []
+        self.unchanged: list[str] = []
 
 
 def index_row(template: Mapping[str, Any]) -> dict[str, Any]:
@@ -154,6 +176,8 @@ def remove_api(api: str, *, catalog: Path | None = None) -> bool:
     folder = (catalog or catalog_dir()) / check_api_name(api)
     if not folder.is_dir():
         return False
+    import shutil  # noqa: PLC0415 - only to remove: keeps `list` start-up light
+
     shutil.rmtree(folder)
     return True
 
@@ -173,7 +197,24 @@ def imported_rows(catalog: Path | None = None, api: str | None = None) -> list[d
 
 
 def shipped_rows() -> list[dict[str, Any]]:
-    """The rows of the shipped templates (read as JSON, not compiled)."""
+    """The rows of the shipped templates: from the generated index when it names exactly the
+    shipped files (one small file, where the templates are a megabyte), else from each file."""
+    try:
+        index = json.loads(SHIPPED_INDEX.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        index = None
+    if isinstance(index, dict) and index.get("files") == _shipped_files():
+        rows: list[dict[str, Any]] = index["rows"]
+        return rows
+    return read_shipped_rows()
+
+
+def _shipped_files() -> list[str]:
+    return sorted(path.name for path in templates_dir().glob("*.json"))
+
+
+def read_shipped_rows() -> list[dict[str, Any]]:
+    """The rows of the shipped templates, read from each file (as JSON, not compiled)."""
     rows = []
     for path in sorted(templates_dir().glob("*.json")):
         try:
@@ -232,3 +273,22 @@ def template_path(name: str, catalog: Path | None = None) -> Path | None:
 
 def _safe_name(name: str) -> bool:
     return bool(re.match(r"^[a-z0-9][a-z0-9_.-]{0,79}$", name)) and ".." not in name
+
+
+def shipped_index_json() -> str:
+    """The shipped index as written to disk: the template files it was made from, their rows."""
+    index = {"files": _shipped_files(), "rows": read_shipped_rows()}
+    return json.dumps(index, indent=1, ensure_ascii=False) + "\n"
+
+
+def sync_shipped_index() -> bool:
+    """Rewrite the shipped index from the templates; True when it changed."""
+    text = shipped_index_json()
+    if SHIPPED_INDEX.is_file() and SHIPPED_INDEX.read_text(encoding="utf-8") == text:
+        return False
+    _write(SHIPPED_INDEX, text)
+    return True
+
+
+if __name__ == "__main__":
+    print(f"{SHIPPED_INDEX.name} {'updated' if sync_shipped_index() else 'is up to date'}")  # noqa: T201

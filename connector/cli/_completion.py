@@ -27,7 +27,7 @@ def run(args: argparse.Namespace) -> int:
     """Write the script generated from the command line's own parser."""
     import shtab
 
-    from connector.cli import build_parser
+    from connector.cli._parser import build_parser
 
     sys.stdout.write(shtab.complete(build_parser(), shell=args.shell))
     return EXIT_OK

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from connector.cli._logging import add_logging_arguments
 from connector.cli._output import EXIT_OK, fail, fail_with, print_json
 
+TYPE_CHECKING = False  # not typing's: `connector list` starts without importing typing
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any
+
 
 def register(commands: Any) -> None:
     """Add the catalogue import and search commands."""
+    import argparse  # here: `connector list` formats its rows with this module, without it
+
     catalog = commands.add_parser("catalog", help="manage the catalogue of imported APIs")
     actions = catalog.add_subparsers(
         dest="action",

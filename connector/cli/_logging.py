@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import argparse
-import logging
 import sys
+
+TYPE_CHECKING = False  # not typing's: `connector list` starts without importing typing
+if TYPE_CHECKING:
+    import argparse
 
 LEVELS = ("debug", "info", "warning", "error")
 
@@ -31,6 +33,8 @@ def configure_logging(verbose: int, level: str | None) -> None:
     """One stderr handler on the `connector` logger; its messages never hold a secret."""
     if level is None and not verbose:
         return  # nothing asked: logging stays as Python configures it (warnings and above)
+    import logging  # only when asked for: most runs never configure it
+
     if level is None:
         level = "info" if verbose == 1 else "debug"
     logger = logging.getLogger("connector")

@@ -12,9 +12,11 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
 
+TYPE_CHECKING = False  # not typing's: `connector list` starts without importing typing
 if TYPE_CHECKING:
+    from typing import Any, Final
+
     from connector._errors import ConnectorError
 
 EXIT_OK: Final = 0
