@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from connector._catalog import load_task, task_names
+    from connector._clock import Clock
     from connector._credentials import Redactor
     from connector._errors import (
         ConnectorError,
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from connector._template import RetryPolicy, TaskTemplate
 
 _EXPORTS = {
+    "Clock": "connector._clock",
     "ConnectorError": "connector._errors",
     "DefinitionError": "connector._errors",
     "Executor": "connector._executor",
@@ -58,6 +60,7 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "Clock",
     "ConnectorError",
     "DefinitionError",
     "Executor",

@@ -4,7 +4,7 @@
     Executor.execute(request, policy) send an already prepared request
     run_task(name, inputs)            the same as a JSON dict, for workflow engines
 
-One `requests.Session` per executor (connections are reused); the session, clock, sleep,
+One `requests.Session` per executor (connections are reused); the session, clock (and its sleep),
 random source and environment are injected. `_retry` decides and waits; `_report` turns the
 finished run into the result, through the request's `Redactor`, with one log line per attempt
 on the `connector` logger, never a secret.
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import random as _random
-import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -23,6 +22,7 @@ import tenacity
 
 from connector._body import FileReader
 from connector._catalog import load_task
+from connector._clock import SYSTEM_CLOCK, Clock
 from connector._errors import DefinitionError, TransportError, UsageError
 from connector._report import log_attempt, make_attempt, task_result
 from connector._request import PreparedRequest
@@ -59,9 +59,7 @@ class Executor:
         self,
         session: requests.Session | None = None,
         *,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.monotonic,
-        now: Callable[[], float] = time.time,
+        clock: Clock = SYSTEM_CLOCK,
         random: Callable[[], float] = _random.random,
         environ: Mapping[str, str] | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
@@ -70,8 +68,8 @@ class Executor:
     ) -> None:
         """Args:
         session: the HTTP session (a new one if None; closed by `close` only then).
-        sleep, clock: wait and measure (monotonic seconds); tests inject fakes.
-        now: wall-clock epoch seconds, to read HTTP-date and epoch retry headers.
+        clock: measures attempts and deadlines, reads HTTP-date and epoch retry headers,
+            and waits between attempts; tests inject a fake one.
         random: floats in [0, 1) for jitter.
         environ: where credentials are read; `os.environ` if None.
         max_body_bytes: response bodies are cut at this size (reported as a warning).
@@ -80,9 +78,7 @@ class Executor:
         """
         self._owns_session = session is None
         self.session = requests.Session() if session is None else session
-        self._sleep = sleep
         self._clock = clock
-        self._now = now
         self._random = random
         self.environ = os.environ if environ is None else environ
         self.max_body_bytes = max_body_bytes
@@ -140,30 +136,29 @@ class Executor:
         """Send `request` as `policy` (or the template's own policy) says; secrets redacted."""
         if isinstance(policy, TaskTemplate):
             policy = SendPolicy.for_template(policy)
-        started = self._clock()
+        started = self._clock.monotonic()
         attempts: list[Attempt] = []
         schedule = Schedule(
             max_attempts=policy.retry.max_attempts,
             deadline_at=started + policy.deadline_seconds,
             clock=self._clock,
-            now=self._now,
-            sleep=self._sleep,
             random=self._random,
         )
 
         def attempt() -> Outcome:
-            timeouts = policy.timeouts.within(schedule.deadline_at - self._clock())
-            begun = self._clock()
+            timeouts = policy.timeouts.within(schedule.deadline_at - self._clock.monotonic())
+            begun = self._clock.monotonic()
             outcome = self._send(request, timeouts, schedule.deadline_at)
             attempts.append(
-                make_attempt(len(attempts) + 1, outcome, self._clock() - begun, request)
+                make_attempt(len(attempts) + 1, outcome, self._clock.monotonic() - begun, request)
             )
             return outcome
 
         def before_sleep(state: tenacity.RetryCallState) -> None:
             waited = state.upcoming_sleep
             outcome = state.outcome.result() if state.outcome and not state.outcome.failed else None
-            reason = wait_reason(outcome, waited, self._now()) if outcome is not None else None
+            now = self._clock.time()
+            reason = wait_reason(outcome, waited, now) if outcome is not None else None
             update = {"wait_seconds": waited, "wait_reason": reason}
             attempts[-1] = attempts[-1].model_copy(update=update)
             log_attempt(request, attempts[-1], policy)
@@ -173,7 +168,7 @@ class Executor:
         retrying = build_retrying(policy.retry, request.method, schedule, before_sleep=before_sleep)
         final = run_attempts(retrying, attempt)
         log_attempt(request, attempts[-1], policy)
-        elapsed = (self._clock() - started) * 1000
+        elapsed = (self._clock.monotonic() - started) * 1000
         return task_result(request, policy, final, attempts, elapsed)
 
     def _send(self, request: PreparedRequest, timeouts: Timeouts, deadline_at: float) -> Outcome:

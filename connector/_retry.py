@@ -12,9 +12,9 @@
 - stopping: `maxAttempts` or the deadline, whichever comes first. A wait that would end past
   the deadline stops at once instead of sleeping.
 
-`build_retrying` composes them into one `tenacity.Retrying`; the clock, `sleep` and the random
-source are injected, so tests never wait. `SendPolicy` holds what one request is sent under:
-the retry policy, the timeouts, the deadline and the success statuses.
+`build_retrying` composes them into one `tenacity.Retrying`; the clock (which also sleeps)
+and the random source are injected, so tests never wait. `SendPolicy` holds what one
+request is sent under: the retry policy, the timeouts, the deadline and the success statuses.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from tenacity.retry import retry_base
 from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
+from connector._clock import Clock
 from connector._errors import (
     ConnectError,
     ConnectionLostError,
@@ -46,7 +47,8 @@ from connector._transport import Response, Timeouts
 Outcome = Response | TransportError
 """What one attempt ends with: a response (any status), or no usable response."""
 
-Clock = Callable[[], float]
+Reading = Callable[[], float]
+"""A source of floats: a clock's reading, or random numbers in [0, 1)."""
 
 
 class Rule(enum.Enum):
@@ -199,7 +201,7 @@ class retry_if_transient(retry_base):  # noqa: N801 (tenacity's naming)
 class wait_jitter(wait_base):  # noqa: N801
     """A random wait in [0, seconds), from an injectable source of floats in [0, 1)."""
 
-    def __init__(self, seconds: float, random: Clock) -> None:
+    def __init__(self, seconds: float, random: Reading) -> None:
         self.seconds = seconds
         self.random = random
 
@@ -214,7 +216,7 @@ class wait_server_hint(wait_base):  # noqa: N801
     `X-RateLimit-Retry-After: 0` would otherwise send the attempts back to back.
     """
 
-    def __init__(self, fallback: wait_base, now: Clock) -> None:
+    def __init__(self, fallback: wait_base, now: Reading) -> None:
         self.fallback = fallback
         self.now = now
 
@@ -228,7 +230,7 @@ class wait_server_hint(wait_base):  # noqa: N801
 class stop_at_deadline(stop_base):  # noqa: N801
     """Stop when the coming wait would end at or past the deadline (a monotonic instant)."""
 
-    def __init__(self, deadline_at: float, clock: Clock) -> None:
+    def __init__(self, deadline_at: float, clock: Reading) -> None:
         self.deadline_at = deadline_at
         self.clock = clock
 
@@ -236,7 +238,7 @@ class stop_at_deadline(stop_base):  # noqa: N801
         return self.clock() + retry_state.upcoming_sleep >= self.deadline_at
 
 
-def backoff(policy: RetryPolicy, random: Clock) -> wait_base:
+def backoff(policy: RetryPolicy, random: Reading) -> wait_base:
     """`intervalSeconds x backoffRate^(n-1)`, capped by `maxIntervalSeconds`, plus jitter."""
     exponential = tenacity.wait_exponential(
         multiplier=policy.interval_seconds,
@@ -302,14 +304,12 @@ def _stopped(retry_state: tenacity.RetryCallState) -> LastOutcome:
 
 @dataclass(frozen=True, slots=True)
 class Schedule:
-    """What a retry run needs from the outside: limits, and the injected clock and sleep."""
+    """What a retry run needs from the outside: limits, the injected clock and the jitter source."""
 
     max_attempts: int
     deadline_at: float
     clock: Clock
-    now: Clock
-    sleep: Callable[[float], None]
-    random: Clock
+    random: Reading
 
 
 def build_retrying(
@@ -322,10 +322,10 @@ def build_retrying(
     """One `tenacity.Retrying` for one request, built from the template's policy."""
     return tenacity.Retrying(
         retry=retry_if_transient(safe=is_safe_to_repeat(method, policy)),
-        wait=wait_server_hint(backoff(policy, schedule.random), schedule.now),
+        wait=wait_server_hint(backoff(policy, schedule.random), schedule.clock.time),
         stop=tenacity.stop_after_attempt(schedule.max_attempts)
-        | stop_at_deadline(schedule.deadline_at, schedule.clock),
-        sleep=schedule.sleep,
+        | stop_at_deadline(schedule.deadline_at, schedule.clock.monotonic),
+        sleep=schedule.clock.sleep,
         before_sleep=before_sleep,
         retry_error_callback=_stopped,
     )

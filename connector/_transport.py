@@ -9,8 +9,7 @@ are translated to the connector's error tree here and nowhere else.
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Final
@@ -20,6 +19,7 @@ import requests
 import urllib3
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
+from connector._clock import SYSTEM_CLOCK, Clock
 from connector._errors import (
     ConnectError,
     ConnectionLostError,
@@ -84,7 +84,7 @@ def send(
     max_body_bytes: int = MAX_BODY_BYTES,
     environment: EnvironmentCache | None = None,
     deadline_at: float | None = None,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> Response:
     """Send `request` once and read its answer.
 
@@ -123,7 +123,7 @@ def _send_one(
     max_body_bytes: int,
     environment: EnvironmentCache | None,
     deadline_at: float | None,
-    clock: Callable[[], float],
+    clock: Clock,
 ) -> Response:
     """One request of the auth flow (the API request, or a token request) and its answer."""
     with _translated(task, outgoing.url, timeouts):
@@ -182,7 +182,7 @@ def _environment_settings(
 
 
 def _read_capped(
-    raw: requests.Response, limit: int, deadline_at: float | None, clock: Callable[[], float]
+    raw: requests.Response, limit: int, deadline_at: float | None, clock: Clock
 ) -> tuple[bytes, bool]:
     """The body, cut at `limit` bytes; a body still arriving at the deadline is a timeout.
 
@@ -196,7 +196,7 @@ def _read_capped(
         size += len(chunk)
         if size > limit:
             return b"".join(chunks)[:limit], True
-        if deadline_at is not None and clock() > deadline_at:
+        if deadline_at is not None and clock.monotonic() > deadline_at:
             raise _BodyPastDeadlineError
     return b"".join(chunks), False
 

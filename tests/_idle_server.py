@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Callable
 from typing import Any
+
+from connector import Clock
 
 
 class IdleClosingServer:
     """`with IdleClosingServer(clock, idle_seconds=0.2) as server: server.url`."""
 
-    def __init__(self, clock: Callable[[], float], idle_seconds: float = 0.2) -> None:
+    def __init__(self, clock: Clock, idle_seconds: float = 0.2) -> None:
         self.clock = clock
         self.idle_seconds = idle_seconds
         self.answered = 0
@@ -58,14 +59,19 @@ class IdleClosingServer:
                 request, pending = _read_request(connection, pending)
                 if request is None:
                     return
-                if last_answer is not None and self.clock() - last_answer >= self.idle_seconds:
+                if (
+                    last_answer is not None
+                    and self.clock.monotonic() - last_answer >= self.idle_seconds
+                ):
                     self.closed_unanswered += 1
                     return
                 body = b'{"ok": true}'
                 head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                 head += f"Content-Length: {len(body)}\r\n\r\n"
                 self.answered += 1
-                last_answer = self.clock()  # before sending: the client moves the clock next
+                last_answer = (
+                    self.clock.monotonic()
+                )  # before sending: the client moves the clock next
                 connection.sendall(head.encode() + body)
 
 

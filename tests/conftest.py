@@ -11,6 +11,7 @@ import pytest
 
 from connector import Task, load_task
 from connector.emulator import Emulator
+from tests._clock import FakeClock
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -21,6 +22,12 @@ EXAMPLE_INPUT = ROOT / "examples" / "upsert-payout-request.json"
 def _own_catalog(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every test sees an empty user catalogue of its own, never the real one."""
     monkeypatch.setenv("CONNECTOR_CATALOG", str(tmp_path_factory.mktemp("catalog")))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A fresh fake clock: `sleep` moves it and records the wait, nothing waits for real."""
+    return FakeClock()
 
 
 @pytest.fixture

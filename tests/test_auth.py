@@ -15,6 +15,7 @@ from connector._errors import CredentialHostError, TemplateError
 from connector._template import parse_template
 from connector.auth import STRATEGIES, TOKENS, Auth
 from connector.engines import ExportOptions, export_task
+from tests._clock import FakeClock
 from tests._scripted_server import Reply, ScriptedServer
 
 KEY = "k3y/with+odd chars=="
@@ -39,20 +40,9 @@ SCHEMES: dict[str, Any] = {
 }
 
 
-class Clock:
-    """A monotonic clock the test moves."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture(autouse=True)
-def tokens(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
-    """A fresh token cache on a fake clock for every test."""
-    clock = Clock()
+def tokens(clock: FakeClock, monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeClock]:
+    """A fresh token cache on the fake clock for every test."""
     TOKENS.clear()
     monkeypatch.setattr(TOKENS, "clock", clock)
     yield clock
@@ -82,7 +72,7 @@ def _oauth(server: ScriptedServer, token_url: str | None = None) -> dict[str, An
 
 
 def _run(task: Task) -> Any:
-    with Executor(environ=ENVIRON, sleep=lambda _s: None) as executor:
+    with Executor(environ=ENVIRON, clock=FakeClock()) as executor:
         return executor.run(task, {"id": "t-1"}, environment="local")
 
 
@@ -151,7 +141,7 @@ def test_oauth2_fetches_a_token_then_sends_it_as_bearer() -> None:
     assert "tok-one-1234" not in str(result.to_json())
 
 
-def test_oauth2_keeps_the_token_until_it_expires(tokens: Clock) -> None:
+def test_oauth2_keeps_the_token_until_it_expires(tokens: FakeClock) -> None:
     """A second run reuses the token; past `expires_in` a new one is fetched."""
     first = Reply(200, {"access_token": "tok-first-1", "expires_in": 600})
     second = Reply(200, {"access_token": "tok-second-2", "expires_in": 600})

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -32,29 +31,11 @@ from connector.batch import (
     unknown_record,
     write_results,
 )
+from tests._clock import FakeClock
 
 BASE = "https://api-sandbox.rebilly.com/organizations/org-1"
 KEY = "sk_sandbox_RUNNERTESTKEY1"
 POST_TASK = Path(__file__).resolve().parent / "data" / "batch" / "post-payout-request.json"
-
-
-class FakeClock:
-    """Time that only `sleep` moves; safe to share between threads."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self._lock = threading.Lock()
-
-    def monotonic(self) -> float:
-        with self._lock:
-            return self.now
-
-    def epoch(self) -> float:
-        return 1_800_000_000.0 + self.monotonic()
-
-    def sleep(self, seconds: float) -> None:
-        with self._lock:
-            self.now += max(seconds, 0.0)
 
 
 def item(line: int, **changes: Any) -> InputItem:
@@ -65,16 +46,13 @@ def item(line: int, **changes: Any) -> InputItem:
 
 def runner(task: Task, journal: Journal, clock: FakeClock, rate: Rate | None) -> BatchRunner:
     """One worker (a deterministic order), on the fake clock."""
-    pacer = Pacer(rate, clock=clock.monotonic, now=clock.epoch, sleep=clock.sleep)
     return BatchRunner(
         task,
         journal,
         target=Target(base_url=BASE, environ={"REBILLY_API_KEY": KEY}),
-        pacer=pacer,
+        pacer=Pacer(rate, clock=clock),
         concurrency=1,
-        clock=clock.monotonic,
-        sleep=clock.sleep,
-        now=clock.epoch,
+        clock=clock,
     )
 
 
@@ -95,10 +73,9 @@ def journal(tmp_path: Path) -> Any:
 
 @responses.activate
 def test_a_429_pauses_the_batch_until_the_server_allows_and_the_put_is_retried(
-    task: Task, journal: Journal
+    task: Task, journal: Journal, clock: FakeClock
 ) -> None:
     """The executor retries the 429 after its Retry-After; the next input waits as well."""
-    clock = FakeClock()
     sent_at: list[float] = []
 
     def answer(request: Any) -> tuple[int, dict[str, str], str]:
@@ -120,9 +97,10 @@ def test_a_429_pauses_the_batch_until_the_server_allows_and_the_put_is_retried(
 
 
 @responses.activate
-def test_rate_limit_headers_lower_the_pace_of_the_batch(task: Task, journal: Journal) -> None:
+def test_rate_limit_headers_lower_the_pace_of_the_batch(
+    task: Task, journal: Journal, clock: FakeClock
+) -> None:
     """A server limit of 10 per configured 10 s window spaces the inputs ~1 s apart."""
-    clock = FakeClock()
     sent_at: list[float] = []
 
     def answer(request: Any) -> tuple[int, dict[str, str], str]:

@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from connector.emulator import Emulator
+from tests._clock import EPOCH, START, FakeClock
 
 KEY = "sk_sandbox_s3cr3t-emulator-key-42"
 AUTH = {"REB-APIKEY": KEY}
@@ -29,26 +30,10 @@ BODY: dict[str, Any] = {
     "currency": "USD",
     "amount": 10.5,
 }
-T0 = 1_770_000_000.0
-
-
-class Clock:
-    """A settable clock."""
-
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def emu(clock: Clock) -> Iterator[Emulator]:
+def emu(clock: FakeClock) -> Iterator[Emulator]:
     with Emulator(clock=clock) as running:
         yield running
 
@@ -84,7 +69,7 @@ def assert_problem(response: requests.Response, status: int) -> dict[str, Any]:
 
 
 def test_put_creates_then_updates_one_resource(
-    emu: Emulator, session: requests.Session, clock: Clock
+    emu: Emulator, session: requests.Session, clock: FakeClock
 ) -> None:
     first = put(session, emu)
     assert first.status_code == 201
@@ -93,7 +78,7 @@ def test_put_creates_then_updates_one_resource(
     assert created["id"] == "po-1"
     assert created["status"] == "pending"
     assert created["availableAmount"] == 10.5
-    assert created["createdTime"] == created["updatedTime"] == "2026-02-02T02:40:00Z"
+    assert created["createdTime"] == created["updatedTime"] == "2027-01-15T08:00:00Z"
     assert created["_links"] == [{"href": url(emu), "rel": "self"}]
     assert {k: created[k] for k in BODY} == BODY
     assert first.headers["X-RateLimit-Limit"] == "3000"
@@ -105,7 +90,7 @@ def test_put_creates_then_updates_one_resource(
     assert "Location" not in second.headers
     updated = second.json()
     assert updated["createdTime"] == created["createdTime"]
-    assert updated["updatedTime"] == "2026-02-02T02:41:00Z"
+    assert updated["updatedTime"] == "2027-01-15T08:01:00Z"
     assert updated["amount"] == updated["availableAmount"] == 12
 
     third = put(session, emu, {**BODY, "amount": 12})
@@ -339,14 +324,14 @@ def test_other_routes_and_methods(emu: Emulator, session: requests.Session) -> N
 # --- the rate limit -------------------------------------------------------------------------
 
 
-def test_rate_limit_per_organization(session: requests.Session, clock: Clock) -> None:
+def test_rate_limit_per_organization(session: requests.Session, clock: FakeClock) -> None:
     with Emulator(rate_limit=(2, 60), clock=clock) as emu:
         assert put(session, emu, rid="a").headers["X-RateLimit-Remaining"] == "1"
         clock.now += 10.2
         assert put(session, emu, rid="b").headers["X-RateLimit-Remaining"] == "0"
         limited = put(session, emu, rid="c")
         assert_problem(limited, 429)
-        assert limited.headers["X-RateLimit-Retry-After"] == str(math.ceil(T0 + 60))
+        assert limited.headers["X-RateLimit-Retry-After"] == str(math.ceil(EPOCH + 60))
         assert limited.headers["X-RateLimit-Limit"] == "2"
         assert limited.headers["X-RateLimit-Remaining"] == "0"
         assert emu.resource("org-1", "c") is None
@@ -355,11 +340,11 @@ def test_rate_limit_per_organization(session: requests.Session, clock: Clock) ->
         other = f"{emu.base_url('org-2')}/payout-requests/c"
         assert session.put(other, json=BODY, headers=AUTH, timeout=5).status_code == 201
         # one slot frees when the first request leaves the window
-        clock.now = T0 + 60
+        clock.now = START + 60
         assert put(session, emu, rid="c").status_code == 201
         again = put(session, emu, rid="d")
         assert_problem(again, 429)
-        assert again.headers["X-RateLimit-Retry-After"] == str(math.ceil(T0 + 10.2 + 60))
+        assert again.headers["X-RateLimit-Retry-After"] == str(math.ceil(EPOCH + 10.2 + 60))
 
 
 # --- faults ---------------------------------------------------------------------------------
@@ -382,12 +367,12 @@ def test_429_fault_with_each_retry_header(
     response = put(session, emu)
     assert_problem(response, 429)
     if style == "epoch":
-        assert response.headers["X-RateLimit-Retry-After"] == str(int(T0) + 7)
+        assert response.headers["X-RateLimit-Retry-After"] == str(int(EPOCH) + 7)
     elif style == "seconds":
         assert response.headers["Retry-After"] == "7"
     elif style == "http-date":
         when = parsedate_to_datetime(response.headers["Retry-After"]).timestamp()
-        assert when == T0 + 7
+        assert when == EPOCH + 7
     else:
         assert "Retry-After" not in response.headers
         assert "X-RateLimit-Retry-After" not in response.headers

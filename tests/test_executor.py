@@ -1,7 +1,7 @@
 """The executor: retries, timeouts, body limits and the structured result, over real loopback.
 
-Servers are real (127.0.0.1, random ports); the clock and sleep are injected, so the waits
-the policy asks for are recorded and never slept.
+Servers are real (127.0.0.1, random ports); the clock is the `clock` fixture, so the waits the
+policy asks for are recorded and never slept.
 """
 
 from __future__ import annotations
@@ -20,39 +20,16 @@ from _scripted_server import Endless, Reply, Reset, ScriptedServer, Stall, free_
 from connector import Executor, Task, TaskResult, run_task
 from connector._template import parse_template
 from connector.emulator import Emulator
+from tests._clock import EPOCH, FakeClock
 
 KEY = "sk_sandbox_TESTKEY123456"
-NOW = 1_900_000_000.0
 ENVIRON = {"REBILLY_API_KEY": KEY}
-
-
-class FakeClock:
-    """A monotonic clock that only moves when asked to sleep; it records every wait."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.waits: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    """A fresh fake clock."""
-    return FakeClock()
 
 
 @pytest.fixture
 def executor(clock: FakeClock) -> Executor:
     """An executor with a fake clock, no jitter and a sandbox key configured."""
-    return Executor(
-        sleep=clock.sleep, clock=clock, now=lambda: NOW, random=lambda: 0.0, environ=ENVIRON
-    )
+    return Executor(clock=clock, random=lambda: 0.0, environ=ENVIRON)
 
 
 def make_task(method: str = "PUT", **extra: Any) -> Task:
@@ -84,7 +61,7 @@ def test_503_twice_then_201_completes_after_two_backoff_waits(
     assert result.status == "COMPLETED"
     assert [a.status_code for a in result.attempts] == [503, 503, 201]
     assert [a.wait_seconds for a in result.attempts] == [1.0, 2.0, 0.0]
-    assert clock.waits == [1.0, 2.0]
+    assert clock.slept == [1.0, 2.0]
     assert result.response.body == {"id": "t-1"}
     assert result.error is None
     assert not result.retryable
@@ -95,9 +72,9 @@ def test_503_twice_then_201_completes_after_two_backoff_waits(
     [
         pytest.param({"Retry-After": "7"}, 7.0, id="retry-after-seconds"),
         pytest.param(
-            {"Retry-After": formatdate(NOW + 5, usegmt=True)}, 5.0, id="retry-after-http-date"
+            {"Retry-After": formatdate(EPOCH + 5, usegmt=True)}, 5.0, id="retry-after-http-date"
         ),
-        pytest.param({"X-RateLimit-Retry-After": str(int(NOW + 9))}, 9.0, id="rebilly-epoch"),
+        pytest.param({"X-RateLimit-Retry-After": str(int(EPOCH + 9))}, 9.0, id="rebilly-epoch"),
     ],
 )
 def test_429_waits_as_long_as_the_server_asks(
@@ -107,7 +84,7 @@ def test_429_waits_as_long_as_the_server_asks(
     with ScriptedServer(Reply(429, {"title": "slow down"}, headers), Reply(200)) as server:
         result = send(executor, server)
     assert result.status == "COMPLETED"
-    assert clock.waits == [expected_wait]
+    assert clock.slept == [expected_wait]
     assert result.attempts[0].wait_seconds == expected_wait
 
 
@@ -142,31 +119,23 @@ def test_a_stalled_read_is_retried_for_a_put(executor: Executor, clock: FakeCloc
 
 def test_an_endless_body_is_cut_at_the_size_cap(clock: FakeClock) -> None:
     """An endless body is read up to the cap only, and the cut is reported as a warning."""
-    executor = Executor(sleep=clock.sleep, clock=clock, environ=ENVIRON, max_body_bytes=100_000)
+    executor = Executor(clock=clock, environ=ENVIRON, max_body_bytes=100_000)
     with ScriptedServer(Endless(content_type="text/plain")) as server:
         result = send(executor, server)
     assert len(result.response.body) == 100_000
     assert any("cut at 100000 bytes" in warning for warning in result.warnings)
 
 
-class TickingClock(FakeClock):
-    """A clock that moves one second each time it is read (a body that takes its time)."""
-
-    def __call__(self) -> float:
-        self.now += 1.0
-        return self.now
-
-
 def test_a_body_still_arriving_at_the_deadline_is_a_timeout() -> None:
     """A body that keeps coming cannot hold the task past its deadline: the read stops."""
-    clock = TickingClock()
-    executor = Executor(sleep=clock.sleep, clock=clock, environ=ENVIRON)
+    clock = FakeClock(tick=1.0)  # a second passes at each read of the clock
+    executor = Executor(clock=clock, environ=ENVIRON)
     task = make_task(deadlineSeconds=20, retry={"maxAttempts": 1})
     with ScriptedServer(Endless(content_type="text/plain")) as server:
         result = send(executor, server, task)
     assert (result.status, result.error.kind, result.response) == ("FAILED", "timeout", None)
     assert "still arriving at the deadline" in result.error.message
-    assert clock.waits == []
+    assert clock.slept == []
 
 
 @pytest.mark.parametrize(
@@ -174,7 +143,7 @@ def test_a_body_still_arriving_at_the_deadline_is_a_timeout() -> None:
     [
         pytest.param({"Retry-After": "120"}, "rate_limited", id="retry-after"),
         pytest.param(
-            {"X-RateLimit-Retry-After": str(int(NOW + 3600))}, "rate_limited", id="rebilly"
+            {"X-RateLimit-Retry-After": str(int(EPOCH + 3600))}, "rate_limited", id="rebilly"
         ),
     ],
 )
@@ -184,7 +153,7 @@ def test_a_wait_past_the_deadline_stops_at_once(
     """When the server asks for a wait that ends past the deadline, nothing is slept."""
     with ScriptedServer(Reply(429, {"title": "slow down"}, headers)) as server:
         result = send(executor, server, deadline=60)
-    assert clock.waits == []
+    assert clock.slept == []
     assert len(result.attempts) == 1
     assert result.error.kind == kind
     assert "past the deadline of 60 s: stopped without waiting" in result.error.message
@@ -198,7 +167,7 @@ def test_a_503_asking_past_the_deadline_is_retries_exhausted(
     """A 503 whose Retry-After passes the deadline ends as retries_exhausted, not slept."""
     with ScriptedServer(Reply(503, headers={"Retry-After": "600"})) as server:
         result = send(executor, server, deadline=30)
-    assert clock.waits == []
+    assert clock.slept == []
     assert result.error.kind == "retries_exhausted"
     assert "Retry-After" in result.error.message
 
@@ -207,7 +176,7 @@ def test_the_backoff_does_not_pass_the_deadline(executor: Executor, clock: FakeC
     """Retries stop when the next backoff wait would end past the deadline."""
     with ScriptedServer(Reply(503), Reply(503), Reply(503)) as server:
         result = send(executor, server, deadline=2.5)
-    assert clock.waits == [1.0]
+    assert clock.slept == [1.0]
     assert len(result.attempts) == 2
     assert result.error.kind == "retries_exhausted"
 
@@ -287,7 +256,7 @@ def test_a_post_is_retried_when_nothing_reached_the_server(
     task = make_task("POST")
     result = executor.run(task, {"id": "t-1", "n": 1}, base_url=f"http://127.0.0.1:{free_port()}")
     assert [a.error.split(":")[0] for a in result.attempts] == ["connection"] * 3
-    assert clock.waits == [1.0, 2.0]
+    assert clock.slept == [1.0, 2.0]
     assert result.error.kind == "retries_exhausted"
     assert result.retryable
 
@@ -464,7 +433,7 @@ def test_an_environment_proxy_is_honoured_and_worked_out_once(
         monkeypatch.delenv("NO_PROXY", raising=False)
         monkeypatch.delenv("no_proxy", raising=False)
         # No credential: one never goes over plain http beyond loopback (test_exfiltration).
-        executor = Executor(sleep=clock.sleep, clock=clock, environ={})
+        executor = Executor(clock=clock, environ={})
         task = make_task()
         first = executor.run(task, {"id": "t-1", "n": 1}, base_url="http://payouts.invalid")
         monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # not read again
@@ -537,7 +506,7 @@ def test_success_ranges_and_the_declared_response_are_kept_on_the_result(
     "headers",
     [
         pytest.param({"Retry-After": "-5"}, id="negative-seconds"),
-        pytest.param({"Retry-After": formatdate(NOW - 30, usegmt=True)}, id="past-http-date"),
+        pytest.param({"Retry-After": formatdate(EPOCH - 30, usegmt=True)}, id="past-http-date"),
         pytest.param({"X-RateLimit-Retry-After": "0"}, id="rebilly-epoch-zero"),
         pytest.param({"Retry-After": "0.1"}, id="shorter-than-the-backoff"),
     ],
@@ -550,7 +519,7 @@ def test_a_server_hint_never_shortens_the_backoff(
     with ScriptedServer(*replies) as server:
         result = send(executor, server)
     assert result.status == "COMPLETED"
-    assert clock.waits == [1.0, 2.0]
+    assert clock.slept == [1.0, 2.0]
 
 
 def test_json_nested_200000_deep_is_kept_as_text_with_a_warning(
@@ -573,20 +542,20 @@ def test_json_nested_200000_deep_is_kept_as_text_with_a_warning(
 
 def test_a_stale_kept_alive_connection_is_sent_again_at_once(clock: FakeClock) -> None:
     """A PUT on a connection the server closed while idle is re-sent, not counted, not waited."""
-    executor = Executor(sleep=clock.sleep, clock=clock, random=lambda: 0.0, environ=ENVIRON)
+    executor = Executor(clock=clock, random=lambda: 0.0, environ=ENVIRON)
     with IdleClosingServer(clock, idle_seconds=0.2) as server:
         first = send(executor, server)
         clock.now += 0.3
         second = send(executor, server)
     assert (first.status, second.status) == ("COMPLETED", "COMPLETED")
     assert len(second.attempts) == 1
-    assert clock.waits == []
+    assert clock.slept == []
     assert (server.answered, server.closed_unanswered) == (2, 1)
 
 
 def test_a_post_on_a_stale_connection_is_not_sent_again(clock: FakeClock) -> None:
     """A POST is never re-sent by itself: the failed attempt is its outcome."""
-    executor = Executor(sleep=clock.sleep, clock=clock, random=lambda: 0.0, environ=ENVIRON)
+    executor = Executor(clock=clock, random=lambda: 0.0, environ=ENVIRON)
     with IdleClosingServer(clock, idle_seconds=0.2) as server:
         send(executor, server, make_task("POST"))
         clock.now += 0.3
@@ -599,7 +568,7 @@ def test_a_post_on_a_stale_connection_is_not_sent_again(clock: FakeClock) -> Non
 
 def test_a_new_connection_closed_unanswered_is_an_attempt(clock: FakeClock) -> None:
     """Only a reused connection is re-sent at once; a new one that fails uses up an attempt."""
-    executor = Executor(sleep=clock.sleep, clock=clock, random=lambda: 0.0, environ=ENVIRON)
+    executor = Executor(clock=clock, random=lambda: 0.0, environ=ENVIRON)
     with IdleClosingServer(clock, idle_seconds=0.2) as server:
         send(executor, server)
         clock.now += 0.3

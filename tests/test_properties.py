@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from connector import DefinitionError, Executor, RenderError, load_task
 from connector._render import compile_leaf
 from connector._template import MAX_REQUEST_BODY_BYTES
+from tests._clock import FakeClock
 
 BUDGET = {"inputs": 200, "templates": 200, "responses": 100}
 """Examples run per property (all three: 500)."""
@@ -203,20 +204,20 @@ def test_any_server_answer_is_a_result_and_never_shortens_the_backoff(script: An
     template's backoff at least."""
     task = load_task(TASK)
     request = task.prepare({**MINIMAL, "organizationId": "org-1"}, base_url=BASE, environ={})
-    waits: list[float] = []
+    clock = FakeClock()
     answers = iter(script * 3)
 
     def answer(sent: Any) -> tuple[int, dict[str, str], bytes]:
         _assert_sendable(sent.url, sent.body)
         return next(answers)
 
-    executor = Executor(sleep=waits.append, now=lambda: 1_900_000_000.0, random=lambda: 0.0)
+    executor = Executor(clock=clock, random=lambda: 0.0)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
         mock.add_callback("PUT", f"{BASE}/payout-requests/po-1", callback=answer)
         result = executor.execute(request, task.template)
     json.dumps(result.to_json())
     policy = task.template.retry
-    for number, wait in enumerate(waits, start=1):
+    for number, wait in enumerate(clock.slept, start=1):
         backoff = min(policy.interval_seconds * policy.backoff_rate ** (number - 1), 30)
         assert wait >= min(backoff, policy.max_interval_seconds)
 

@@ -16,6 +16,7 @@ from connector._errors import (
     UsageError,
 )
 from connector._result import Attempt, ErrorInfo, TaskResult
+from tests._clock import FakeClock
 
 
 def test_durations_are_written_as_a_person_reads_them() -> None:
@@ -60,7 +61,7 @@ def test_raise_for_status_returns_a_completed_result() -> None:
     assert done.raise_for_status() is done
 
 
-def test_retries_exhausted_is_raised_for_a_real_run(emulator: Any) -> None:
+def test_retries_exhausted_is_raised_for_a_real_run(emulator: Any, clock: FakeClock) -> None:
     """503 on every attempt: the executor returns FAILED, raise_for_status raises."""
     import json
 
@@ -70,7 +71,7 @@ def test_retries_exhausted_is_raised_for_a_real_run(emulator: Any) -> None:
 
     emulator.inject("503", count=5)
     inputs = json.loads(EXAMPLE_INPUT.read_text())
-    with Executor(environ={"REBILLY_API_KEY": "sk_local_x"}, sleep=lambda _s: None) as ex:
+    with Executor(environ={"REBILLY_API_KEY": "sk_local_x"}, clock=clock) as ex:
         result = ex.run("upsert-payout-request", inputs, base_url=emulator.base_url("o"))
     assert result.status == "FAILED"
     with pytest.raises(RetriesExhaustedError):
@@ -88,7 +89,7 @@ def test_retries_exhausted_is_raised_for_a_real_run(emulator: Any) -> None:
         pytest.param({"Retry-After": "0"}, "backoff", id="hint-shorter-than-backoff"),
     ],
 )
-def test_each_wait_says_what_set_it(headers: dict[str, str], reason: str) -> None:
+def test_each_wait_says_what_set_it(headers: dict[str, str], reason: str, clock: FakeClock) -> None:
     """The attempt records why it waited, and `on_wait` hears it before the wait."""
     import responses as fake
 
@@ -109,8 +110,7 @@ def test_each_wait_says_what_set_it(headers: dict[str, str], reason: str) -> Non
         mock.put(url, status=201, json={})
         executor = Executor(
             environ={"REBILLY_API_KEY": "sk_sandbox_wait"},
-            sleep=lambda _s: None,
-            now=lambda: 1_800_000_000.0,
+            clock=clock,  # time() is 1800000000 at the start
             random=lambda: 0.0,
             on_wait=heard.append,
         )

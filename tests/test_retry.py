@@ -31,6 +31,7 @@ from connector._retry import (
 )
 from connector._template import RetryPolicy
 from connector._transport import Response
+from tests._clock import FakeClock
 
 NOW = 1_900_000_000.0
 
@@ -154,29 +155,22 @@ def test_the_deadline_stops_when_the_coming_wait_would_pass_it() -> None:
 
 
 class Script:
-    """Outcomes handed out one per attempt, with a fake clock that sleeping advances."""
+    """Outcomes handed out one per attempt, on the fake clock (sleeping moves it)."""
 
     def __init__(self, *outcomes: Outcome) -> None:
         self.outcomes = deque(outcomes)
-        self.now = 0.0
-        self.waits: list[float] = []
+        self.clock = FakeClock()
         self.calls = 0
 
     def attempt(self) -> Outcome:
         self.calls += 1
         return self.outcomes.popleft()
 
-    def sleep(self, seconds: float) -> None:
-        self.waits.append(seconds)
-        self.now += seconds
-
     def schedule(self, max_attempts: int = 3, deadline: float = 60.0) -> Schedule:
         return Schedule(
             max_attempts=max_attempts,
-            deadline_at=deadline,
-            clock=lambda: self.now,
-            now=lambda: NOW,
-            sleep=self.sleep,
+            deadline_at=self.clock.now + deadline,
+            clock=self.clock,
             random=lambda: 0.0,
         )
 
@@ -189,7 +183,7 @@ def test_one_retrying_runs_until_success() -> None:
     script = Script(response(503), ConnectionLostError("reset"), response(201))
     final = run_attempts(build_retrying(POLICY, "PUT", script.schedule()), script.attempt)
     assert final == LastOutcome(response(201))
-    assert script.waits == [1.0, 2.0]
+    assert script.clock.slept == [1.0, 2.0]
 
 
 def test_max_attempts_stops_and_keeps_the_last_outcome() -> None:
@@ -205,7 +199,7 @@ def test_a_server_wait_past_the_deadline_is_not_slept() -> None:
     """A Retry-After that ends past the deadline stops at once; the skipped wait is reported."""
     script = Script(response(429, Retry_After="600"))
     final = run_attempts(build_retrying(POLICY, "PUT", script.schedule()), script.attempt)
-    assert script.waits == []
+    assert script.clock.slept == []
     assert final.stopped
     assert final.wait_skipped == 600.0
 

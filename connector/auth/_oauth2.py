@@ -11,13 +11,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
-import time
 from collections.abc import Callable, Generator, Mapping
 from typing import Any, ClassVar, Literal
 from urllib.parse import quote_plus, urlencode
 
 from pydantic import Field, SecretStr
 
+from connector._clock import SYSTEM_CLOCK, Clock
 from connector._errors import TransportError
 from connector.auth._base import (
     ENV_NAME,
@@ -81,7 +81,7 @@ class OAuth2Scheme(Scheme):
 class TokenCache:
     """Access tokens by client, until they expire (process-wide: workers reuse them)."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Clock = SYSTEM_CLOCK) -> None:
         self.clock = clock
         self._tokens: dict[str, tuple[SecretStr, float]] = {}
         self._lock = threading.Lock()
@@ -90,13 +90,13 @@ class TokenCache:
         """The cached token, if it has not expired."""
         with self._lock:
             token, expires_at = self._tokens.get(key, (None, 0.0))
-            return token if token is not None and self.clock() < expires_at else None
+            return token if token is not None and self.clock.monotonic() < expires_at else None
 
     def put(self, key: str, token: SecretStr, lifetime: float) -> None:
         """Keep a token for `lifetime` seconds, less a margin for the clock and the network."""
         with self._lock:
             margin = min(30.0, lifetime / 10)
-            self._tokens[key] = (token, self.clock() + lifetime - margin)
+            self._tokens[key] = (token, self.clock.monotonic() + lifetime - margin)
 
     def clear(self) -> None:
         """Forget every token."""

@@ -17,23 +17,23 @@
   (`connector._retry.server_wait`); with neither, one interval (or one second).
 
 Every attempt passes through `PacedSession.send`, retries included: the executor's own
-retry waits still apply, and its next attempt also waits for a slot. The clock and sleep are
-injected, so tests never wait.
+retry waits still apply, and its next attempt also waits for a slot. The clock (which also
+sleeps) is injected, so tests never wait.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import takewhile
 from typing import Any, Final
 
 import requests
 
+from connector._clock import SYSTEM_CLOCK, Clock, SystemClock
 from connector._retry import server_wait
 from connector._transport import Response
 
@@ -96,21 +96,20 @@ class Pacer:
         self,
         rate: Rate | None,
         *,
-        clock: Callable[[], float] = time.monotonic,
-        now: Callable[[], float] = time.time,
-        sleep: Callable[[float], object] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         """Args:
         rate: the configured rate; None: unthrottled (a 429 still pauses everyone).
-        clock: monotonic seconds; now: epoch seconds (retry headers).
-        sleep: waits; by default a wait that `close()` ends early.
+        clock: slots, pauses and retry headers are timed on it, and it waits for them.
         """
         self.rate = rate
         self._closed = threading.Event()
-        self._clock, self._now = clock, now
-        self._sleep = sleep or self._closed.wait
+        self._clock = clock
+        # The machine's sleep cannot be cut short; a wait on the closed event can, so a
+        # stopping batch does not sit out a long 429 pause. A fake clock sleeps itself.
+        self._sleep = self._closed.wait if isinstance(clock, SystemClock) else clock.sleep
         self._lock = threading.Lock()
-        self._next = clock()
+        self._next = clock.monotonic()
         self._paused_until = self._next
         self._sent: deque[float] = deque()
         self.limit = rate.requests if rate else None
@@ -141,7 +140,7 @@ class Pacer:
     def _take(self) -> float:
         """0 when a slot was taken now; else the seconds to wait before asking again."""
         with self._lock:
-            now = self._clock()
+            now = self._clock.monotonic()
             interval = self.interval
             due = max(self._paused_until, self._next if interval else now)
             if due > now:
@@ -174,17 +173,17 @@ class Pacer:
     def _refused(self, headers: Mapping[str, str]) -> None:
         self.refusals += 1
         answer = Response(status_code=429, reason="", headers=dict(headers), body=None)
-        wait = server_wait(answer, self._now())
+        wait = server_wait(answer, self._clock.time())
         if wait is None:
             wait = self.interval or 1.0
-        self._paused_until = max(self._paused_until, self._clock() + wait)
+        self._paused_until = max(self._paused_until, self._clock.monotonic() + wait)
 
     def _lower(self, limit: int | None, remaining: int | None) -> None:
         if self.rate is None or limit is None:
             return
         # Ours are counted over the window plus the headroom: the server's window ended a
         # little before this answer arrived, and counting too few of ours would blame others.
-        since = self._clock() - self.rate.seconds * (2 - HEADROOM)
+        since = self._clock.monotonic() - self.rate.seconds * (2 - HEADROOM)
         ours = len(self._sent) - sum(1 for _ in takewhile(lambda sent: sent <= since, self._sent))
         others = 0 if remaining is None else max(0, limit - remaining - ours)
         self.limit = max(1, min(self.rate.requests, limit) - others)

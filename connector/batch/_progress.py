@@ -12,8 +12,6 @@ one plain line at most every `every` seconds and one at the end, so logs stay sh
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
 from types import TracebackType
 from typing import IO, Protocol
 
@@ -26,6 +24,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.progress import Progress as Bar
+
+from connector._clock import SYSTEM_CLOCK, Clock
 
 __all__ = ["PlainProgress", "Progress", "RichProgress", "open_progress"]
 
@@ -49,13 +49,13 @@ class PlainProgress:
         done: int = 0,
         *,
         stream: IO[str] | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        clock: Clock = SYSTEM_CLOCK,
         every: float = 5.0,
     ) -> None:
         self.total, self.done, self.failed = total, done, 0
         self._stream = stream or sys.stderr
         self._clock, self._every = clock, every
-        self._started = self._last = clock()
+        self._started = self._last = clock.monotonic()
         self._counted = 0
 
     def advance(self, status: str) -> None:
@@ -63,7 +63,7 @@ class PlainProgress:
         self.done += 1
         self._counted += 1
         self.failed += status != "COMPLETED"
-        if self._clock() - self._last >= self._every:
+        if self._clock.monotonic() - self._last >= self._every:
             self._line()
 
     def note(self, text: str) -> None:
@@ -71,7 +71,7 @@ class PlainProgress:
         self._stream.write(f"{text}\n")
 
     def _line(self) -> None:
-        self._last = now = self._clock()
+        self._last = now = self._clock.monotonic()
         elapsed = now - self._started
         rate = self._counted / elapsed if elapsed > 0 else 0.0
         left = self.total - self.done

@@ -22,11 +22,11 @@ from __future__ import annotations
 import json
 import queue
 import threading
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+from connector._clock import SYSTEM_CLOCK, Clock
 from connector._errors import DefinitionError, UsageError
 from connector._executor import Executor
 from connector._result import TaskResult
@@ -113,19 +113,16 @@ class BatchRunner:
         target: Target,
         pacer: Pacer,
         concurrency: int = 4,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-        now: Callable[[], float] = time.time,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         """Args:
         task, journal: what to run, and where its progress is recorded.
         target: where to send. pacer: the shared pace (one for all workers).
         concurrency: worker threads (one session and executor each).
-        clock, sleep, now: for the executors' retries and the run's timing; tests fake them.
+        clock: for the executors' retries and the run's timing; tests fake it.
         """
         self.task, self.journal, self.target, self.pacer = task, journal, target, pacer
         self.concurrency = concurrency
-        self._sleep, self._now = sleep, now
         self.policy = SendPolicy.for_template(task.template)
         template = task.template
         self.safe = is_safe_to_repeat(template.http_request.method, template.retry)
@@ -140,7 +137,7 @@ class BatchRunner:
     def run(self, items: Iterable[InputItem], progress: Progress, plan: Plan) -> Outcome:
         """Send every input `plan` does not show as done; returns when all are recorded."""
         self._progress = progress
-        started = self._clock()
+        started = self._clock.monotonic()
         workers = [
             threading.Thread(target=self._work, name=f"batch-{n}", daemon=True)
             for n in range(self.concurrency)
@@ -158,7 +155,7 @@ class BatchRunner:
         for worker in workers:
             while worker.is_alive():
                 worker.join(_POLL_SECONDS)
-        self._outcome.elapsed_seconds = self._clock() - started
+        self._outcome.elapsed_seconds = self._clock.monotonic() - started
         if self._crash is not None:
             raise self._crash
         return self._outcome
@@ -201,8 +198,6 @@ class BatchRunner:
             session,
             environ=self.target.environ,
             clock=self._clock,
-            sleep=self._sleep,
-            now=self._now,
         )
         with session, executor:
             while (item := self._queue.get()) is not None:

@@ -17,15 +17,15 @@ from __future__ import annotations
 import dataclasses
 import hmac
 import threading
-import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.wrappers import Request, Response
 
+from connector._clock import SYSTEM_CLOCK, Clock
 from connector.emulator._api import Api, rebilly_api
 from connector.emulator._context import Context
 from connector.emulator._control import CONTROL_PREFIX, control_refusal, control_reply
@@ -103,7 +103,7 @@ class EmulatorApp:
         self,
         api_keys: Iterable[str] | None = None,
         rate_limit: tuple[int, float] = (3000, 600),
-        clock: Callable[[], float] | None = None,
+        clock: Clock = SYSTEM_CLOCK,
         api: Api | None = None,
         allowed_hosts: Iterable[str] = (),
     ) -> None:
@@ -114,7 +114,7 @@ class EmulatorApp:
         if self.api_keys is not None and not all(self.api_keys):
             raise ValueError("api_keys must not contain an empty key")
         self.api = api if api is not None else rebilly_api()
-        self.clock: Callable[[], float] = clock or time.time
+        self.clock = clock
         self.allowed_hosts = frozenset(host.lower() for host in allowed_hosts)
         self.stopping = threading.Event()
         self._lock = threading.RLock()
@@ -250,7 +250,7 @@ class EmulatorApp:
             if self.stopping.wait(fault.seconds):
                 return Reply(Response(status=502), drop="close")
             return None
-        now = self.clock()
+        now = self.clock.time()
         return Reply(fault_answer(fault, instance=request.path, now=now, limit=self._limiter.limit))
 
     def _handle(self, request: Request, body: bytes, *, authorized: bool) -> Response:
@@ -267,7 +267,7 @@ class EmulatorApp:
         if operation.secured and not authorized:
             return self.api.credentials.refusal(request.path)
         scope = values.pop(self.api.scope, "") if self.api.scope else ""
-        now = self.clock()
+        now = self.clock.time()
         counts = request.method not in {"GET", "HEAD"}
         with self._lock:
             within, remaining, retry_at = self._limiter.check(scope, now, counts=counts)

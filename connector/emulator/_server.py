@@ -21,13 +21,13 @@ import logging
 import socket
 import struct
 import threading
-import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from types import TracebackType
 from typing import Any, Final, Self
 
 from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler, select_address_family
 
+from connector._clock import SYSTEM_CLOCK, Clock
 from connector.emulator._api import Api
 from connector.emulator._app import EmulatorApp
 from connector.emulator._faults import Fault, make_fault
@@ -170,7 +170,7 @@ class Emulator:
     serves any API).
     `api_keys`: None accepts any non-empty key or token; a collection accepts only those.
     `rate_limit`: (non-GET requests, window seconds) per organization.
-    `clock`: seconds since the epoch; it stamps resources and drives the rate limit.
+    `clock`: its epoch seconds (`time()`) stamp resources and drive the rate limit.
     """
 
     def __init__(
@@ -179,7 +179,7 @@ class Emulator:
         port: int = 0,
         api_keys: Iterable[str] | None = None,
         rate_limit: tuple[int, float] = (3000, 600),
-        clock: Callable[[], float] = time.time,
+        clock: Clock = SYSTEM_CLOCK,
         *,
         api: Api | None = None,
     ) -> None:
