@@ -18,9 +18,9 @@ from typing import Annotated, Any, Final, Literal
 import jsonschema_rs
 from pydantic import Field, JsonValue, ValidationError, model_validator
 
-from connector._errors import FieldError, TemplateError
+from connector._errors import TemplateError
 from connector._json import loads
-from connector._model import StrictModel
+from connector._model import StrictModel, field_errors
 from connector._suggest import did_you_mean
 from connector.auth import Auth
 from connector.auth._base import ENV_NAME
@@ -266,7 +266,7 @@ def parse_template(data: object, *, source: str) -> TaskTemplate:
     try:
         return TaskTemplate.model_validate(data)
     except ValidationError as exc:
-        errors = [FieldError(field=_dotted(e["loc"]), message=_message(e)) for e in exc.errors()]
+        errors = field_errors(exc, message=_message)
         raise TemplateError(f"{source} is not a valid task template", field_errors=errors) from None
 
 
@@ -283,10 +283,6 @@ def load_template_file(path: Path) -> TaskTemplate:
     except ValueError as exc:
         raise TemplateError(f"{path} is not valid JSON: {exc}") from None
     return parse_template(data, source=str(path))
-
-
-def _dotted(loc: tuple[int | str, ...]) -> str:
-    return ".".join(str(part) for part in loc)
 
 
 def _message(error: Any) -> str:

@@ -171,14 +171,48 @@ def test_a_custom_status_and_body(emu: Emulator) -> None:
 
 
 @pytest.mark.parametrize(
-    "fault",
-    [{"kind": "status"}, {"kind": "status", "status": 42}, {"kind": "latency"}, {"kind": "nope"}],
-    ids=["no-status", "bad-status", "latency-without-seconds", "unknown"],
+    ("fault", "detail"),
+    [
+        pytest.param({"kind": "status"}, "status: a status fault needs a status", id="no-status"),
+        pytest.param(
+            {"kind": "status", "status": 42},
+            "status: input should be greater than or equal to 100, not 42",
+            id="bad-status",
+        ),
+        pytest.param({"kind": "latency"}, "seconds: a latency fault needs seconds", id="latency"),
+        pytest.param({"kind": "nope"}, "kind: input should be '503'", id="unknown"),
+        pytest.param(
+            {"kind": "503", "apply": "yes"}, "apply: input should be a valid boolean", id="apply"
+        ),
+        pytest.param(
+            {"kind": "429", "retryAfter": True},
+            "retryAfter: input should be a valid number",
+            id="bool",
+        ),
+        pytest.param(
+            {"kind": "503", "retryafter": 3},
+            "retryafter: unknown key (did you mean 'retryAfter'?)",
+            id="typo",
+        ),
+        pytest.param(
+            {"kind": "reset", "body": 7}, "body: input should be a valid string", id="body"
+        ),
+    ],
 )
-def test_nonsense_faults_are_400(emu: Emulator, fault: dict[str, object]) -> None:
-    """A fault that cannot be applied is refused, naming what is wrong."""
-    assert requests.post(f"{emu.url}/_emulator/faults", json=fault, timeout=5).status_code == 400
+def test_nonsense_faults_are_400(emu: Emulator, fault: dict[str, object], detail: str) -> None:
+    """A fault that cannot be applied is refused in one line naming the field and what is wrong."""
+    answer = requests.post(f"{emu.url}/_emulator/faults", json=fault, timeout=5)
+    assert answer.status_code == 400
+    assert answer.json()["detail"].startswith(detail)
+    assert "\n" not in answer.json()["detail"]
     assert emu.faults == []
+
+
+def test_a_status_kind_may_be_a_number(emu: Emulator) -> None:
+    """`"kind": 503` is the 503 fault, as `"kind": "503"` is."""
+    answer = requests.post(f"{emu.url}/_emulator/faults", json={"kind": 503}, timeout=5)
+    assert answer.status_code == 201
+    assert answer.json()["faults"][0]["kind"] == "503"
 
 
 def test_latency_delays_then_handles(emu: Emulator) -> None:

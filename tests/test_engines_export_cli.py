@@ -64,3 +64,37 @@ def test_a_slim_export_still_imports(capsys: pytest.CaptureFixture[str]) -> None
     document, _ = _export(capsys)
     imported = import_task(document, "conductor")
     assert sorted(imported.template.http_request.body) == sorted(_body(document))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("metadata", "field", "message"),
+    [
+        pytest.param(
+            {"baseURL": "https://x.test"},
+            "baseURL",
+            "unknown key (did you mean 'baseUrl'?)",
+            id="unknown-key",
+        ),
+        pytest.param({"environment": 7}, "environment", "valid string", id="wrong-type"),
+        pytest.param({"template": []}, "template", "JSON object", id="template-not-object"),
+    ],
+)
+def test_an_edited_metadata_parameter_is_refused_naming_its_key(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Any,
+    metadata: Any,
+    field: str,
+    message: str,
+) -> None:
+    """A hand-edited connector:template is never half-read: exit 2, its key named, nothing out."""
+    document, _ = _export(capsys, "--full")
+    document["workflowTask"]["inputParameters"][METADATA_KEY] = metadata
+    path = tmp_path / "edited.json"
+    path.write_text(json.dumps(document))
+    assert main(["import", str(path), "--engine", "conductor"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"{METADATA_KEY} is not what an export writes" in captured.err
+    assert f"  inputParameters.{METADATA_KEY}.{field}: " in captured.err
+    assert message in captured.err
+    assert "Traceback" not in captured.err

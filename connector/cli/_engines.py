@@ -107,7 +107,8 @@ def _export(args: argparse.Namespace, workflow: str | None) -> Any:
         task = with_body_fields(task, fields)
     result = export_task(task, args.engine, options)
     if args.environment == "live" and not args.base_url:
-        result.warnings.append("environment 'live': this task moves real money")
+        live = "environment 'live': this task moves real money"
+        result = result.model_copy(update={"warnings": [*result.warnings, live]})
     return result
 
 

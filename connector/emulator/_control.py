@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Final
 
 from werkzeug.wrappers import Request, Response
 
-from connector.emulator._faults import fault_from_json
+from connector.emulator._faults import Fault, fault_from_json
 from connector.emulator._http import Reply, json_response, problem
 from connector.emulator._records import public_request
 
@@ -78,7 +78,11 @@ def _faults(app: EmulatorApp, request: Request, body: bytes) -> Response:
         except ValueError as exc:
             return problem(400, "Bad Request", str(exc), instance=request.path)
         status = 201
-    return json_response({"faults": [item.public() for item in app.pending_faults()]}, status)
+    return json_response({"faults": [_shown(item) for item in app.pending_faults()]}, status)
+
+
+def _shown(fault: Fault) -> dict[str, object]:
+    return fault.model_dump(mode="json", by_alias=True)
 
 
 def _reset(app: EmulatorApp, request: Request, body: bytes) -> Response:

@@ -5,27 +5,17 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
 from email.utils import formatdate
 from typing import Any, Final, Literal
 
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from werkzeug.wrappers import Response
 
+from connector._model import StrictModel, field_errors, suggesting, wire_names
 from connector.emulator._http import problem, reject_constant
 
 FaultKind = Literal["503", "500", "502", "504", "408", "429", "status", "reset", "stall", "latency"]
-FAULT_KINDS: Final = (
-    "503",
-    "500",
-    "502",
-    "504",
-    "408",
-    "429",
-    "status",
-    "reset",
-    "stall",
-    "latency",
-)
 _TITLES: Final = {
     500: "Internal Server Error",
     502: "Bad Gateway",
@@ -34,11 +24,9 @@ _TITLES: Final = {
     408: "Request Timeout",
 }
 RetryStyle = Literal["epoch", "seconds", "http-date", "none"]
-RETRY_STYLES: Final = ("epoch", "seconds", "http-date", "none")
 
 
-@dataclass(frozen=True, slots=True)
-class Fault:
+class Fault(StrictModel):
     """One injected misbehaviour, used up by the next API request.
 
     kind: `503`, `500`, `502`, `504` and `408` answer that status (a problem body); `429`
@@ -48,66 +36,57 @@ class Fault:
     or drops it if the emulator stopped; `latency` is a stall of `seconds` (required).
     retry_after: seconds from now for the retry header of a 503 or 429, sent as `style`:
     `epoch` = `X-RateLimit-Retry-After: <UTC epoch seconds>` (Rebilly's own), `seconds` =
-    `Retry-After: <n>`, `http-date` = `Retry-After: <HTTP-date>`, `none` = no header.
+    `Retry-After: <n>`, `http-date` = `Retry-After: <HTTP-date>`, `none` = no header;
+    a 429 without one waits 1 second.
     apply: for `reset`, apply the request first (the work is done; the client never hears).
     """
 
     kind: FaultKind
-    seconds: float | None = None
-    retry_after: float | None = None
+    seconds: float | None = Field(default=None, ge=0, strict=True, validate_default=True)
+    retry_after: float | None = Field(default=None, ge=0, strict=True, validate_default=True)
     style: RetryStyle = "epoch"
-    apply: bool = False
-    status: int | None = None
-    body: str = ""
-    content_type: str = "application/json"
+    apply: bool = Field(default=False, strict=True)
+    status: int | None = Field(default=None, ge=100, le=599, strict=True, validate_default=True)
+    body: str = Field(default="", strict=True)
+    content_type: str = Field(default="application/json", strict=True)
 
-    def public(self) -> dict[str, Any]:
-        """The camelCase form the control endpoint shows."""
-        return {
-            "kind": self.kind,
-            "seconds": self.seconds,
-            "retryAfter": self.retry_after,
-            "style": self.style,
-            "apply": self.apply,
-            "status": self.status,
-            "body": self.body,
-            "contentType": self.content_type,
-        }
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _status_number(cls, value: object) -> object:
+        """A status kind may be given as a number (`503`), as it is one."""
+        return str(value) if type(value) is int else value
+
+    @field_validator("seconds")
+    @classmethod
+    def _latency_needs_seconds(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if value is None and info.data.get("kind") == "latency":
+            raise ValueError("a latency fault needs seconds")
+        return value
+
+    @field_validator("retry_after")
+    @classmethod
+    def _a_429_waits(cls, value: float | None, info: ValidationInfo) -> float | None:
+        return 1.0 if value is None and info.data.get("kind") == "429" else value
+
+    @field_validator("status")
+    @classmethod
+    def _status_needs_one(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is None and info.data.get("kind") == "status":
+            raise ValueError("a status fault needs a status from 100 to 599")
+        return value
 
 
-def make_fault(
-    kind: str,
-    *,
-    seconds: float | None = None,
-    retry_after: float | None = None,
-    style: str = "epoch",
-    apply: bool = False,
-    status: int | None = None,
-    body: str = "",
-    content_type: str = "application/json",
-) -> Fault:
-    """A checked `Fault`; raises ValueError on an unknown kind, style, a negative time or
-    a `status` fault without a status from 100 to 599."""
-    if kind not in FAULT_KINDS:
-        raise ValueError(f"unknown fault kind {kind!r}; one of {', '.join(FAULT_KINDS)}")
-    if style not in RETRY_STYLES:
-        raise ValueError(f"unknown retry style {style!r}; one of {', '.join(RETRY_STYLES)}")
-    for name, value in (("seconds", seconds), ("retry_after", retry_after)):
-        if value is not None and (
-            isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0
-        ):
-            raise ValueError(f"{name} must be a number >= 0, not {value!r}")
-    if kind == "429" and retry_after is None:
-        retry_after = 1.0
-    if kind == "latency" and seconds is None:
-        raise ValueError("a latency fault needs seconds")
-    if kind == "status" and (
-        isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599
-    ):
-        raise ValueError(f"a status fault needs a status from 100 to 599, not {status!r}")
-    if not isinstance(body, str) or not isinstance(content_type, str):
-        raise ValueError("body and contentType must be strings")  # noqa: TRY004 - a 400
-    return Fault(kind, seconds, retry_after, style, apply, status, body, content_type)  # type: ignore[arg-type]
+def make_fault(fields: Mapping[str, object]) -> Fault:
+    """A checked `Fault` from its fields (camelCase or snake_case).
+
+    Raises:
+        ValueError: one line naming every bad field (`seconds: ...; style: ...`).
+    """
+    try:
+        return Fault.model_validate(fields)
+    except ValidationError as exc:
+        errors = field_errors(exc, message=suggesting(["count", *wire_names(Fault)]))
+        raise ValueError("; ".join(str(error) for error in errors)) from None
 
 
 def fault_from_json(body: bytes) -> tuple[Fault, Any]:
@@ -116,31 +95,8 @@ def fault_from_json(body: bytes) -> tuple[Fault, Any]:
     spec = json.loads(body or b"{}", parse_constant=reject_constant)
     if not isinstance(spec, dict):
         raise ValueError("send a JSON object")  # noqa: TRY004 - a 400 like every bad body
-    known = {
-        "kind",
-        "count",
-        "seconds",
-        "retryAfter",
-        "style",
-        "apply",
-        "status",
-        "body",
-        "contentType",
-    }
-    unknown = set(spec) - known
-    if unknown:
-        raise ValueError(f"unknown members: {', '.join(sorted(unknown))}")
-    fault = make_fault(
-        str(spec.get("kind", "")),
-        seconds=spec.get("seconds"),
-        retry_after=spec.get("retryAfter"),
-        style=str(spec.get("style", "epoch")),
-        apply=bool(spec.get("apply", False)),
-        status=spec.get("status"),
-        body=spec.get("body", ""),
-        content_type=spec.get("contentType", "application/json"),
-    )
-    return fault, spec.get("count", 1)
+    count = spec.pop("count", 1)
+    return make_fault(spec), count
 
 
 def retry_headers(fault: Fault, now: float) -> dict[str, str]:

@@ -303,7 +303,8 @@ class Emulator:
         apply: bool = False,
     ) -> None:
         """Make the next `count` API requests misbehave; see `Fault` for the kinds."""
-        fault = make_fault(kind, seconds=seconds, retry_after=retry_after, style=style, apply=apply)
+        fields = {"kind": kind, "seconds": seconds, "retry_after": retry_after}
+        fault = make_fault({**fields, "style": style, "apply": apply})
         self.app.inject(fault, count)
 
     @property

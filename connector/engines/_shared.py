@@ -21,8 +21,10 @@ from typing import Any
 from urllib.parse import quote
 
 import jsonschema_rs
+from pydantic import Field, ValidationError
 
 from connector._errors import FieldError, TemplateError
+from connector._model import StrictModel, field_errors, suggesting, wire_names
 from connector._render import is_placeholder_only
 from connector._suggest import did_you_mean, shown
 from connector._task import Task
@@ -52,42 +54,29 @@ class ExportOptions:
     """Conductor: the `ownerEmail` of the definitions (OSS Conductor requires one)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Export:
+class Export(StrictModel):
     """An engine document and what the reader should know about it."""
 
     document: dict[str, Any]
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class Import:
+class Import(StrictModel):
     """A template read from an engine document, and the options that export it back."""
 
     template: TaskTemplate
     options: ExportOptions
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[str] = Field(default_factory=list)
 
 
 # -- metadata ------------------------------------------------------------------------------
 
 
-def metadata(template: TaskTemplate, options: ExportOptions) -> dict[str, Any]:
-    """`{connector:template: …}`: the fields the engine cannot carry, inert for the engine."""
-    if not options.metadata:
-        return {}
-    kept = {k: v for k, v in template.to_json().items() if k not in _NATIVE_KEYS}
-    where = {"baseUrl": options.base_url} if options.base_url else {}
-    if not options.base_url and not _is_absolute(template.http_request.url):
-        where = {"environment": options.environment}
-    return {METADATA_KEY: escape_literal({"template": kept, **where})}
+class Metadata(StrictModel):
+    """What an export keeps under `connector:template`: the template's fields the engine
+    cannot carry, and where its relative URL was joined (all empty without it)."""
 
-
-@dataclass(frozen=True, slots=True)
-class Metadata:
-    """What an import found under `connector:template` (all empty without it)."""
-
-    template: dict[str, Any] = field(default_factory=dict)
+    template: dict[str, Any] = Field(default_factory=dict)
     environment: str | None = None
     base_url: str | None = None
 
@@ -103,18 +92,40 @@ class Metadata:
         return server if isinstance(server, str) else None
 
 
-def read_metadata(value: object) -> Metadata:
-    """Parse the metadata parameter; anything unexpected is ignored (the engine JSON wins)."""
-    if not isinstance(value, dict):
-        return Metadata()
-    parsed: dict[str, Any] = unescape_literal(value)
-    template = parsed.get("template")
-    environment, base_url = parsed.get("environment"), parsed.get("baseUrl")
-    return Metadata(
-        template=template if isinstance(template, dict) else {},
-        environment=environment if isinstance(environment, str) else None,
-        base_url=base_url if isinstance(base_url, str) else None,
+def metadata(template: TaskTemplate, options: ExportOptions) -> dict[str, Any]:
+    """`{connector:template: …}`: the fields the engine cannot carry, inert for the engine."""
+    if not options.metadata:
+        return {}
+    kept = {k: v for k, v in template.to_json().items() if k not in _NATIVE_KEYS}
+    relative = not _is_absolute(template.http_request.url)
+    meta = Metadata(
+        template=kept,
+        base_url=options.base_url or None,
+        environment=options.environment if relative and not options.base_url else None,
     )
+    return {METADATA_KEY: escape_literal(meta.model_dump(by_alias=True, exclude_none=True))}
+
+
+def read_metadata(value: object) -> Metadata:
+    """Parse the metadata parameter (absent: empty metadata, the engine's fields alone).
+
+    Raises:
+        TemplateError: it is not what an export writes; each field error names its key.
+    """
+    if value is None:
+        return Metadata()
+    try:
+        return Metadata.model_validate(unescape_literal(value))
+    except ValidationError as exc:
+        raise TemplateError(
+            f"{METADATA_KEY} is not what an export writes: correct it, or remove it to import "
+            "the engine's fields alone",
+            field_errors=field_errors(
+                exc,
+                prefix=("inputParameters", METADATA_KEY),
+                message=suggesting(wire_names(Metadata)),
+            ),
+        ) from None
 
 
 # -- URLs ----------------------------------------------------------------------------------

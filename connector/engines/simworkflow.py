@@ -9,7 +9,6 @@ saved credentials. Import reads such a task (alone, or picked from a workflow de
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import replace
 from typing import Any
 
 from pydantic import JsonValue
@@ -110,7 +109,7 @@ def export(task: Task, options: ExportOptions) -> Export:
     if options.workflow:
         document = _workflow(options.workflow, _task_name(template), document)
         validate(document, WORKFLOW_SCHEMA, "the exported workflow")
-    return Export(document, warnings)
+    return Export(document=document, warnings=warnings)
 
 
 def _headers(template: TaskTemplate) -> list[tuple[str, str]]:
@@ -197,7 +196,7 @@ def import_(document: Any, *, task: str | None = None, name: str | None = None) 
         for path in differences(_comparable(source), _comparable(again_task))
         if path not in wired
     ]
-    return Import(template, options, warnings)
+    return Import(template=template, options=options, warnings=warnings)
 
 
 def _pick(document: Any, task: str | None) -> tuple[str | None, str | None, dict[str, Any]]:
@@ -290,7 +289,7 @@ def import_step(document: Any, *, task: str | None = None) -> tuple[Import, dict
         )
     configured = tuple(f"inputParameters.{name}: " for name in inputs)
     warnings = [w for w in result.warnings if not w.startswith(configured)]
-    return replace(result, warnings=warnings), inputs
+    return result.model_copy(update={"warnings": warnings}), inputs
 
 
 def _wired(name: str) -> str:

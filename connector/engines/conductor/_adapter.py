@@ -52,7 +52,7 @@ class ConductorAdapter:
             unescape_literal(defaults) if isinstance(defaults, dict) else {}
         )
         warnings = [w for w in result.warnings if not w.startswith(_DEFAULTS)]
-        return replace(result, warnings=warnings), inputs
+        return result.model_copy(update={"warnings": warnings}), inputs
 
     def push(self, document: dict[str, Any], server: str, *, update: bool) -> dict[str, Any]:
         """Register the export's task definitions and workflow (see `_push`)."""

@@ -82,10 +82,12 @@ def export(task: Task, options: ExportOptions) -> Export:
     validate(workflow_task, TASK_SCHEMA, "the exported workflow task")
     validate(task_def, TASK_DEF_SCHEMA, "the exported task definition")
     if not options.workflow:
-        return Export({"workflowTask": workflow_task, "taskDefs": [task_def]}, warnings)
+        return Export(
+            document={"workflowTask": workflow_task, "taskDefs": [task_def]}, warnings=warnings
+        )
     workflow = _workflow_def(options, template, workflow_task, sorted(convert.names))
     validate(workflow, WORKFLOW_SCHEMA, "the exported workflow definition")
-    return Export({"workflowDef": workflow, "taskDefs": [task_def]}, warnings)
+    return Export(document={"workflowDef": workflow, "taskDefs": [task_def]}, warnings=warnings)
 
 
 def _workflow_task(

@@ -80,7 +80,7 @@ def import_(document: Any, *, task: str | None = None, name: str | None = None) 
     ]
     if task_def is None:
         warnings.append("no task definition: the template keeps the default retry and timeouts")
-    return Import(template, options, warnings)
+    return Import(template=template, options=options, warnings=warnings)
 
 
 @dataclass(frozen=True, slots=True)
