@@ -57,7 +57,7 @@ def export_workflow(
         warnings += [f"steps.{index} ({step.name}): {w}" for w in result.warnings]
         exported.append((step, result.document))
     document = _LAYOUTS[engine](workflow, exported, options)
-    return Export(document, sorted(set(warnings), key=warnings.index))
+    return Export(document=document, warnings=sorted(set(warnings), key=warnings.index))
 
 
 def _step_task(step: Step, index: int, load: Callable[[str], Task]) -> Task:
