@@ -59,8 +59,15 @@ def _children(value: Any) -> list[Any]:
     return []
 
 
-def problems(value: Any, field: str = "", *, max_depth: int = MAX_DEPTH) -> Iterator[FieldError]:
-    """What in a task input cannot be sent: too deep a value, a lone surrogate (no recursion)."""
+def problems(
+    value: Any, field: str = "", *, max_depth: int = MAX_DEPTH, full_path: bool = False
+) -> Iterator[FieldError]:
+    """What in a task input cannot be sent: too deep a value, a lone surrogate (no recursion).
+
+    A value nested too deep is named by its field under `field` (`description`), or with
+    `full_path` by the path down to where the limit is reached (`description.a.a.…`, cut
+    for the message), which says where the nesting is when an engine built the input.
+    """
     stack = [(value, field, 0)]
     while stack:
         item, where, depth = stack.pop()
@@ -71,7 +78,7 @@ def problems(value: Any, field: str = "", *, max_depth: int = MAX_DEPTH) -> Iter
         if depth >= max_depth and isinstance(item, Mapping | list | tuple):
             top = where.split(".")[: len(field.split(".")) + 1 if field else 1]
             message = f"nests deeper than {max_depth} levels"
-            yield FieldError(field=".".join(top), message=message)
+            yield FieldError(field=shown(where) if full_path else ".".join(top), message=message)
             continue
         stack.extend(_named_children(item, where, depth))
 

@@ -41,15 +41,13 @@ from connector._catalog import load_task
 from connector._credentials import Redactor
 from connector._errors import FieldError, InputError
 from connector._executor import Executor
+from connector._json import problems
 from connector._result import TaskResult
 from connector.engines.conductor._export import conductor_name
 
-__all__ = ["MAX_INPUT_DEPTH", "TaskWorker", "outcome", "worker_for"]
+__all__ = ["TaskWorker", "outcome", "worker_for"]
 
 logger = logging.getLogger("connector.conductor")
-
-MAX_INPUT_DEPTH = 64
-"""Task inputs nested deeper than this are refused (terminal) before anything is rendered."""
 
 
 class TaskWorker(WorkerInterface):  # type: ignore[misc]  # the SDK is untyped
@@ -92,9 +90,9 @@ class TaskWorker(WorkerInterface):  # type: ignore[misc]  # the SDK is untyped
         return conductor_result
 
     def _run(self, input_data: object) -> dict[str, Any]:
-        problem = input_problem(input_data)
-        if problem is not None:
-            error = InputError("invalid task input", task=self.task_name, field_errors=[problem])
+        errors = input_problems(input_data)
+        if errors:
+            error = InputError("invalid task input", task=self.task_name, field_errors=errors)
             return TaskResult.from_error(error).to_json()
         if self._executor is None:
             self._executor = Executor(
@@ -150,22 +148,13 @@ def worker_for(
     )
 
 
-def input_problem(value: object) -> FieldError | None:
-    """What makes a task input unusable before rendering: not an object, or nested too deep."""
+def input_problems(value: object) -> list[FieldError]:
+    """What makes a task input unusable before rendering: not an object, nested too deep
+    (named down to the depth limit) or a lone surrogate."""
     if not isinstance(value, dict):
         kind = "null" if value is None else type(value).__name__
-        return FieldError(field="inputData", message=f"must be a JSON object, not {kind}")
-    stack: list[tuple[object, str, int]] = [(value, "", 0)]
-    while stack:
-        item, path, depth = stack.pop()
-        if depth > MAX_INPUT_DEPTH:
-            shown = path if len(path) <= 80 else path[:80] + "…"
-            message = f"nested more than {MAX_INPUT_DEPTH} levels deep"
-            return FieldError(field=shown, message=message)
-        if isinstance(item, dict | list):
-            children = item.items() if isinstance(item, dict) else enumerate(item)
-            stack += [(v, f"{path}.{k}" if path else str(k), depth + 1) for k, v in children]
-    return None
+        return [FieldError(field="inputData", message=f"must be a JSON object, not {kind}")]
+    return list(problems(value, full_path=True))
 
 
 def outcome(result: Mapping[str, Any], redactor: Redactor | None = None) -> ConductorResult:
