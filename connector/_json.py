@@ -59,6 +59,23 @@ def _children(value: Any) -> list[Any]:
     return []
 
 
+_KINDS: Final[dict[type, str]] = {
+    type(None): "null",
+    bool: "a boolean",
+    int: "a number",
+    float: "a number",
+    str: "a string",
+    list: "an array",
+    tuple: "an array",
+    dict: "an object",
+}
+
+
+def json_kind(value: object) -> str:
+    """What `value` is, in JSON's words (`an array`, `null`), for a message."""
+    return _KINDS.get(type(value), f"a {type(value).__name__}")
+
+
 def problems(
     value: Any, field: str = "", *, max_depth: int = MAX_DEPTH, full_path: bool = False
 ) -> Iterator[FieldError]:

@@ -24,6 +24,7 @@ from connector._body import (
 from connector._credentials import Redactor
 from connector._environment import declaration_errors, read_variable
 from connector._errors import FieldError, InputError, RenderError, TemplateError, UsageError
+from connector._json import json_kind
 from connector._json import problems as input_problems
 from connector._parameters import ParameterPlan
 from connector._render import MISSING, Leaf, compile_json, compile_leaf
@@ -345,15 +346,11 @@ def _server_variable(
     return value
 
 
-_JSON_KINDS = {type(None): "null", bool: "a boolean", int: "a number", float: "a number"}
-_JSON_KINDS |= {str: "a string", list: "an array", tuple: "an array"}
-
-
 def _shape_problems(inputs: object) -> list[FieldError]:
     """An input that is not a JSON object, or holds what no request can carry."""
     if not isinstance(inputs, Mapping):
-        kind = _JSON_KINDS.get(type(inputs), f"a {type(inputs).__name__}")
-        return [FieldError(field="", message=f"the task input must be a JSON object, not {kind}")]
+        message = f"the task input must be a JSON object, not {json_kind(inputs)}"
+        return [FieldError(field="", message=message)]
     return list(input_problems(inputs))
 
 

@@ -159,6 +159,25 @@ def test_malformed_input_is_terminal_and_names_the_field(
     assert emulator.requests == []
 
 
+@pytest.mark.parametrize(
+    ("input_data", "kind"),
+    [pytest.param([1], "an array", id="array"), pytest.param(None, "null", id="null")],
+)
+def test_an_input_that_is_not_an_object_says_what_it_is(input_data: Any, kind: str) -> None:
+    """The reason names Conductor's `inputData` and what it holds, in JSON's words."""
+    worker = worker_for("upsert-payout-request", base_url="http://127.0.0.1:9/organizations/o")
+    (error,) = _run(worker, input_data).output_data["error"]["fieldErrors"]
+    assert error == {"field": "inputData", "message": f"must be a JSON object, not {kind}"}
+
+
+def test_a_lone_surrogate_is_refused_before_anything_is_rendered() -> None:
+    """No UTF-8 request can carry it: terminal, its field named."""
+    worker = worker_for("upsert-payout-request", base_url="http://127.0.0.1:9/organizations/o")
+    result = _run(worker, {**INPUT, "amount": 10, "description": "\ud800"})
+    assert result.status == "FAILED_WITH_TERMINAL_ERROR"
+    assert result.output_data["error"]["fieldErrors"][0]["field"] == "description"
+
+
 def test_cli_worker_refuses_without_a_server(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -63,7 +63,6 @@ class BasicCredential(Credential):
     ) -> None:
         self.scheme_id = scheme_id
         self.variables = variables
-        self._user = user
         self._password = password
         self._token = SecretStr(encode(user.get_secret_value(), password.get_secret_value()))
 

@@ -123,7 +123,6 @@ class OAuth2Credential(Credential):
         self.scheme_id = scheme_id
         self.variables = scheme.variables()
         self._scheme = scheme
-        self._id = client_id
         self._secret = secret
         self._client = basic_client(client_id.get_secret_value(), secret.get_secret_value())
         self._key = hashlib.sha256(

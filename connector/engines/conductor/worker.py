@@ -41,7 +41,7 @@ from connector._catalog import load_task
 from connector._credentials import Redactor
 from connector._errors import FieldError, InputError
 from connector._executor import Executor
-from connector._json import problems
+from connector._json import json_kind, problems
 from connector._result import TaskResult
 from connector.engines.conductor._export import conductor_name
 
@@ -152,8 +152,8 @@ def input_problems(value: object) -> list[FieldError]:
     """What makes a task input unusable before rendering: not an object, nested too deep
     (named down to the depth limit) or a lone surrogate."""
     if not isinstance(value, dict):
-        kind = "null" if value is None else type(value).__name__
-        return [FieldError(field="inputData", message=f"must be a JSON object, not {kind}")]
+        message = f"must be a JSON object, not {json_kind(value)}"
+        return [FieldError(field="inputData", message=message)]
     return list(problems(value, full_path=True))
 
 
