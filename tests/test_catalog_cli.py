@@ -192,7 +192,7 @@ def test_list_and_search_show_shipped_and_imported_tasks(
     assert set(rows[0]) == {"name", "api", "operationId", "method", "path", "title"}
     _, out, _ = _run(capsys, "list", "--api", "pets", "--json")
     assert {r["api"] for r in json.loads(out)} == {"pets"}
-    _, out, _ = _run(capsys, "search", "add a new animal", "--limit", "2", "--json")
+    _, out, _ = _run(capsys, "search", "register a new pet", "--limit", "2", "--json")
     hits = json.loads(out)
     assert hits[0]["name"] == "create-pet"
     assert hits[0]["score"] > 0

@@ -148,7 +148,7 @@ def _export_and_import(p: Any, engine: str, label: str, tmp_path: Path) -> None:
 
 def test_the_keyboard_adds_a_step_too(page: Any) -> None:
     """Enter on a focused palette item adds the step and moves focus into its form."""
-    page.locator(".palette-item").first.focus()
+    page.locator('.palette-item[data-task="upsert-payout-request"]').focus()
     page.keyboard.press("Enter")
     expect(page.locator("#workflow .step")).to_have_count(1)
     expect(page.locator("#input-form [data-path]").first).to_be_focused()
@@ -168,7 +168,7 @@ def _fill_valid_step(p: Any) -> None:
 
 def _add_step(p: Any) -> None:
     steps = p.locator("#workflow .step").count()
-    p.locator(".palette-item").first.focus()
+    p.locator('.palette-item[data-task="upsert-payout-request"]').focus()
     p.keyboard.press("Enter")
     expect(p.locator("#workflow .step")).to_have_count(steps + 1)
     expect(field(p, "currency")).to_be_visible()

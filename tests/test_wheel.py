@@ -90,7 +90,11 @@ def test_the_wheel_lists_the_shipped_task(installed: Path, tmp_path: Path) -> No
     """`connector list` works from the wheel's own copy of manifest.json."""
     result = _run(installed, tmp_path, "list", "--json")
     assert result.returncode == 0, result.stderr
-    assert [t["name"] for t in json.loads(result.stdout)] == ["upsert-payout-request"]
+    rows = json.loads(result.stdout)
+    assert len(rows) == 31
+    assert {row["api"] for row in rows} == {"rebilly"}
+    upsert = next(row for row in rows if row["name"] == "upsert-payout-request")
+    assert upsert["operationId"] == "PutPayoutRequest"
 
 
 def test_the_wheel_renders_the_example(installed: Path, tmp_path: Path) -> None:

@@ -20,11 +20,12 @@ What it does, and the choices made where the published API is silent:
   organization and the payout request id in the path. A value outside it answers **404**:
   the route with such a segment does not exist (what a router with a requirement does);
   the problem's `detail` names the rule.
-- The body is checked against the published PayoutRequest schema (`payout-request.schema.json`,
-  copied from the API description). Read-only fields (`id`, `status`, `allocations`, ...) and
-  unknown fields are ignored, like the real server; every problem is listed in
-  `invalidFields: [{field, message}]` (dot notation) with 422. Malformed JSON, NaN or a body
-  that is not a JSON object: 400. A declared non-JSON content type: 415. Over 1 MiB: 413.
+- The body is checked against the operation's request schema, read from the shipped
+  `rebilly` templates (generated from the API description). Read-only fields (`id`,
+  `status`, `allocations`, ...) and unknown fields are ignored, like the real server;
+  every problem is listed in `invalidFields: [{field, message}]` (dot notation) with 422.
+  Malformed JSON, NaN or a body that is not a JSON object: 400. A declared non-JSON
+  content type: 415. Over 1 MiB: 413.
 - 201 + `Location` on create, 200 on update; the same PUT repeated keeps one resource
   (createdTime kept, updatedTime renewed). Problems are `application/json` with `type`,
   `title`, `status`, `detail`, `instance` (and the deprecated `error`).

@@ -1,16 +1,12 @@
 """Rebilly's payout operations as the installed package knows them, offline: read from the
 shipped task templates of API `rebilly` (generated from the description by the importer;
 each carries its method, path, parameters, body schema and response schemas).
-
-Until every payout template carries its response schemas, `PutPayoutRequest` and
-`GetPayoutRequest` are served from the PayoutRequest schema kept beside this module.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from importlib import resources
 from pathlib import Path
 from typing import Any, Final
 
@@ -26,7 +22,6 @@ REBILLY_PATHS: Final = (
     "/payouts",
 )
 _PLACEHOLDER: Final = re.compile(r"<<\s*([^<>\s]+)\s*>>")
-_ID_SCHEMA: Final = {"type": "string", "maxLength": 50, "pattern": r"^[@~\-\.\w]+$"}
 
 
 def operation_from_template(template: dict[str, Any]) -> Operation | None:
@@ -48,7 +43,7 @@ def operation_from_template(template: dict[str, Any]) -> Operation | None:
         for key, spec in (template.get("parameters") or {}).items()
         if spec.get("in") in {"path", "query", "header"} and key != "organizationId"
     )
-    body_schema = template.get("bodySchema")
+    body_schema = _lenient(template.get("bodySchema"))
     body = None
     if body_schema is not None or request.get("body") is not None:
         content_type = str(request.get("contentType") or "application/json")
@@ -78,6 +73,20 @@ def operation_from_template(template: dict[str, Any]) -> Operation | None:
     )
 
 
+def _lenient(schema: Any) -> Any:
+    """The body schema as the server applies it: fields it does not know are ignored, not
+    refused (the connector refuses them before sending; the API itself does not)."""
+    if isinstance(schema, list):
+        return [_lenient(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {
+        key: _lenient(value)
+        for key, value in schema.items()
+        if not (key == "additionalProperties" and value is False)
+    }
+
+
 def _templates() -> list[dict[str, Any]]:
     found = []
     for path in sorted(Path(templates_dir()).glob("*.json")):
@@ -88,39 +97,11 @@ def _templates() -> list[dict[str, Any]]:
     return found
 
 
-def _legacy() -> list[Operation]:
-    text = resources.files(__package__).joinpath("payout-request.schema.json").read_text("utf-8")
-    schema = json.loads(text)
-    problem = {"type": "object"}
-    rid = (Parameter("id", "path", required=True, schema=_ID_SCHEMA),)
-    ok = ResponseSpec("200", "application/json", schema)
-    errors = {str(s): ResponseSpec(str(s), "application/json", problem) for s in (401, 403, 404)}
-    put = Operation(
-        "PutPayoutRequest",
-        "PUT",
-        "/payout-requests/{id}",
-        rid,
-        Body(required=False, media_types=("application/json",), schema=schema),
-        {
-            "200": ok,
-            "201": ResponseSpec("201", "application/json", schema),
-            **errors,
-            "422": ResponseSpec("422", "application/json", problem),
-        },
-    )
-    get = Operation(
-        "GetPayoutRequest", "GET", "/payout-requests/{id}", rid, None, {"200": ok, **errors}
-    )
-    return [put, get]
-
-
 def shipped_operations() -> list[Operation]:
     """The payout operations of the shipped `rebilly` templates."""
-    operations = [
+    return [
         operation
         for template in _templates()
         if (operation := operation_from_template(template)) is not None
         and operation.path.startswith(REBILLY_PATHS)
     ]
-    known = {operation.operation_id for operation in operations}
-    return operations + [op for op in _legacy() if op.operation_id not in known]

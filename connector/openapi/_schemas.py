@@ -153,7 +153,7 @@ class SchemaBuilder:
             schema, more = self._defs[key]
             defs[name] = schema
             todo.extend(more)
-        return defs
+        return dict(sorted(defs.items()))  # the same file whatever the hash seed
 
     # -- one schema ---------------------------------------------------------------------
 
