@@ -188,3 +188,44 @@ def test_cancel_payout_finds_the_cancellation_of_an_imported_rebilly(
     (best,) = client.get("/api/catalogue", params={"q": "cancel payout", "limit": 1}).json()["hits"]
     assert best["operationId"] == "PostPayoutRequestCancellation"
     assert best["api"] in {"rebilly", "rebilly-docs"}
+
+
+def test_an_imported_task_is_sent_to_an_emulator_of_its_own_api(
+    client: TestClient, emulator: Emulator
+) -> None:
+    """A local test request of `pets/create-pet` goes to an emulator started from the Pet
+    Store's kept description (the Rebilly emulator hears nothing); the same one answers the
+    next request of that API."""
+    sent = client.post(
+        "/api/tasks/pets/create-pet/test-request",
+        json={"inputs": {"name": "Rex"}, "environment": "local"},
+    ).json()
+    assert sent["status"] == "COMPLETED"
+    assert sent["response"]["statusCode"] == 201
+    listed = client.post(
+        "/api/tasks/pets/list-pets/test-request", json={"inputs": {}, "environment": "local"}
+    ).json()
+    assert listed["response"]["statusCode"] == 200
+    origin = sent["request"]["url"].removesuffix("/pets")
+    assert listed["request"]["url"].startswith(origin)
+    assert not origin.startswith(emulator.url)
+    assert emulator.requests == []
+
+
+def test_an_imported_api_without_its_description_says_so_and_sends_nothing(
+    client: TestClient,
+) -> None:
+    """No kept description: a 422 that says what to do, nothing sent."""
+    from connector._store import write_api
+
+    template = {
+        "name": "ping",
+        "title": "Ping",
+        "operation": {"api": "bare", "operationId": "ping"},
+        "servers": {"local": "http://127.0.0.1:8765"},
+        "httpRequest": {"url": "/ping", "method": "GET"},
+    }
+    write_api("bare", [template])
+    answer = client.post("/api/tasks/bare/ping/test-request", json={"environment": "local"})
+    assert answer.status_code == 422
+    assert "no kept description" in answer.json()["error"]["message"]

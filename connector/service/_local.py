@@ -1,7 +1,9 @@
-"""The local target: a Rebilly emulator the service starts on first use, and its key.
+"""The local target: the emulators the service starts on first use, and their key.
 
-The page sends test requests here unless another environment is chosen. The emulator
-accepts any non-empty key, so the service generates one per run; the browser never sees it
+The page sends test requests here unless another environment is chosen: Rebilly's tasks
+(and templates of no API) to the Rebilly emulator, an imported API's tasks to an emulator of
+the description its import kept (`connector.emulator.emulation_for`), one per API. Emulators
+accept any non-empty key, so the service generates one per run; the browser never sees it
 (results show it redacted like any credential).
 """
 
@@ -16,7 +18,8 @@ from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from connector._template import TaskTemplate
-from connector.emulator import Emulator
+from connector.emulator import Emulator, emulation_for
+from connector.emulator._emulation import REBILLY
 
 
 class EmulatorLike(Protocol):
@@ -36,27 +39,39 @@ def _default_factory() -> AbstractContextManager[EmulatorLike]:
 
 
 class LocalTarget:
-    """An emulator started lazily (once, thread-safe) and stopped by `close()`."""
+    """Emulators started lazily (once each, thread-safe) and stopped by `close()`."""
 
     def __init__(
         self, factory: EmulatorFactory | None = None, *, emulator: EmulatorLike | None = None
     ) -> None:
         self._factory = factory or _default_factory
         self._emulator = emulator
+        self._imported: dict[str, EmulatorLike] = {}  # API name -> its emulator
         self._stack = ExitStack()
         self._lock = threading.Lock()
         self.key = f"local-{secrets.token_urlsafe(18)}"
 
-    def emulator(self) -> EmulatorLike:
-        """The running emulator, started now if it is not yet."""
+    def emulator(self, template: TaskTemplate | None = None) -> EmulatorLike:
+        """The running emulator for `template`'s API, started now if it is not yet.
+
+        Raises:
+            UsageError: the template's imported API has no kept description to serve.
+        """
+        api = imported_api(template)
         with self._lock:
-            if self._emulator is None:
-                self._emulator = self._stack.enter_context(self._factory())
-            return self._emulator
+            if template is None or api is None:
+                if self._emulator is None:
+                    self._emulator = self._stack.enter_context(self._factory())
+                return self._emulator
+            if api not in self._imported:
+                served = emulation_for(template).api
+                emulator = Emulator(host="127.0.0.1", port=0, api=served)
+                self._imported[api] = self._stack.enter_context(emulator)
+            return self._imported[api]
 
     def base_url(self, template: TaskTemplate) -> str:
-        """The template's `local` server URL, pointed at the running emulator."""
-        running = urlsplit(self.emulator().base_url("org"))
+        """The template's `local` server URL, pointed at the emulator of its API."""
+        running = urlsplit(self.emulator(template).base_url("org"))
         local = urlsplit(template.base_urls.get("local", "http://127.0.0.1/"))
         return urlunsplit((running.scheme, running.netloc, local.path, local.query, ""))
 
@@ -72,3 +87,11 @@ class LocalTarget:
         with self._lock:
             self._stack.close()
             self._emulator = None
+            self._imported.clear()
+
+
+def imported_api(template: TaskTemplate | None) -> str | None:
+    """The API of a template that is neither Rebilly's nor without one (lower-cased)."""
+    operation = template.operation if template is not None else None
+    api = operation.api.lower() if operation is not None else None
+    return None if api == REBILLY else api
