@@ -24,7 +24,6 @@ import json
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from importlib.resources import files
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import FastAPI, Query, Request
@@ -34,14 +33,13 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import JsonValue
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from connector._catalog import load_task, read_manifest, task_names
+from connector._catalog import read_manifest, task_names
 from connector._curl import curl_command
 from connector._errors import ConnectorError, FieldError, InputError
 from connector._executor import Executor
 from connector._reference import Reference, reference
 from connector._request import PreparedRequest
 from connector._result import TaskResult
-from connector._store import template_path
 from connector._task import Task
 from connector._version import __version__
 from connector.engines import engines
@@ -62,6 +60,7 @@ from connector.service._models import (
     TaskSummary,
     TestRequest,
 )
+from connector.service._palette import task_for_ref
 
 Runner = Callable[[PreparedRequest, Task], TaskResult]
 """Sends a prepared request for a task and returns the structured response."""
@@ -77,12 +76,6 @@ _REFUSED: _Responses = {
     413: {"model": ErrorBody, "description": "The body is too large"},
     422: {"model": ErrorBody, "description": "Invalid input: nothing was sent"},
 }
-
-
-class NotFoundError(ConnectorError):
-    """The API was asked for a task that is not shipped."""
-
-    kind = "not_found"
 
 
 _STATUS = {"not_found": 404}
@@ -198,12 +191,12 @@ def _catalogue(
 
 def _tasks() -> list[TaskSummary]:
     """Every shipped task, as the palette lists it."""
-    return [_summary(_task_named(name)) for name in task_names()]
+    return [_summary(task_for_ref(name)) for name in task_names()]
 
 
 def _task(name: str) -> TaskDetail:
     """One task: its template, the schema of its inputs and of its body."""
-    task = _task_named(name)
+    task = task_for_ref(name)
     template = task.template
     return TaskDetail(
         **_summary(task).model_dump(),
@@ -216,18 +209,18 @@ def _task(name: str) -> TaskDetail:
 
 def _reference(name: str) -> Reference:
     """The operation's reference documentation, as the page shows it beside the form."""
-    return reference(_task_named(name))
+    return reference(task_for_ref(name))
 
 
 def _render(name: str, body: RenderRequest, request: Request) -> PreparedView:
     """Dry run: render and validate; nothing is sent."""
-    prepared = _prepare(request, _task_named(name), body)
+    prepared = _prepare(request, task_for_ref(name), body)
     return PreparedView.model_validate({**prepared.public(), "curl": curl_command(prepared)})
 
 
 def _test_request(name: str, body: TestRequest, request: Request) -> TaskResult:
     """Render, validate and send the request; the structured response of the run."""
-    task = _task_named(name)
+    task = task_for_ref(name)
     if body.environment == "live" and not body.confirm_live:
         raise InputError(
             "environment 'live' moves real money: confirm it (confirmLive: true)",
@@ -241,7 +234,7 @@ def _test_request(name: str, body: TestRequest, request: Request) -> TaskResult:
 
 def _export(name: str, body: ExportRequest) -> ExportResponse:
     """The configured step as the engine's task JSON (no secret in it)."""
-    task = _task_named(name)
+    task = task_for_ref(name)
     result = _engines.export(task, body)
     filename = f"{task.name}.{body.engine}.json"
     return ExportResponse(
@@ -255,26 +248,6 @@ def _import(body: ImportRequest) -> ImportResponse:
 
 
 # -- helpers --------------------------------------------------------------------------
-
-
-def _task_named(name: str) -> Task:
-    """A shipped task by NAME, or an imported one by API/NAME: never a path from a request."""
-    if name in task_names():
-        return load_task(name)
-    path = _imported(name)
-    if path is None:
-        raise NotFoundError(f"no task named {name!r}", task=None)
-    return load_task(path)
-
-
-def _imported(ref: str) -> Path | None:
-    api, slash, name = ref.partition("/")
-    if not slash or not api or "/" in name:
-        return None
-    try:
-        return template_path(ref)
-    except LookupError:  # only for a bare NAME, which is never looked up here
-        return None
 
 
 def _summary(task: Task) -> TaskSummary:

@@ -9,9 +9,14 @@ imported task never shadows a shipped one of the same name.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
+from connector._catalog import load_task, task_names
+from connector._errors import ConnectorError
 from connector._search import catalogue_index, search_catalogue
+from connector._store import template_path
+from connector._task import Task
 from connector.service._models import Catalogue, CatalogueGroup, CatalogueTag, CatalogueTask
 
 UNTAGGED = "Other"
@@ -67,3 +72,33 @@ def grouped(tasks: Iterable[CatalogueTask], *, sort_tags: bool) -> list[Catalogu
             )
         )
     return groups
+
+
+class NotFoundError(ConnectorError):
+    """The API was asked for a task that is neither shipped nor imported."""
+
+    kind = "not_found"
+
+
+def task_for_ref(ref: str) -> Task:
+    """A shipped task by NAME, or an imported one by API/NAME: never a path from a request.
+
+    Raises:
+        NotFoundError: no such task.
+    """
+    if ref in task_names():
+        return load_task(ref)
+    path = _imported(ref)
+    if path is None:
+        raise NotFoundError(f"no task named {ref!r}", task=None)
+    return load_task(path)
+
+
+def _imported(ref: str) -> Path | None:
+    api, slash, name = ref.partition("/")
+    if not slash or not api or "/" in name:
+        return None
+    try:
+        return template_path(ref)
+    except LookupError:  # only for a bare NAME, which is never looked up here
+        return None
