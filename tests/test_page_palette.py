@@ -133,28 +133,35 @@ def test_search_drag_the_cancellation_and_send_it_to_the_emulator(
     assert stored["status"] == "canceled"
 
 
-def test_the_catalogue_shows_apis_then_tags_and_imported_apis_start_closed(service: str) -> None:
-    """Shipped APIs are open, imported ones closed (no items drawn); toggles open and close."""
+def test_the_tree_opens_an_imported_api_whose_task_is_sent_to_its_own_emulator(
+    service: str, emulator: Emulator
+) -> None:
+    """Shipped APIs are open, imported ones closed (no items drawn); toggles open and close; a
+    clicked Pet Store task is sent to an emulator of the Pet Store, not Rebilly's."""
     with browser_page(service) as p:
         expect(p.locator("#palette-status")).to_contain_text("tasks in")
         pets = _palette(p).locator('[data-toggle="imported:pets"]')
         expect(pets).to_have_attribute("aria-expanded", "false")
-        shipped = len(task_names())
-        expect(_palette(p).locator(".palette-item")).to_have_count(shipped)
+        expect(_palette(p).locator(".palette-item")).to_have_count(len(task_names()))
         pets.click()
         expect(pets).to_have_attribute("aria-expanded", "true")
         tag = _palette(p).locator('[data-toggle="imported:pets:pets"]')
         tag.press("Enter")
         expect(tag).to_have_attribute("aria-expanded", "true")
         expect(tag).to_be_focused()
-        expect(_palette(p).locator('[data-task="pets/create-pet"]')).to_contain_text("POST /pets")
-        _palette(p).locator('[data-task="pets/create-pet"]').click()
+        create = _palette(p).locator('[data-task="pets/create-pet"]')
+        expect(create).to_contain_text("POST /pets")
+        create.click()
         expect(p.locator("#step-title")).to_contain_text("Create a pet")
+        p.locator('#input-form [data-path="name"]').fill("Rex")
+        p.get_by_role("button", name="Test request").click()
+        expect(p.locator("#status-code")).to_contain_text("201")
+        assert emulator.requests == []
         pets.click()
         expect(_palette(p).locator('[data-task^="pets/"]')).to_have_count(0)
 
 
-def test_the_keyboard_searches_and_adds_the_best_match(service: str, catalogue: str) -> None:
+def test_the_keyboard_searches_and_adds_the_best_match(service: str) -> None:
     """'/' focuses the search, Enter adds the best match, ArrowDown walks, Escape clears."""
     with browser_page(service) as p:
         expect(p.locator("#palette-status")).to_contain_text("tasks in")
@@ -198,8 +205,9 @@ def test_typing_sends_one_search_after_the_pause_and_draws_at_most_twenty(servic
         assert _palette(p).locator(".palette-group").count() == 0
 
 
-def test_no_match_and_failed_fetches_say_so_and_retry(service: str, tmp_path: Path) -> None:
-    """Loading, no match, a failed search and a failed catalogue each show a line (and Retry)."""
+def test_each_state_says_what_it_is_and_fits_the_column(service: str, tmp_path: Path) -> None:
+    """Loading, no match, a failed search and a failed catalogue each show a line (and Retry);
+    no item or toggle is wider than the palette, wide or narrow, and the list scrolls."""
     with browser_page(None) as p:
         held: list[Any] = []
         p.route("**/api/catalogue", lambda route: held.append(route))  # noqa: PLW0108 - not a builtin
@@ -232,26 +240,21 @@ def test_no_match_and_failed_fetches_say_so_and_retry(service: str, tmp_path: Pa
         p.unroute("**/api/catalogue")
         _palette(p).get_by_role("button", name="Retry").click()
         expect(p.locator("#palette-status")).to_contain_text("tasks in")
+        _fits(p, tmp_path)
 
 
-def test_the_palette_fits_its_column(service: str, tmp_path: Path) -> None:
-    """No item or toggle is wider than the palette, wide or narrow; the list scrolls, the page
-    keeps the workflow in reach."""
-    with browser_page(service) as p:
-        expect(p.locator("#palette-status")).to_contain_text("tasks in")
-        p.locator('[data-toggle="imported:pets"]').click()
-        for width in (1500, 1100, 700):
-            p.set_viewport_size({"width": width, "height": 900})
-            for query in ("", "cancel payout"):
-                p.locator("#palette-search").fill(query)
-                status = "best match" if query else "tasks in"
-                expect(p.locator("#palette-status")).to_contain_text(status)
-                overflowing = p.evaluate(
-                    "[...document.querySelectorAll('#palette li, #palette button')]"
-                    ".filter(n => n.scrollWidth > n.clientWidth + 1).length"
-                )
-                assert overflowing == 0, (width, query)
-            p.screenshot(path=str(tmp_path / f"09-width-{width}.png"), full_page=True)
-        assert p.evaluate("getComputedStyle(document.getElementById('palette')).overflowY") == (
-            "auto"
-        )
+def _fits(p: Any, tmp_path: Path) -> None:
+    p.locator('[data-toggle="imported:pets"]').click()
+    for width in (1500, 1100, 700):
+        p.set_viewport_size({"width": width, "height": 900})
+        for query in ("", "cancel payout"):
+            p.locator("#palette-search").fill(query)
+            expect(p.locator("#palette-status")).to_contain_text("best match" if query else "in")
+            overflowing = p.evaluate(
+                "[...document.querySelectorAll('#palette li, #palette button')]"
+                ".filter(n => n.scrollWidth > n.clientWidth + 1).length"
+            )
+            assert overflowing == 0, (width, query)
+            shown = "matches" if query else "tree"
+            p.screenshot(path=str(tmp_path / f"09-{width}-{shown}.png"), full_page=True)
+    assert p.evaluate("getComputedStyle(document.getElementById('palette')).overflowY") == "auto"
