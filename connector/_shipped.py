@@ -2,7 +2,8 @@
 description, then the overlay `task_templates/overlay/rebilly.json` (our names, titles,
 descriptions, auth variables, settings, and the upsert's catalogue-page contract).
 
-    python -m connector._shipped          # rewrite task_templates/ and manifest.json
+    python -m connector._shipped          # rewrite task_templates/, manifest.json and
+                                          # connector/_shipped_index.json (`list` reads it)
 
 The description and the catalogue page are read from where the overlay says (beside the
 repository); nothing from them is kept in the project but the generated templates. A test
@@ -18,6 +19,7 @@ from typing import Final
 from connector._errors import DescriptionError
 from connector._manifest import sync_manifest
 from connector._resources import templates_dir
+from connector._store import sync_shipped_index
 from connector.openapi import import_description, load_description
 from connector.openapi._overlay import Overlay, apply_overlay
 
@@ -87,3 +89,4 @@ if __name__ == "__main__":
     changed = write()
     print(f"{len(changed)} template(s) rewritten" if changed else "templates are up to date")  # noqa: T201
     print("manifest.json updated" if sync_manifest() else "manifest.json is up to date")  # noqa: T201
+    print(f"shipped index {'updated' if sync_shipped_index() else 'is up to date'}")  # noqa: T201
