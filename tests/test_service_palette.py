@@ -95,7 +95,7 @@ def test_a_query_is_ranked_as_connector_search_ranks_it(
 
 def test_imported_tasks_are_found_and_open_by_their_ref(client: TestClient) -> None:
     """A search finds an imported task; its ref opens its detail, reference and dry run."""
-    (best,) = client.get("/api/catalogue", params={"q": "add a new animal", "limit": 1}).json()[
+    (best,) = client.get("/api/catalogue", params={"q": "register a new pet", "limit": 1}).json()[
         "hits"
     ]
     assert best["ref"] == "pets/create-pet"
