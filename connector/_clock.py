@@ -1,9 +1,9 @@
 """Time as one injectable object: what measures, what reads the date, and what waits.
 
 Every part that measures, waits or stamps takes a `Clock` (`Executor`, `BatchRunner`,
-`Pacer`, `TokenCache`, `PlainProgress`, `Emulator`), defaulting to `SYSTEM_CLOCK`. A test
-gives them one fake clock whose `sleep` moves time forward, so nothing waits for real and
-every wait is seen.
+`Pacer`, `TokenCache`, `PlainProgress`, `Emulator`, Temporal's `follow`, which awaits its
+waits instead), defaulting to `SYSTEM_CLOCK`. A test gives them one fake clock whose `sleep`
+moves time forward, so nothing waits for real and every wait is seen.
 """
 
 from __future__ import annotations

@@ -173,9 +173,9 @@ def _reason(status: int) -> str:
         return "Unknown"
 
 
-def free_port() -> int:
-    """A loopback port with nothing listening on it (connections are refused)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
+def free_port(host: str = "127.0.0.1") -> int:
+    """A port on `host` with nothing listening on it (connections are refused)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.bind((host, 0))
         port: int = probe.getsockname()[1]
     return port

@@ -16,15 +16,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Self
 
+from tests._scripted_server import free_port
+
 START_SECONDS = 30.0
-
-
-def free_port() -> int:
-    """A port nobody listens on right now, on 127.0.0.1."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def _wait_for_port(port: int, process: subprocess.Popen[bytes], what: str) -> None:

@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from connector._host_guard import allowed_hosts_for, host_allowed, parse_host, same_origin
+from tests._scripted_server import free_port
 
 pytest.importorskip("fastapi")
 
@@ -97,13 +98,6 @@ def test_every_answer_forbids_framing(client: object) -> None:
         assert answer.headers["x-frame-options"] == "DENY"
 
 
-def _free_port(host: str) -> int:
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 def _wait_for(url: str, host_header: str) -> requests.Response:
     deadline = time.monotonic() + 20
     while True:
@@ -117,7 +111,7 @@ def _wait_for(url: str, host_header: str) -> requests.Response:
 
 def test_serve_on_127_0_0_2_answers_its_own_url() -> None:
     """`connector serve --host 127.0.0.2` answers the URL it prints (it was 400 for all)."""
-    port = _free_port("127.0.0.2")
+    port = free_port("127.0.0.2")
     process = subprocess.Popen(
         [sys.executable, "-m", "connector", "serve", "--host", "127.0.0.2", "--port", str(port)],
         stderr=subprocess.PIPE,

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -31,6 +30,7 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError
 
+from connector._clock import SYSTEM_CLOCK, Clock
 from connector._errors import UsageError
 from connector.temporal._workflows import (
     EXECUTION_TIMEOUT,
@@ -158,8 +158,8 @@ async def follow(
     on_progress: Callable[[Counts], None] | None = None,
     on_waiting: Callable[[], None] | None = None,
     poll_seconds: float = 0.25,
+    clock: Clock = SYSTEM_CLOCK,
     sleep: Callable[[float], Any] = asyncio.sleep,
-    clock: Callable[[], float] = time.monotonic,
 ) -> AsyncIterator[ItemResult]:
     """Send the chunks the workflow still needs and yield every item's result in input order.
 
@@ -167,16 +167,18 @@ async def follow(
         on_progress: called after each poll with the counts of items done so far.
         on_waiting: called once when the workflow has not answered for WAITING_SECONDS
             (no worker polls the task queue).
+        clock: measures that silence.
+        sleep: the wait between polls, awaited (a clock's own sleep would block the loop).
 
     Raises:
         UsageError: the batch id already holds a different batch.
     """
     next_chunk = 0
-    silent_since: float | None = clock()
+    silent_since: float | None = clock.monotonic()
     while next_chunk < len(plan.chunks):
         progress = await _progress(handle)
         if progress is None:
-            if silent_since is not None and clock() - silent_since >= WAITING_SECONDS:
+            if silent_since is not None and clock.monotonic() - silent_since >= WAITING_SECONDS:
                 silent_since = None  # said once
                 if on_waiting is not None:
                     on_waiting()
