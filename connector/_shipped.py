@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Final
 
 from connector._errors import DescriptionError
-from connector._manifest import sync_manifest
 from connector._resources import templates_dir
 from connector._store import sync_shipped_index
 from connector.openapi import import_description, load_description
@@ -86,6 +85,8 @@ def write(root: Path | None = None) -> list[str]:
 
 
 if __name__ == "__main__":
+    from connector._manifest import sync_manifest  # the manifest reads the overlay's groups
+
     changed = write()
     print(f"{len(changed)} template(s) rewritten" if changed else "templates are up to date")  # noqa: T201
     print("manifest.json updated" if sync_manifest() else "manifest.json is up to date")  # noqa: T201

@@ -49,3 +49,15 @@ def test_the_manifest_holds_no_secret_and_declares_auth_by_variable_name() -> No
         ("http", "REBILLY_JWT"),
     ]
     assert not re.search(r"sk_(sandbox|live)_[A-Za-z0-9]{4,}", json.dumps(manifest))
+
+
+def test_the_palette_groups_hold_every_task_once_in_the_manifest_order() -> None:
+    """A designer's palette reads `groups`: each shipped task is in exactly one, and the
+    task list is in the groups' order (upsert first, as the catalogue page leads with it)."""
+    manifest = read_manifest()
+    grouped = [name for group in manifest["groups"] for name in group["tasks"]]
+    assert sorted(grouped) == task_names()
+    assert len(grouped) == len(set(grouped)) == 31
+    assert [task["name"] for task in manifest["tasks"]] == grouped
+    assert grouped[0] == "upsert-payout-request"
+    assert all(group["title"] for group in manifest["groups"])

@@ -28,7 +28,7 @@ from connector.openapi._page import page_schema, read_page
 from connector.openapi._refs import Refs
 from connector.openapi._schemas import SchemaBuilder
 
-__all__ = ["Overlay", "apply_overlay"]
+__all__ = ["Group", "Overlay", "apply_overlay"]
 
 _SUBSCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SUBSCHEMA_MAPS = ("properties", "patternProperties", "$defs", "dependentSchemas")
@@ -54,6 +54,14 @@ class OperationOverlay(StrictModel):
     examples: list[dict[str, Any]] | None = None
 
 
+class Group(StrictModel):
+    """A group of steps in a designer's palette, in the order they are offered."""
+
+    name: str
+    title: str
+    tasks: list[str]
+
+
 class Overlay(StrictModel):
     """The connector's decisions for the operations of one API."""
 
@@ -66,6 +74,7 @@ class Overlay(StrictModel):
     parameters: dict[str, str] = Field(default_factory=dict)
     parameter_patches: dict[str, dict[str, Any]] = Field(default_factory=dict)
     fields: dict[str, str] = Field(default_factory=dict)
+    groups: list[Group] = Field(default_factory=list)
     operations: dict[str, OperationOverlay]
 
 
