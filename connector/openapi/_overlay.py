@@ -52,6 +52,7 @@ class OperationOverlay(StrictModel):
     page: str | None = Field(None, description="Catalogue page that holds the body contract")
     field_patches: dict[str, dict[str, Any]] = Field(default_factory=dict)
     examples: list[dict[str, Any]] | None = None
+    example_values: dict[str, Any] = Field(default_factory=dict)
 
 
 class Group(StrictModel):
@@ -73,6 +74,9 @@ class Overlay(StrictModel):
     settings: dict[str, Any] = Field(default_factory=dict)
     parameters: dict[str, str] = Field(default_factory=dict)
     parameter_patches: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    example_values: dict[str, Any] = Field(
+        default_factory=dict, description="Values the first example takes where it has the input"
+    )
     fields: dict[str, str] = Field(default_factory=dict)
     groups: list[Group] = Field(default_factory=list)
     operations: dict[str, OperationOverlay]
@@ -116,6 +120,11 @@ def apply_overlay(
                 spec["schema"] = without_prose(spec["schema"])
         if decided.examples is not None:
             template["examples"] = copy.deepcopy(decided.examples)
+        elif template.get("examples"):
+            first = template["examples"][0]
+            for key, value in {**overlay.example_values, **decided.example_values}.items():
+                if key in first:
+                    first[key] = copy.deepcopy(value)
         templates.append(template)
     return templates
 
