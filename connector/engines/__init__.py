@@ -2,6 +2,10 @@
 
     export_task(task, "conductor", ExportOptions(...)) -> Export(document, warnings)
     import_task(document, "simworkflow", task=..., name=...) -> Import(template, options, warnings)
+    export_workflow(load_workflow(path), "conductor", ExportOptions(...)) -> Export(...)
+
+A workflow of several steps (`_workflow`: the file, its wiring, `holds` and `step_inputs` to
+run its steps locally) is exported by `_workflow_export`.
 
 The engines are registered in `_registry` (names, titles, adapters, worker commands). Every
 export is checked against the engine's JSON Schema shipped in `schemas/`; a placeholder the
@@ -31,6 +35,16 @@ from connector.engines._registry import (
 if TYPE_CHECKING:
     from connector._task import Task
     from connector.engines._shared import METADATA_KEY, Export, ExportOptions, Import
+    from connector.engines._workflow import (
+        Step,
+        When,
+        Workflow,
+        holds,
+        load_workflow,
+        parse_workflow,
+        step_inputs,
+    )
+    from connector.engines._workflow_export import export_workflow
 
 __all__ = [
     "METADATA_KEY",
@@ -40,22 +54,43 @@ __all__ = [
     "ExportOptions",
     "Import",
     "Pusher",
+    "Step",
+    "When",
     "WorkerCommand",
+    "Workflow",
     "engine_names",
     "engines",
     "export_task",
+    "export_workflow",
+    "holds",
     "import_task",
     "load_adapter",
     "load_worker",
+    "load_workflow",
+    "parse_workflow",
     "register",
+    "step_inputs",
 ]
 
-_LAZY = {"METADATA_KEY", "Export", "ExportOptions", "Import"}
+_LAZY = {
+    "METADATA_KEY": "_shared",
+    "Export": "_shared",
+    "ExportOptions": "_shared",
+    "Import": "_shared",
+    "Step": "_workflow",
+    "When": "_workflow",
+    "Workflow": "_workflow",
+    "holds": "_workflow",
+    "load_workflow": "_workflow",
+    "parse_workflow": "_workflow",
+    "step_inputs": "_workflow",
+    "export_workflow": "_workflow_export",
+}
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module("connector.engines._shared"), name)
+        return getattr(importlib.import_module(f"connector.engines.{_LAZY[name]}"), name)
     raise AttributeError(f"module 'connector.engines' has no attribute {name!r}")
 
 

@@ -19,7 +19,7 @@ from connector._errors import FieldError, TemplateError
 from connector._task import Task
 from connector.engines._expressions import escape_literal
 from connector.engines._registry import load_adapter
-from connector.engines._shared import Export, ExportOptions, slim, validate
+from connector.engines._shared import Export, ExportOptions, null_warning, slim, validate
 from connector.engines._workflow import Source, Step, When, Workflow
 
 __all__ = ["export_workflow", "rewire", "workflow_inputs"]
@@ -54,7 +54,9 @@ def export_workflow(
     for index, step in enumerate(workflow.steps):
         task = _step_task(step, index, load or load_task)
         result = load_adapter(engine).export(task, options)
-        warnings += [f"steps.{index} ({step.name}): {w}" for w in result.warnings]
+        said = [w for w in result.warnings if w not in null_warning(task.template)]
+        said += _null_inputs(step, task)
+        warnings += [f"steps.{index} ({step.name}): {w}" for w in said]
         exported.append((step, result.document))
     document = _LAYOUTS[engine](workflow, exported, options)
     return Export(document=document, warnings=sorted(set(warnings), key=warnings.index))
@@ -76,6 +78,27 @@ def _step_task(step: Step, index: int, load: Callable[[str], Task]) -> Task:
         raise TemplateError(f"step {step.name!r} cannot run {task.name}", field_errors=problems)
     body = task.template.http_request.body
     return slim(task, [name for name in step.inputs if isinstance(body, dict) and name in body])
+
+
+def _null_inputs(step: Step, task: Task) -> list[str]:
+    """The optional body fields a step takes from the workflow input: the engine sends null
+    for one the workflow is not given (the step's task as exported only has given fields)."""
+    body = task.template.http_request.body
+    required = set((task.template.body_schema or {}).get("required", []))
+    optional = sorted(
+        name
+        for name, source in step.sources().items()
+        if source.kind == "input"
+        and isinstance(body, dict)
+        and name in body
+        and name not in required
+    )
+    if not optional:
+        return []
+    return [
+        f"optional body fields from the workflow input ({', '.join(optional)}): the engine "
+        "sends null for one the workflow is not given (give it, or take it out of the step)"
+    ]
 
 
 def rewire(value: Any, sources: Mapping[str, Source], expression: Expression) -> Any:
