@@ -11,6 +11,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 import requests
@@ -182,3 +183,31 @@ def test_the_store_keeps_the_description_beside_the_templates(tmp_path: Path) ->
     assert description_path("x", tmp_path) is None
     with pytest.raises(ValueError, match="cannot be kept as JSON"):
         write_api("x", [template], catalog=tmp_path, description={"n": float("nan")})
+
+
+@pytest.mark.usefixtures("imported")
+def test_the_service_sends_each_api_to_its_own_emulator(tmp_path: Path) -> None:
+    """The web service's local target: Rebilly's tasks to the Rebilly emulator, an imported
+    task to one serving its description, each started once; none for an API without one."""
+    pytest.importorskip("fastapi")
+    from connector import load_task
+    from connector._errors import UsageError
+    from connector.service import LocalTarget
+
+    local = LocalTarget()
+    try:
+        pets = load_task("add-pet").template
+        url = local.base_url(pets)
+        assert url.startswith("http://127.0.0.1:") and url.endswith("/v2")
+        assert local.base_url(pets) == url  # started once
+        created = requests.post(url + "/pets", json={"name": "Rex"}, timeout=5)
+        assert created.json()["name"] == "Rex"
+        rebilly = local.base_url(load_task("upsert-payout-request").template)
+        assert urlsplit(rebilly).netloc != urlsplit(url).netloc
+        orphan = pets.model_copy(
+            update={"operation": pets.operation.model_copy(update={"api": "gone"})}
+        )
+        with pytest.raises(UsageError, match="API 'gone' has no kept description"):
+            local.base_url(orphan)
+    finally:
+        local.close()
