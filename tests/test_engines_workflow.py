@@ -12,17 +12,19 @@ import pytest
 
 from connector._errors import TemplateError
 from connector.cli import main
-from connector.engines import ExportOptions
-from connector.engines._shared import validate
-from connector.engines._workflow import (
-    Source,
+from connector.engines import (
+    ExportOptions,
+    Step,
     When,
+    export_workflow,
     holds,
     load_workflow,
     parse_workflow,
+    run_steps,
     step_inputs,
 )
-from connector.engines._workflow_export import export_workflow
+from connector.engines._shared import validate
+from connector.engines._workflow import Source
 
 TWICE: dict[str, Any] = {
     "name": "upsert_twice",
@@ -244,3 +246,76 @@ def test_the_command_exports_a_workflow_file(
     err = capsys.readouterr().err
     assert "steps.1.name: 'first' is used twice" in err
     assert "Traceback" not in err
+
+
+def test_after_a_step_that_fails_the_rest_do_not_run() -> None:
+    """An engine fails the workflow at a failed step: the later steps are NOT_RUN."""
+    from connector._result import ErrorInfo, TaskResult
+
+    sent: list[str] = []
+
+    def send(step: Step, inputs: dict[str, Any]) -> TaskResult:
+        sent.append(step.name)
+        return TaskResult(status="FAILED", error=ErrorInfo(kind="http", message="503"))
+
+    runs = run_steps(parse_workflow(TWICE), {"id": "po-1", "amount": 1}, send)
+    assert sent == ["first"]
+    assert [run.status for run in runs] == ["FAILED", "NOT_RUN"]
+
+
+@pytest.fixture
+def twice_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The workflow above as a file; no credentials in the environment."""
+    monkeypatch.delenv("REBILLY_API_KEY", raising=False)
+    monkeypatch.delenv("REBILLY_JWT", raising=False)
+    path = tmp_path / "twice.json"
+    path.write_text(json.dumps(TWICE))
+    return path
+
+
+def test_the_command_runs_the_steps_against_one_local_emulator(
+    twice_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`connector workflow run`: the second upsert finds the first's state (200, not 201)."""
+    given = tmp_path / "input.json"
+    given.write_text('{"id": "po-7", "amount": 3}')
+    code = main(["workflow", "run", str(twice_file), "--input", str(given), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, out + err
+    steps = json.loads(out)["steps"]
+    assert [(s["status"], s["result"]["response"]["statusCode"]) for s in steps] == [
+        ("COMPLETED", 201),
+        ("COMPLETED", 200),
+    ]
+    assert steps[1]["result"]["response"]["body"]["currency"] == "EUR"
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        pytest.param(["--environment", "sandbox"], "no credentials for sandbox", id="sandbox"),
+        pytest.param(["--environment", "live"], "invalid choice", id="never-live"),
+    ],
+)
+def test_the_command_refuses_to_send_where_it_should_not(
+    twice_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: list[str],
+    words: str,
+) -> None:
+    """No credentials for sandbox, or live at all: exit 2, nothing sent."""
+    given = tmp_path / "input.json"
+    given.write_text('{"id": "po-7", "amount": 3}')
+    assert main(["workflow", "run", str(twice_file), "--input", str(given), *extra]) == 2
+    assert words in capsys.readouterr().err
+
+
+def test_a_workflow_input_that_is_not_an_object_is_refused(
+    twice_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The input must be a JSON object: exit 2, one message."""
+    given = tmp_path / "input.json"
+    given.write_text("[1, 2]")
+    assert main(["workflow", "run", str(twice_file), "--input", str(given)]) == 2
+    assert "the workflow input is a JSON object" in capsys.readouterr().err

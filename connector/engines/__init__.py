@@ -37,11 +37,13 @@ if TYPE_CHECKING:
     from connector.engines._shared import METADATA_KEY, Export, ExportOptions, Import
     from connector.engines._workflow import (
         Step,
+        StepRun,
         When,
         Workflow,
         holds,
         load_workflow,
         parse_workflow,
+        run_steps,
         step_inputs,
     )
     from connector.engines._workflow_export import export_workflow
@@ -55,6 +57,7 @@ __all__ = [
     "Import",
     "Pusher",
     "Step",
+    "StepRun",
     "When",
     "WorkerCommand",
     "Workflow",
@@ -69,6 +72,7 @@ __all__ = [
     "load_workflow",
     "parse_workflow",
     "register",
+    "run_steps",
     "step_inputs",
 ]
 
@@ -78,6 +82,8 @@ _LAZY = {
     "ExportOptions": "_shared",
     "Import": "_shared",
     "Step": "_workflow",
+    "StepRun": "_workflow",
+    "run_steps": "_workflow",
     "When": "_workflow",
     "Workflow": "_workflow",
     "holds": "_workflow",

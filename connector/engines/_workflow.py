@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -43,16 +43,19 @@ from pydantic import Field, JsonValue, ValidationError, model_validator
 from connector._errors import FieldError, TemplateError
 from connector._json import loads
 from connector._model import StrictModel
+from connector._result import TaskResult
 from connector._template import TEMPLATE_MAX_DEPTH
 
 __all__ = [
     "Source",
     "Step",
+    "StepRun",
     "When",
     "Workflow",
     "holds",
     "load_workflow",
     "parse_workflow",
+    "run_steps",
     "step_inputs",
 ]
 
@@ -199,3 +202,43 @@ def step_inputs(
     leaves out an input not given)."""
     values = {k: s.read(workflow_input, outputs) for k, s in step.sources().items()}
     return {key: value for key, value in values.items() if value is not None}
+
+
+@dataclass(frozen=True, slots=True)
+class StepRun:
+    """What became of one step: its input and result, or neither when it did not run."""
+
+    step: Step
+    inputs: dict[str, Any] | None = None
+    result: TaskResult | None = None
+    skipped: bool = False
+
+    @property
+    def status(self) -> str:
+        """COMPLETED or FAILED (the result's), SKIPPED (its condition did not hold), or
+        NOT_RUN (an earlier step did not complete)."""
+        if self.result is not None:
+            return self.result.status
+        return "SKIPPED" if self.skipped else "NOT_RUN"
+
+
+Send = Callable[[Step, dict[str, Any]], TaskResult]
+
+
+def run_steps(workflow: Workflow, workflow_input: Mapping[str, Any], send: Send) -> list[StepRun]:
+    """Each step in order, sent by `send` (the connector's executor, wherever it points): a
+    conditional step only when its condition holds; after a step that does not complete,
+    the rest do not run (an engine would fail the workflow there)."""
+    outputs: dict[str, Any] = {}
+    runs: list[StepRun] = []
+    for step in workflow.steps:
+        if runs and runs[-1].status in {"FAILED", "NOT_RUN"}:
+            runs.append(StepRun(step))
+        elif step.when is not None and not holds(step.when, workflow_input, outputs):
+            runs.append(StepRun(step, skipped=True))
+        else:
+            inputs = step_inputs(step, workflow_input, outputs)
+            result = send(step, inputs)
+            outputs[step.name] = result.to_json()
+            runs.append(StepRun(step, inputs, result))
+    return runs
