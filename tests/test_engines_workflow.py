@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _templates import free_local
 
 from connector._errors import TemplateError
 from connector.cli import main
@@ -268,8 +269,11 @@ def twice_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """The workflow above as a file; no credentials in the environment."""
     monkeypatch.delenv("REBILLY_API_KEY", raising=False)
     monkeypatch.delenv("REBILLY_JWT", raising=False)
+    data = copy.deepcopy(TWICE)
+    for step in data["steps"]:
+        step["task"] = free_local(tmp_path, step["task"])
     path = tmp_path / "twice.json"
-    path.write_text(json.dumps(TWICE))
+    path.write_text(json.dumps(data))
     return path
 
 

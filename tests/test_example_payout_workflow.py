@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from _conductor_stand_in import ConductorStandIn
+from _templates import free_local
 from conftest import ROOT
 
 from connector import Executor, TaskResult, load_task
@@ -248,7 +249,13 @@ def test_conductor_accepts_the_export(workflow: Workflow) -> None:
 
 def test_the_command_runs_the_workflow_offline(tmp_path: Path) -> None:
     """`connector workflow run FILE --input FILE --json`, as users start it: every step
-    against one emulator started for the command, with no credentials."""
+    against one emulator started for the command, with no credentials (the tasks are copies
+    whose `local` URL is a free port, whatever this machine runs on 8765)."""
+    source = json.loads((EXAMPLE / "workflow.json").read_text())
+    for step in source["steps"]:
+        step["task"] = free_local(tmp_path, step["task"])
+    workflow_file = tmp_path / "workflow.json"
+    workflow_file.write_text(json.dumps(source))
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("REBILLY_", "CONNECTOR_"))}
     environ["CONNECTOR_CATALOG"] = str(tmp_path / "catalog")
     done = subprocess.run(
@@ -258,7 +265,7 @@ def test_the_command_runs_the_workflow_offline(tmp_path: Path) -> None:
             "connector",
             "workflow",
             "run",
-            str(EXAMPLE / "workflow.json"),
+            str(workflow_file),
             "--input",
             str(EXAMPLE / "input.json"),
             "--json",
@@ -280,4 +287,4 @@ def test_the_command_runs_the_workflow_offline(tmp_path: Path) -> None:
     assert all(
         s["result"]["request"]["url"].startswith("http://127.0.0.1:") for s in report["steps"]
     )
-    assert "started the Rebilly emulator" in done.stderr
+    assert "started the Rebilly emulator at http://127.0.0.1:" in done.stderr
