@@ -5,7 +5,8 @@
     run_task(name, inputs)            the same as a JSON dict, for workflow engines
 
 One `requests.Session` per executor (connections are reused); the session, clock (and its sleep),
-random source and environment are injected. `_retry` decides and waits; `_report` turns the
+random source, environment and the ticker that notices a silent attempt (`_stall`) are
+injected. `_retry` decides and waits; `_report` turns the
 finished run into the result, through the request's `Redactor`, with one log line per attempt
 on the `connector` logger, never a secret.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import os
 import random as _random
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import requests
@@ -35,6 +37,7 @@ from connector._retry import (
     run_attempts,
     wait_reason,
 )
+from connector._stall import STALL_EVERY, Stall, Ticker, ticking
 from connector._task import Task
 from connector._template import TaskTemplate
 from connector._transport import MAX_BODY_BYTES, EnvironmentCache, Timeouts, send
@@ -65,6 +68,9 @@ class Executor:
         max_body_bytes: int = MAX_BODY_BYTES,
         allow_hosts: Iterable[str] = (),
         on_wait: Callable[[Attempt], None] | None = None,
+        on_stall: Callable[[Stall], None] | None = None,
+        ticker: Ticker = ticking,
+        stall_every: float = STALL_EVERY,
     ) -> None:
         """Args:
         session: the HTTP session (a new one if None; closed by `close` only then).
@@ -75,6 +81,10 @@ class Executor:
         max_body_bytes: response bodies are cut at this size (reported as a warning).
         allow_hosts: hosts a credential may go to besides its bound ones (`--allow-host`).
         on_wait: called with an attempt (its wait and what set it) before each retry's wait.
+        on_stall: called every `stall_every` seconds an attempt goes unanswered, from the
+            `ticker`'s thread (none is started without a listener).
+        ticker, stall_every: what times those calls (`_stall.ticking`: a thread); tests
+            inject one they drive.
         """
         self._owns_session = session is None
         self.session = requests.Session() if session is None else session
@@ -84,6 +94,9 @@ class Executor:
         self.max_body_bytes = max_body_bytes
         self.allow_hosts = tuple(allow_hosts)
         self.on_wait = on_wait
+        self.on_stall = on_stall
+        self._ticker = ticker
+        self._stall_every = stall_every
         self._environment: EnvironmentCache = {}
 
     def run(
@@ -148,7 +161,8 @@ class Executor:
         def attempt() -> Outcome:
             timeouts = policy.timeouts.within(schedule.deadline_at - self._clock.monotonic())
             begun = self._clock.monotonic()
-            outcome = self._send(request, timeouts, schedule.deadline_at)
+            with self._watched(len(attempts) + 1, begun, timeouts, schedule.deadline_at):
+                outcome = self._send(request, timeouts, schedule.deadline_at)
             attempts.append(
                 make_attempt(len(attempts) + 1, outcome, self._clock.monotonic() - begun, request)
             )
@@ -170,6 +184,20 @@ class Executor:
         log_attempt(request, attempts[-1], policy)
         elapsed = (self._clock.monotonic() - started) * 1000
         return task_result(request, policy, final, attempts, elapsed)
+
+    def _watched(
+        self, number: int, begun: float, timeouts: Timeouts, deadline_at: float
+    ) -> AbstractContextManager[None]:
+        """While attempt `number` is in flight, a `Stall` for the listener at each tick."""
+        listener = self.on_stall
+        if listener is None:
+            return nullcontext()
+
+        def tick() -> None:
+            now = self._clock.monotonic()
+            listener(Stall(number, now - begun, timeouts.read, deadline_at - now))
+
+        return self._ticker(self._stall_every, tick)
 
     def _send(self, request: PreparedRequest, timeouts: Timeouts, deadline_at: float) -> Outcome:
         try:

@@ -44,7 +44,10 @@ class Reset:
 
 @dataclass(frozen=True)
 class Stall:
-    """Answer nothing until the server stops."""
+    """Answer nothing until the test lets go (`server.release`) or the server stops; then
+    answer `then`, or close the connection without an answer."""
+
+    then: Reply | None = None
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,10 @@ class ScriptedServer:
         self.default = default or Reply(200, {"ok": True})
         self.received: list[Received] = []
         self.stopping = threading.Event()
+        self.stalled = threading.Event()
+        """Set when a `Stall` step holds a request (the server has it, and says nothing)."""
+        self.release = threading.Event()
+        """Set to let a held request go."""
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._server.daemon_threads = True
         self._server.handle_error = lambda *_args: None  # type: ignore[method-assign]
@@ -97,6 +104,7 @@ class ScriptedServer:
 
     def __exit__(self, *_exc: object) -> None:
         self.stopping.set()
+        self.release.set()
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(5)
@@ -117,8 +125,12 @@ def _handler_for(script: ScriptedServer) -> type[BaseHTTPRequestHandler]:
                 _reset(self.connection)
                 self.close_connection = True
             elif isinstance(step, Stall):
-                script.stopping.wait(10)
-                self.close_connection = True
+                script.stalled.set()
+                script.release.wait(10)
+                if step.then is None or script.stopping.is_set():
+                    self.close_connection = True
+                else:
+                    self._reply(step.then)
             elif isinstance(step, Endless):
                 self._endless(step)
             else:

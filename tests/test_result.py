@@ -123,9 +123,9 @@ def test_each_wait_says_what_set_it(headers: dict[str, str], reason: str, clock:
 
 def test_test_request_says_why_it_waits(capsys: pytest.CaptureFixture[str]) -> None:
     """The line test-request writes while it waits names the wait and its cause."""
-    from connector.cli._test_request import _say_wait
+    from connector.cli._progress import say_wait
 
-    _say_wait(
+    say_wait(
         Attempt(number=1, status_code=429, elapsed_ms=3, wait_seconds=7, wait_reason="Retry-After")
     )
     assert capsys.readouterr().err == (

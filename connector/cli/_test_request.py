@@ -10,8 +10,9 @@ faults injected into it apply); otherwise one serving the task's own API is star
 command on a free port (`_local`); a line on stderr says which. Either way it is sent a
 generated `sk_local_…` key, never a real one. Sending to
 `sandbox` or `live` without credentials is refused unless `--no-credentials` says so.
-`--base-url` points anywhere else (a proxy, another emulator). Exit 0 COMPLETED; 1 sent but
-FAILED; 2 nothing sent.
+`--base-url` points anywhere else (a proxy, another emulator). While it waits before a retry,
+or for an answer the server is holding back, it says so on stderr (`_progress`). Exit 0
+COMPLETED; 1 sent but FAILED; 2 nothing sent.
 """
 
 from __future__ import annotations
@@ -24,12 +25,14 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any
 
+from connector._stall import ticking
 from connector.cli._local import local_environ, local_target
 from connector.cli._output import EXIT_FAILED, EXIT_OK, EXIT_USAGE, fail, fail_with, print_json
+from connector.cli._progress import WHY, StallLine, say_wait
 from connector.cli._render import UNREADABLE, add_target_arguments, load_inputs
 
 if TYPE_CHECKING:
-    from connector._result import Attempt, TaskResult
+    from connector._result import TaskResult
     from connector._task import Task
 
 NOTHING_SENT = frozenset({"validation", "render", "template", "usage"})
@@ -136,8 +139,15 @@ def _send(
 ) -> TaskResult:
     from connector._executor import Executor
 
-    on_wait = None if args.json else _say_wait
-    with Executor(environ=environ, allow_hosts=args.allow_host or (), on_wait=on_wait) as executor:
+    on_wait = None if args.json else say_wait
+    stalls = StallLine.for_run(args)
+    with Executor(
+        environ=environ,
+        allow_hosts=args.allow_host or (),
+        on_wait=on_wait,
+        on_stall=stalls.show if stalls else None,
+        ticker=stalls.ticking if stalls else ticking,
+    ) as executor:
         return executor.run(
             task,
             inputs,
@@ -260,30 +270,13 @@ def summary(result: TaskResult) -> Iterator[str]:
         yield from _response_lines(response.headers, response.body)
 
 
-def _say_wait(attempt: Attempt) -> None:
-    """A line on stderr while the command waits before its next attempt, and why."""
-    outcome = attempt.status_code or attempt.error
-    sys.stderr.write(
-        f"connector: attempt {attempt.number}: {outcome}; waiting {attempt.wait_seconds:.2f} s "
-        f"({_WHY[attempt.wait_reason or 'backoff']}) before attempt {attempt.number + 1}\n"
-    )
-    sys.stderr.flush()
-
-
-_WHY = {
-    "backoff": "backoff",
-    "Retry-After": "the server's Retry-After",
-    "X-RateLimit-Retry-After": "the server's X-RateLimit-Retry-After",
-}
-
-
 def _attempt_lines(result: TaskResult) -> Iterator[str]:
     if result.attempts:
         yield "attempts:"
     for attempt in result.attempts:
         outcome = str(attempt.status_code) if attempt.status_code is not None else attempt.error
         wait = (
-            f", then waited {attempt.wait_seconds:.2f} s ({_WHY[attempt.wait_reason or 'backoff']})"
+            f", then waited {attempt.wait_seconds:.2f} s ({WHY[attempt.wait_reason or 'backoff']})"
             if attempt.wait_seconds
             else ""
         )
