@@ -10,11 +10,9 @@ import pytest
 from connector.openapi import Refs, SchemaBuilder, SchemaError, example_for
 
 
-def _build(
-    components: dict[str, Any], schema: Any, mode: str = "request", *, v30: bool = False
-) -> Any:
+def _build(components: dict[str, Any], schema: Any, mode: str = "request") -> Any:
     document = {"components": {"schemas": components}}
-    return SchemaBuilder(Refs(document), openapi_30=v30).build(schema, "/x", mode)  # type: ignore[arg-type]
+    return SchemaBuilder(Refs(document)).build(schema, "/x", mode)  # type: ignore[arg-type]
 
 
 def test_all_of_is_merged_deeply_with_the_union_of_required() -> None:
@@ -66,15 +64,13 @@ def test_read_only_properties_are_left_out_of_request_bodies() -> None:
 
 def test_openapi_3_0_nullable_and_example_become_json_schema() -> None:
     """`nullable: true` adds null to the type (and enum); `example` becomes `examples`."""
-    built = _build(
-        {}, {"type": "string", "enum": ["a"], "nullable": True, "example": "a"}, v30=True
-    )
+    built = _build({}, {"type": "string", "enum": ["a"], "nullable": True, "example": "a"})
     assert built == {"type": ["string", "null"], "enum": ["a", None], "examples": ["a"]}
 
 
 def test_exclusive_bounds_of_3_0_become_numbers() -> None:
     """3.0's boolean exclusiveMinimum turns into the 2020-12 number form."""
-    built = _build({}, {"type": "integer", "minimum": 0, "exclusiveMinimum": True}, v30=True)
+    built = _build({}, {"type": "integer", "minimum": 0, "exclusiveMinimum": True})
     assert built == {"type": "integer", "exclusiveMinimum": 0}
 
 

@@ -82,7 +82,7 @@ def import_description(
     Raises:
         DescriptionError: the document is not OpenAPI 3.0/3.1.
     """
-    version = check_openapi(document, source=source)
+    check_openapi(document, source=source)
     name = api or api_slug(_title(document))
     refs = Refs(document)
     prefix = env_prefix(name)
@@ -90,7 +90,7 @@ def import_description(
     context = Context(
         document=document,
         refs=refs,
-        schemas=SchemaBuilder(refs, openapi_30=version.startswith("3.0.")),
+        schemas=SchemaBuilder(refs),
         api=name,
         prefix=prefix,
         schemes=scheme_table(_security_schemes(document, refs, result), prefix),

@@ -212,8 +212,7 @@ def _described_body(document: dict[str, Any], method: str, path: str) -> dict[st
     where = f"/paths/{path.replace('~', '~0').replace('/', '~1')}/{method.lower()}/requestBody"
     _, body = refs.deref(document["paths"][path][method.lower()]["requestBody"], where)
     schema = body["content"]["application/json"]["schema"]
-    builder = SchemaBuilder(refs, openapi_30=str(document.get("openapi", "")).startswith("3.0."))
-    built = builder.build(schema, where + "/content/application~1json/schema", "plain")
+    built = SchemaBuilder(refs).build(schema, where + "/content/application~1json/schema", "plain")
     inlined: dict[str, Any] = without_prose(_inline(built, built.get("$defs", {}), 0))
     return inlined
 

@@ -97,11 +97,14 @@ class SchemaError(Exception):
 
 
 class SchemaBuilder:
-    """Builds JSON Schemas from the schema objects of one description (results are shared)."""
+    """Builds JSON Schemas from the schema objects of one description (results are shared).
 
-    def __init__(self, refs: Refs, *, openapi_30: bool) -> None:
+    3.0 and 3.1 forms are read alike (`nullable`, boolean exclusive bounds): real descriptions
+    mix them, so the declared version does not change how a schema is read.
+    """
+
+    def __init__(self, refs: Refs) -> None:
         self._refs = refs
-        self._openapi_30 = openapi_30
         self._memo: dict[Key, tuple[Any, frozenset[Key]]] = {}
         self._defs: dict[Key, tuple[Any, frozenset[Key]]] = {}
         self._recursive: set[Key] = set()
