@@ -162,7 +162,7 @@ def to_engine(text: str, field: str, reference: Reference, resolve: Resolve) -> 
     return result
 
 
-def from_engine(text: str, field: str, reference: Reference, resolve: Resolve) -> str:
+def from_engine(text: str, field: str, resolve: Resolve) -> str:
     """An engine string as our leaf; refused for other expressions or our own delimiters."""
     tokens = engine_tokens(text, resolve)
     for token in tokens:

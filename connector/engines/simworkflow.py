@@ -54,10 +54,6 @@ WORKFLOW_SCHEMA = "simworkflow-workflow.schema.json"
 _MAX_TASK_NAME = 80
 
 
-def _reference(name: str) -> str:
-    return name
-
-
 def _resolve(source: str) -> str | None:
     return source if is_identifier(source) else None
 
@@ -243,7 +239,7 @@ def _writes_as(precise: object, native: object) -> bool:
 
 
 def _from_engine(text: str, field: str) -> str:
-    return from_engine(text, field, _reference, _resolve)
+    return from_engine(text, field, _resolve)
 
 
 def _wiring_warnings(inputs: dict[str, Any]) -> list[str]:

@@ -28,7 +28,6 @@ from connector.engines._shared import (
     whole_seconds,
 )
 from connector.engines.conductor._export import (
-    INPUT,
     TASK_DEF_SCHEMA,
     TASK_SCHEMA,
     WORKFLOW_SCHEMA,
@@ -249,4 +248,4 @@ def _import_deadline(task_def: dict[str, Any], meta: Metadata) -> int | float:
 
 
 def _from_engine(text: str, field: str) -> str:
-    return from_engine(text, field, lambda name: INPUT + name, resolve)
+    return from_engine(text, field, resolve)
