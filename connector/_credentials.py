@@ -82,12 +82,19 @@ class Redactor:
                 value = value.replace(secret, REDACTED)
         return value
 
+    def content(self, data: bytes) -> bytes:
+        """Bytes (a body) with every secret's UTF-8 form replaced."""
+        for secret in self._secrets:
+            data = data.replace(secret.encode(), REDACTED.encode())
+        return data
+
+    def header(self, name: str, value: str) -> str:
+        """A sensitive header masked by name (its scheme kept), any other one by value."""
+        return _mask(value) if name.lower() in self._headers else self.text(value)
+
     def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
         """Headers with sensitive ones masked by name and secrets masked by value."""
-        return {
-            name: _mask(value) if name.lower() in self._headers else self.text(value)
-            for name, value in headers.items()
-        }
+        return {name: self.header(name, value) for name, value in headers.items()}
 
     def json(self, value: Any) -> Any:
         """A JSON value with secrets masked in every string, keys included."""

@@ -4,6 +4,7 @@ and the faults a client's retries are tested with."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import socket
 import time
@@ -222,3 +223,19 @@ def test_latency_delays_then_handles(emu: Emulator) -> None:
     answer = requests.get(f"{emu.base_url('o')}/payout-requests/p", headers=AUTH, timeout=5)
     assert answer.status_code == 404
     assert time.monotonic() - started >= 0.2
+
+
+def test_the_records_mask_a_key_in_every_form_a_client_may_encode_it(emu: Emulator) -> None:
+    """The records use the connector's own redactor: the key is masked raw, URL-encoded and
+    base64-encoded, in the path, the query, the headers and the body."""
+    key = "sk_sandbox_odd/key+chars=="
+    encoded = "sk_sandbox_odd%2Fkey%2Bchars%3D%3D"
+    b64 = base64.b64encode(key.encode()).decode()
+    url = f"{emu.base_url('o')}/payout-requests/{encoded}?note={encoded}&b={b64}"
+    requests.put(url, headers={"REB-APIKEY": key, "X-Echo": b64}, data=f"{key} {b64}", timeout=5)
+    (record,) = emu.requests
+    shown = repr((record.path, record.query, dict(record.headers.items()), record.body))
+    for form in (key, encoded, b64):
+        assert form not in shown
+    assert record.headers["REB-APIKEY"] == "<redacted>"
+    assert record.body == b"<redacted> <redacted>"

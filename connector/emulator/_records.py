@@ -6,14 +6,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
 from werkzeug.wrappers import Request
 
-REDACTED: Final = "<redacted>"
-SENSITIVE_HEADERS: Final = frozenset(
-    {"authorization", "proxy-authorization", "cookie", "set-cookie", "reb-apikey", "x-api-key"}
-)
+from connector._credentials import Redactor
 
 
 class Headers(Mapping[str, str]):
@@ -77,38 +74,22 @@ def masked_request(
     fault: str | None = None,
     sensitive: Iterable[str] = (),
 ) -> ReceivedRequest:
-    """The request with credentials masked: credential headers by name; every one of `keys`
-    (the presented key or token and every configured key) by value, wherever it appears."""
-    secrets = sorted({key for key in keys if len(key) >= 4}, key=len, reverse=True)
-
-    def mask(text: str) -> str:
-        for key in secrets:
-            text = text.replace(key, REDACTED)
-        return text
-
-    hidden = SENSITIVE_HEADERS | {name.lower() for name in sensitive}
-    headers = Headers(
-        (name, mask_header(value) if name.lower() in hidden else mask(value))
-        for name, value in request.headers.items()
-    )
-    for key in secrets:
-        body = body.replace(key.encode(), REDACTED.encode())
+    """The request with credentials masked, by the connector's own `Redactor`: credential
+    headers by name; every one of `keys` (the presented key or token and every configured
+    key), and the forms the connector could have encoded it in, by value wherever it appears."""
+    redactor = Redactor(keys, header_names=sensitive)
     return ReceivedRequest(
         method=request.method,
-        path=mask(request.path),
-        query=mask(request.query_string.decode("latin-1")),
-        headers=headers,
-        body=body,
+        path=redactor.text(request.path),
+        query=redactor.text(request.query_string.decode("latin-1")),
+        headers=Headers(
+            (name, redactor.header(name, value)) for name, value in request.headers.items()
+        ),
+        body=redactor.content(body),
         credential=credential,
         authorized=authorized,
         fault=fault,
     )
-
-
-def mask_header(value: str) -> str:
-    """A credential header's value: its scheme kept (`Bearer <redacted>`), the rest masked."""
-    scheme, _, rest = value.partition(" ")
-    return f"{scheme} {REDACTED}" if rest and scheme.isalpha() else REDACTED
 
 
 def public_request(item: ReceivedRequest) -> dict[str, Any]:
