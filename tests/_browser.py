@@ -7,10 +7,12 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 CHROMIUM = Path("/usr/bin/chromium")
+CLOCK_START = datetime(2026, 1, 1, tzinfo=UTC)
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -46,7 +48,8 @@ def browser_page(
 ) -> Iterator[Any]:
     """A fresh page (at `url`, unless None) whose requests beyond loopback are aborted.
 
-    With `clock`, the page's timers run only when the test advances them.
+    With `clock`, the page's clock is Playwright's: it flows from `CLOCK_START` until the
+    test pauses it (`page.clock.pause_at(...)`), then timers run only when it is advanced.
     """
     from playwright.sync_api import sync_playwright
 
@@ -59,7 +62,7 @@ def browser_page(
         page = context.new_page()
         page.set_default_timeout(10_000)
         if clock:
-            page.clock.install()
+            page.clock.install(time=CLOCK_START)
         if url is not None:
             page.goto(url)
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from connector._catalog import task_names  # noqa: E402
 from connector.cli import main  # noqa: E402
 from connector.emulator import Emulator  # noqa: E402
 from connector.service import LocalTarget, create_app  # noqa: E402
-from tests._browser import CHROMIUM, browser_page, serving  # noqa: E402
+from tests._browser import CHROMIUM, CLOCK_START, browser_page, serving  # noqa: E402
 from tests.test_catalog_cli import PETSTORE  # noqa: E402
 
 expect = playwright_api.expect
@@ -32,43 +33,17 @@ pytestmark = pytest.mark.skipif(
     not CHROMIUM.is_file(), reason="Debian's Chromium is not installed (apt-get install chromium)"
 )
 
-REBILLY = Path(__file__).resolve().parents[1].parent / "shared" / "openapi" / "rebilly-openapi.json"
 CANCEL = "cancel-payout-request"
 ORGANIZATION = "org-palette"
 
 
 @pytest.fixture(autouse=True)
-def catalogue(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
-    """The user catalogue holds the Pet Store as `pets` (and, while the connector does not ship
-    the cancellation, Rebilly's payout operations as `rebilly`); the ref the search should find."""
+def _pets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The user catalogue holds the Pet Store, imported as `pets`."""
     spec = tmp_path / "petstore.json"
     spec.write_text(json.dumps(PETSTORE))
     assert main(["catalog", "import", str(spec), "--api", "pets"]) == 0
-    expected = CANCEL
-    if CANCEL not in task_names():
-        if not REBILLY.is_file():
-            pytest.skip(f"no description at {REBILLY}")
-        assert (
-            main(["catalog", "import", str(REBILLY), "--api", "rebilly", "--tag", "Transactions"])
-            == 0
-        )
-        expected = "rebilly/post-payout-request-cancellation"
     capsys.readouterr()
-    return expected
-
-
-@pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    """The emulator of the shipped tasks (while the cancellation is not one: of Rebilly's own
-    description's payout operations)."""
-    api = None
-    if CANCEL not in task_names():
-        from connector.emulator._api import rebilly_from_description
-        from connector.openapi import load_description
-
-        api = rebilly_from_description(load_description(REBILLY))
-    with Emulator(host="127.0.0.1", port=0, api=api) as emu:
-        yield emu
 
 
 @pytest.fixture
@@ -95,16 +70,17 @@ def _put_payout_request(emulator: Emulator, payout_id: str) -> None:
 
 
 def test_search_drag_the_cancellation_and_send_it_to_the_emulator(
-    service: str, emulator: Emulator, catalogue: str, tmp_path: Path
+    service: str, emulator: Emulator, tmp_path: Path
 ) -> None:
-    """ "cancel payout" ranks the cancellation first; dragged in, it cancels a stored request."""
+    """'cancel payout' ranks the shipped cancellation first; dragged in, it cancels a stored
+    payout request in the emulator."""
     _put_payout_request(emulator, "po-palette-1")
     with browser_page(service) as p:
         expect(p.locator("#palette-status")).to_contain_text("tasks in")
         p.screenshot(path=str(tmp_path / "01-catalogue.png"))
         _search(p, "cancel payout")
         best = _palette(p).locator(".palette-item").first
-        expect(best).to_have_attribute("data-task", catalogue)
+        expect(best).to_have_attribute("data-task", CANCEL)
         expect(best).to_contain_text("POST /payout-requests/<<id>>/cancel")
         p.screenshot(path=str(tmp_path / "02-matches.png"))
 
@@ -114,9 +90,7 @@ def test_search_drag_the_cancellation_and_send_it_to_the_emulator(
         p.locator("#reference summary").click()
         expect(p.locator("#reference-view .request-line")).to_contain_text("/cancel")
         p.locator('#input-form [data-path="id"]').fill("po-palette-1")
-        organization = p.locator('#input-form [data-path="organizationId"]')
-        if organization.count():
-            organization.fill(ORGANIZATION)
+        p.locator('#input-form [data-path="organizationId"]').fill(ORGANIZATION)
         p.screenshot(path=str(tmp_path / "03-dragged.png"), full_page=True)
 
         p.get_by_role("button", name="Test request").click()
@@ -194,6 +168,7 @@ def test_typing_sends_one_search_after_the_pause_and_draws_at_most_twenty(servic
         p.on("request", lambda r: searches.append(r.url) if "/api/catalogue?" in r.url else None)
         p.goto(service)
         expect(p.locator("#palette-status")).to_contain_text("tasks in")
+        p.clock.pause_at(CLOCK_START + timedelta(days=1))  # no timer runs until advanced
         p.locator("#palette-search").press_sequentially("payout request")
         p.clock.run_for(100)
         assert searches == []

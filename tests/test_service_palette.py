@@ -20,7 +20,7 @@ from connector.service import LocalTarget, create_app
 from tests.test_catalog_cli import PETSTORE
 
 REBILLY = Path(__file__).resolve().parents[1].parent / "shared" / "openapi" / "rebilly-openapi.json"
-QUERIES = ["cancel payout", "add a new animal", "list", "payout request batch approve"]
+QUERIES = ["cancel payout", "create a new pet", "list", "payout request batch approve"]
 
 
 @pytest.fixture
