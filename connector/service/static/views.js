@@ -112,7 +112,7 @@ export function showReference(node, ref) {
     h("p", { class: "request-line" }, h("span", { class: "method" }, ref.method), " ", h("code", {}, ref.path)),
     ref.credentials.length ? h("p", { class: "small" }, `Credentials from the environment: ${ref.credentials.join(" or ")}.`) : null,
     h("h3", {}, "Servers"),
-    h("table", { class: "reference-table", "aria-label": "Servers" }, h("tbody", {}, ref.servers.map((s) => h("tr", {}, h("th", { scope: "row" }, s.name), h("td", {}, h("code", {}, s.url)))))),
+    h("table", { class: "reference-table", "aria-label": "Servers" }, h("tbody", {}, ref.servers.map((s) => h("tr", {}, h("th", { scope: "row" }, s.name), h("td", {}, h("code", {}, breakable(s.url))))))),
     referenceTable("Request headers", ref.headers, false),
     referenceTable("Parameters", ref.parameters, true),
     referenceTable("Request body fields", ref.bodyFields, false),
