@@ -240,7 +240,8 @@ def fingerprint(catalog: Path | None = None) -> tuple[tuple[str, int, int, int],
     """What identifies the catalogue's contents now: each file rows are read from, with its
     inode, size and modification time (a rewrite replaces the file, so the inode changes)."""
     root = catalog or catalog_dir()
-    files = [*sorted(templates_dir().glob("*.json")), *sorted(root.glob(f"*/{INDEX}"))]
+    shipped = [SHIPPED_INDEX, *sorted(templates_dir().glob("*.json"))]
+    files = [*shipped, *sorted(root.glob(f"*/{INDEX}"))]
     marks = []
     for path in files:
         try:

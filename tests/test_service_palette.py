@@ -13,6 +13,7 @@ pytest.importorskip("fastapi")
 
 from starlette.testclient import TestClient
 
+from connector._catalog import read_manifest
 from connector._store import all_rows
 from connector.cli import main
 from connector.emulator import Emulator
@@ -53,7 +54,8 @@ def _every_task(catalogue: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def test_the_whole_catalogue_is_grouped_by_api_then_tag(client: TestClient) -> None:
-    """Every shipped and imported task appears once, under its API (shipped first) and tag."""
+    """Every task appears once, under its API (shipped first): a shipped one in its manifest
+    palette group, in the manifest's order; an imported one under its first tag (sorted)."""
     catalogue = client.get("/api/catalogue").json()
     assert catalogue["query"] is None
     assert catalogue["hits"] is None
@@ -68,9 +70,11 @@ def test_the_whole_catalogue_is_grouped_by_api_then_tag(client: TestClient) -> N
     assert [tag["tag"] for tag in pets["tags"]] == ["Other", "pets"]  # Other: untagged
     assert {t["ref"] for t in pets["tags"][1]["tasks"]} == {"pets/list-pets", "pets/create-pet"}
     for group in groups:
-        names = [tag["tag"] for tag in group["tags"]]
-        assert names == sorted(names, key=str.casefold)
         assert all(t["api"] == group["api"] for tag in group["tags"] for t in tag["tasks"])
+    manifest = read_manifest()["groups"]
+    shipped = groups[0]["tags"]
+    assert [tag["tag"] for tag in shipped] == [g["title"] for g in manifest]
+    assert [[t["name"] for t in tag["tasks"]] for tag in shipped] == [g["tasks"] for g in manifest]
     upsert = next(t for t in tasks if t["name"] == "upsert-payout-request")
     assert upsert["ref"] == "upsert-payout-request"
     assert (upsert["method"], upsert["path"]) == ("PUT", "/payout-requests/<<id>>")
