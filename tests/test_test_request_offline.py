@@ -19,6 +19,7 @@ import requests
 from connector._store import DESCRIPTION, description_path, write_api
 from connector.cli import main
 from connector.emulator import Emulator, api_from_description, load_description, serves
+from connector.openapi import import_description
 from tests._foreign_host import RecordingProxy
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "openapi" / "corpus"
@@ -211,3 +212,35 @@ def test_the_service_sends_each_api_to_its_own_emulator(tmp_path: Path) -> None:
             local.base_url(orphan)
     finally:
         local.close()
+
+
+def test_a_test_request_emulates_the_tasks_family_as_the_whole_api_does(
+    tmp_path: Path,
+) -> None:
+    """The fast path (only the operations under the task's path, benchmarks/emulation.py)
+    answers the task's requests exactly as the whole API does (the plain path)."""
+    from connector import load_task
+    from connector.emulator import emulation_for, family
+
+    document = load_description(CORPUS / "swagger-petstore-v3.yaml")
+    templates = [i.template for i in import_description(document, api="pets").imported]
+    write_api("pets", templates, catalog=tmp_path, description=document)
+    template = load_task(str(tmp_path / "pets" / "add-pet.json")).template
+    assert family(template.http_request.url) == "/pet"
+    fast = emulation_for(template, catalog=tmp_path).api
+    plain = emulation_for(template, catalog=tmp_path, whole_api=True).api
+    assert {op.path for op in fast.operations} < {op.path for op in plain.operations}
+    assert all(op.path.startswith("/pet") for op in fast.operations)
+    answers = []
+    for api in (fast, plain):
+        with Emulator(api=api) as running:
+            base = running.url + api.prefix
+            auth = {"api_key": "k", "Authorization": "Bearer k"}
+            created = requests.post(f"{base}/pet", json=_PET, headers=auth, timeout=5)
+            read = requests.get(f"{base}/pet/{created.json()['id']}", headers=auth, timeout=5)
+            answers.append([(r.status_code, r.json()) for r in (created, read)])
+    assert answers[0] == answers[1]
+    assert answers[0][0][0] == 200
+
+
+_PET = {"name": "doggie", "photoUrls": ["https://example.com/d.png"], "status": "available"}

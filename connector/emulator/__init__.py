@@ -48,7 +48,7 @@ from __future__ import annotations
 from connector.emulator._api import Api, api_from_description, rebilly_api
 from connector.emulator._app import EmulatorApp
 from connector.emulator._description import DescriptionError, load_description
-from connector.emulator._emulation import REBILLY, Emulation, emulation_for, serves
+from connector.emulator._emulation import REBILLY, Emulation, emulation_for, family, serves
 from connector.emulator._faults import Fault
 from connector.emulator._ids import valid_id
 from connector.emulator._records import ReceivedRequest
@@ -65,6 +65,7 @@ __all__ = [
     "ReceivedRequest",
     "api_from_description",
     "emulation_for",
+    "family",
     "load_description",
     "rebilly_api",
     "serves",

@@ -165,18 +165,20 @@ def _is_rebilly(document: dict[str, Any]) -> bool:
     return any(urlsplit(url).hostname in REBILLY_HOSTS for url in urls)
 
 
-def api_from_description(document: dict[str, Any]) -> Api:
-    """Any API, from its description: the generic resource behaviour for every operation;
-    the base path is the first server's path (its first variable, if any, is the scope).
-    Rebilly's own description gets the payout operations' stateful behaviours as well."""
+def api_from_description(document: dict[str, Any], *, path_prefixes: Sequence[str] = ()) -> Api:
+    """Any API, from its description: the generic resource behaviour for every operation
+    (only those under `path_prefixes`, when given); the base path is the first server's path
+    (its first variable, if any, is the scope). Rebilly's own description gets the payout
+    operations' stateful behaviours as well."""
+    operations = operations_from_description(document, path_prefixes=path_prefixes)
     if _is_rebilly(document):
-        return rebilly_api(operations_from_description(document))
+        return rebilly_api(operations)
     servers = document.get("servers") or [{}]
     url = str(servers[0].get("url", "")) if isinstance(servers[0], dict) else ""
     prefix = server_prefix(url)
     variables = _VARIABLE.findall(prefix)
     return Api(
-        operations=operations_from_description(document),
+        operations=operations,
         prefix=prefix,
         scope=variables[0] if variables else None,
         credentials=_credentials(document),

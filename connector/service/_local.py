@@ -64,7 +64,7 @@ class LocalTarget:
                     self._emulator = self._stack.enter_context(self._factory())
                 return self._emulator
             if api not in self._imported:
-                served = emulation_for(template).api
+                served = emulation_for(template, whole_api=True).api  # every task of it
                 emulator = Emulator(host="127.0.0.1", port=0, api=served)
                 self._imported[api] = self._stack.enter_context(emulator)
             return self._imported[api]
