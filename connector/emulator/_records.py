@@ -4,34 +4,14 @@ and the JSON view the control endpoint shows of it."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from werkzeug.datastructures import Headers
 from werkzeug.wrappers import Request
 
 from connector._credentials import Redactor
-
-
-class Headers(Mapping[str, str]):
-    """Received headers, read-only, looked up without regard to case."""
-
-    __slots__ = ("_items",)
-
-    def __init__(self, items: Iterable[tuple[str, str]]) -> None:
-        self._items = {name.lower(): (name, value) for name, value in items}
-
-    def __getitem__(self, name: str) -> str:
-        return self._items[name.lower()][1]
-
-    def __iter__(self) -> Iterator[str]:
-        return (name for name, _ in self._items.values())
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def __repr__(self) -> str:
-        return repr(dict(self.items()))
 
 
 @dataclass(frozen=True, slots=True)
