@@ -31,7 +31,8 @@ def plain_message(error: ErrorDetails) -> str:
         return "must be a JSON object"
     if error["type"] == "value_error":
         return str(error.get("ctx", {}).get("error", error["msg"]))
-    return f"{error['msg'][:1].lower()}{error['msg'][1:]}, not {_shown(error['input'])}"
+    said = f"{error['msg'][:1].lower()}{error['msg'][1:]}"
+    return f"{said}, not {_shown(error['input'])}" if "input" in error else said
 
 
 def suggesting(known: Iterable[str]) -> Callable[[ErrorDetails], str]:
@@ -58,10 +59,17 @@ def field_errors(
     message: Callable[[ErrorDetails], str] = plain_message,
 ) -> list[FieldError]:
     """Every problem of `exc`, its field in dot notation (`prefix` first), as `FieldError`s."""
-    return [
-        FieldError(field=dotted((*prefix, *error["loc"])), message=message(error))
-        for error in exc.errors()
-    ]
+    return [field_error(error, prefix=prefix, message=message) for error in exc.errors()]
+
+
+def field_error(
+    error: ErrorDetails,
+    *,
+    prefix: Sequence[str | int] = (),
+    message: Callable[[ErrorDetails], str] = plain_message,
+) -> FieldError:
+    """One problem of a validation (pydantic's, or FastAPI's of a request) as a `FieldError`."""
+    return FieldError(field=dotted((*prefix, *error["loc"])), message=message(error))
 
 
 def dotted(loc: Sequence[str | int]) -> str:

@@ -118,7 +118,23 @@ def test_the_api_has_no_credential_field(client: TestClient, minimal: dict[str, 
     body = {"inputs": minimal, "apiKey": "sk_live_x"}
     response = client.post(f"{TASK}/test-request", json=body)
     assert response.status_code == 422
-    assert response.json()["error"]["fieldErrors"][0]["field"] == "apiKey"
+    assert response.json()["error"]["fieldErrors"] == [
+        {"field": "apiKey", "message": "unknown key"}
+    ]
+    assert "sk_live_x" not in response.text
+
+
+def test_only_json_true_confirms_live(client: TestClient, minimal: dict[str, Any]) -> None:
+    """`"yes"` or `1` is no confirmation: refused in the command line's words, nothing sent."""
+    for value in ("yes", 1):
+        body = {"inputs": minimal, "environment": "live", "confirmLive": value}
+        response = client.post(f"{TASK}/test-request", json=body)
+        assert response.status_code == 422
+        (error,) = response.json()["error"]["fieldErrors"]
+        assert error == {
+            "field": "confirmLive",
+            "message": f"input should be a valid boolean, not {value!r}",
+        }
 
 
 def test_live_needs_confirmation(client: TestClient, minimal: dict[str, Any]) -> None:

@@ -24,19 +24,21 @@ import json
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from importlib.resources import files
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import JsonValue
+from pydantic_core import ErrorDetails
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from connector._catalog import read_manifest, task_names
 from connector._curl import curl_command
 from connector._errors import ConnectorError, FieldError, InputError
 from connector._executor import Executor
+from connector._model import field_error
 from connector._reference import Reference, reference
 from connector._request import PreparedRequest
 from connector._result import TaskResult
@@ -296,7 +298,7 @@ def _invalid_request(_request: Request, exc: Exception) -> JSONResponse:
     errors = list(exc.errors())
     if any(error.get("type") == "json_invalid" for error in errors):
         return _error_response(400, ErrorBody.of("bad_json", _json_message(errors)))
-    fields = [_field_error(error) for error in errors]
+    fields = [_field_error(cast(ErrorDetails, error)) for error in errors]
     return _error_response(422, ErrorBody.of("request", "the request is not valid", fields))
 
 
@@ -306,12 +308,10 @@ def _json_message(errors: list[Any]) -> str:
     return f"the request body is not valid JSON: {reason}"
 
 
-def _field_error(error: Mapping[str, Any]) -> FieldError:
-    location = [str(part) for part in error.get("loc", ()) if part not in {"body", "path", "query"}]
-    message = str(error.get("msg", "is invalid"))
-    if error.get("type") == "model_attributes_type":
-        message = "must be a JSON object"
-    return FieldError(field=".".join(location), message=message)
+def _field_error(error: ErrorDetails) -> FieldError:
+    """The field as the caller wrote it: FastAPI's `body`, `path` and `query` left out."""
+    where = tuple(part for part in error["loc"] if part not in {"body", "path", "query"})
+    return field_error(error | {"loc": where})
 
 
 def _error_response(status: int, body: ErrorBody) -> JSONResponse:

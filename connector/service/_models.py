@@ -130,7 +130,8 @@ class TestRequest(RenderRequest):
     """A render request that is sent; `live` needs `confirmLive`."""
 
     __test__ = False
-    confirm_live: bool = False
+    confirm_live: bool = Field(default=False, strict=True)
+    """Only JSON `true` confirms a live send (not "yes", not 1)."""
 
 
 class PreparedView(RequestView):
