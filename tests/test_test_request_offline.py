@@ -244,3 +244,48 @@ def test_a_test_request_emulates_the_tasks_family_as_the_whole_api_does(
 
 
 _PET = {"name": "doggie", "photoUrls": ["https://example.com/d.png"], "status": "available"}
+
+
+FORM_API: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Forms", "version": "1"},
+    "servers": [{"url": "https://forms.example.com/v1"}],
+    "paths": {
+        "/tokens": {
+            "post": {
+                "operationId": "createToken",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/x-www-form-urlencoded": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["amount"],
+                                "properties": {"amount": {"type": "integer"}},
+                            }
+                        }
+                    },
+                },
+                "responses": {"200": {"description": "ok"}},
+            }
+        }
+    },
+}
+
+
+def test_a_required_form_body_is_accepted_offline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A form-encoded body (Stripe's kind) reaches the emulator and is taken, not refused as
+    missing (the emulator checks JSON bodies against their schema, and requires the others)."""
+    spec = tmp_path / "forms.json"
+    spec.write_text(json.dumps(FORM_API))
+    assert main(["catalog", "import", str(spec)]) == 0
+    capsys.readouterr()
+    inputs = tmp_path / "in.json"
+    inputs.write_text('{"amount": 5}')
+    code = main(["test-request", "create-token", "--input", str(inputs), "--json"])
+    result = json.loads(capsys.readouterr().out)
+    assert code == 0, result
+    assert result["request"]["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
+    assert result["response"]["statusCode"] == 200

@@ -251,7 +251,8 @@ def validate_call(
             hidden = read_only_fields(schema)
             body = {name: value for name, value in body.items() if name not in hidden}
         problems += field_errors(request_schema(schema), body)
-    elif operation.body is not None and operation.body.required:
+    elif operation.body is not None and operation.body.required and body is None:
+        # a body without a JSON schema (a form, text) is not checked, only required
         problems.append({"field": "body", "message": "A request body is required"})
     elif schema is not None and _top(schema).get("required"):
         problems += field_errors(request_schema(schema), {})  # no body: no required field
