@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 
-__all__ = ["host_of", "is_loopback"]
+__all__ = ["host_of", "is_absolute", "is_loopback"]
 
 
 def is_loopback(host: str | None) -> bool:
@@ -26,6 +26,11 @@ def is_loopback(host: str | None) -> bool:
         return False
     mapped = getattr(address, "ipv4_mapped", None)
     return bool(address.is_loopback or (mapped is not None and mapped.is_loopback))
+
+
+def is_absolute(url: str) -> bool:
+    """Whether a template's URL names its scheme and host (else a path under a base URL)."""
+    return url.lower().startswith(("http://", "https://"))
 
 
 def host_of(url: str) -> str:

@@ -24,6 +24,7 @@ from connector._body import (
 from connector._credentials import Redactor
 from connector._environment import declaration_errors, read_variable
 from connector._errors import FieldError, InputError, RenderError, TemplateError, UsageError
+from connector._hosts import is_absolute
 from connector._json import json_kind
 from connector._json import problems as input_problems
 from connector._parameters import ParameterPlan
@@ -280,7 +281,7 @@ class Task:
         key = (environment, base_url)
         plan = self._plans.get(key)
         if plan is None:
-            absolute = _is_absolute(self.template.http_request.url)
+            absolute = is_absolute(self.template.http_request.url)
             # An absolute URL needs no environment (an imported engine task has none).
             leaves = (
                 [self._url] if absolute else [self._base_leaf(environment, base_url), self._url]
@@ -364,10 +365,6 @@ def _render_text(leaf: Leaf, context: Mapping[str, Any], errors: list[FieldError
         errors.append(FieldError(field=leaf.simple or leaf.path, message="is required"))
         return ""
     return value if isinstance(value, str) else json.dumps(value)
-
-
-def _is_absolute(url: str) -> bool:
-    return url.lower().startswith(("http://", "https://"))
 
 
 def _count(errors: list[FieldError]) -> str:

@@ -24,6 +24,7 @@ import jsonschema_rs
 from pydantic import Field, ValidationError
 
 from connector._errors import FieldError, TemplateError
+from connector._hosts import is_absolute
 from connector._model import StrictModel, field_errors, suggesting, wire_names
 from connector._render import is_placeholder_only
 from connector._suggest import did_you_mean, shown
@@ -97,7 +98,7 @@ def metadata(template: TaskTemplate, options: ExportOptions) -> dict[str, Any]:
     if not options.metadata:
         return {}
     kept = {k: v for k, v in template.to_json().items() if k not in _NATIVE_KEYS}
-    relative = not _is_absolute(template.http_request.url)
+    relative = not is_absolute(template.http_request.url)
     meta = Metadata(
         template=kept,
         base_url=options.base_url or None,
@@ -134,7 +135,7 @@ def read_metadata(value: object) -> Metadata:
 def full_url(template: TaskTemplate, options: ExportOptions) -> tuple[str, str]:
     """The URL the engine calls (with `<<…>>`), and the field it comes from."""
     path = template.http_request.url
-    if _is_absolute(path):
+    if is_absolute(path):
         return path, "httpRequest.url"
     if options.base_url:
         return options.base_url.rstrip("/") + path, "httpRequest.url"
@@ -154,10 +155,6 @@ def split_url(url: str, meta: Metadata) -> str:
     if base and url.startswith(base) and url[len(base) :].startswith("/"):
         return url[len(base) :]
     return url
-
-
-def _is_absolute(url: str) -> bool:
-    return url.lower().startswith(("http://", "https://"))
 
 
 # -- schemas -------------------------------------------------------------------------------
