@@ -208,7 +208,7 @@ function onPaletteClick(event) {
   const target = event.target.closest("[data-toggle], [data-task], [data-action]");
   if (!target) return;
   if (target.dataset.action === "retry") return retryPalette();
-  if (target.dataset.task) return addFromPalette(target.dataset.task);
+  if (target.dataset.task) return event.detail > 1 ? null : addFromPalette(target.dataset.task); // a double click adds once
   const open = state.palette.open;
   if (open.has(target.dataset.toggle)) open.delete(target.dataset.toggle);
   else open.add(target.dataset.toggle);
