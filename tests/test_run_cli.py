@@ -184,8 +184,13 @@ def journal_states(path: Path) -> dict[int, str]:
 def kill_mid_batch(args: list[str], cwd: Path, emulator: Emulator, journal: Path) -> dict[int, str]:
     """Start the batch with a slow emulator; `kill -9` it once some inputs are done and a
     request is on the wire. Returns the journal's states at the kill (line -> state)."""
-    faults = {"kind": "stall", "seconds": 0.3, "count": 1000}
-    requests.post(f"{emulator.url}/_emulator/faults", json=faults, timeout=5)
+    # the first requests are slow, the later ones held long enough that one is surely still
+    # on the wire when the kill lands, however loaded the machine is (stopping ends them)
+    for faults in (
+        {"kind": "stall", "seconds": 0.3, "count": 3},
+        {"kind": "stall", "seconds": 10, "count": 1000},
+    ):
+        requests.post(f"{emulator.url}/_emulator/faults", json=faults, timeout=5)
     process = subprocess.Popen(
         args, cwd=cwd, env=environ(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
