@@ -274,15 +274,20 @@ TEMPLATE_MAX_DEPTH: Final = 256
 """How deeply a template file may nest (a body schema nests more than a task input)."""
 
 
-def load_template_file(path: Path) -> TaskTemplate:
-    """Read and validate one template file."""
+def read_json_file(path: Path) -> Any:
+    """A template-like JSON file (a template, a workflow), depth-bounded; TemplateError
+    naming the file when it cannot be read or is not JSON."""
     try:
-        data = loads(path.read_text(encoding="utf-8"), max_depth=TEMPLATE_MAX_DEPTH)
+        return loads(path.read_text(encoding="utf-8"), max_depth=TEMPLATE_MAX_DEPTH)
     except OSError as exc:
         raise TemplateError(f"cannot read {path}: {exc.strerror}") from None
     except ValueError as exc:
         raise TemplateError(f"{path} is not valid JSON: {exc}") from None
-    return parse_template(data, source=str(path))
+
+
+def load_template_file(path: Path) -> TaskTemplate:
+    """Read and validate one template file."""
+    return parse_template(read_json_file(path), source=str(path))
 
 
 def _message(error: Any) -> str:

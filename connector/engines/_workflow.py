@@ -41,10 +41,9 @@ from typing import Any, Final, Literal
 from pydantic import Field, JsonValue, ValidationError, model_validator
 
 from connector._errors import FieldError, TemplateError
-from connector._json import loads
 from connector._model import StrictModel
 from connector._result import TaskResult
-from connector._template import TEMPLATE_MAX_DEPTH
+from connector._template import read_json_file
 
 __all__ = [
     "Source",
@@ -172,13 +171,7 @@ def parse_workflow(data: Any, *, source: str = "workflow") -> Workflow:
 
 def load_workflow(path: Path) -> Workflow:
     """Read and check a workflow file; TemplateError naming the file or each bad field."""
-    try:
-        data = loads(path.read_text(encoding="utf-8"), max_depth=TEMPLATE_MAX_DEPTH)
-    except OSError as exc:
-        raise TemplateError(f"cannot read {path}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise TemplateError(f"{path} is not valid JSON: {exc}") from None
-    return parse_workflow(data, source=str(path))
+    return parse_workflow(read_json_file(path), source=str(path))
 
 
 def _field_error(error: Any) -> FieldError:
