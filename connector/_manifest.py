@@ -21,6 +21,7 @@ from connector._catalog import load_task, manifest_path, task_names
 from connector._model import StrictModel
 from connector._result import output_schema
 from connector._shipped import overlay
+from connector._task import Task
 from connector._version import __version__
 from connector.auth._registry import AnyScheme
 
@@ -114,13 +115,12 @@ def build_manifest(current: dict[str, Any]) -> Manifest:
             ],
             "auth": auth,
             "groups": groups,
-            "tasks": [_entry(task.template.name) for task in tasks],
+            "tasks": [_entry(task) for task in tasks],
         }
     )
 
 
-def _entry(name: str) -> TaskEntry:
-    task = load_task(name)
+def _entry(task: Task) -> TaskEntry:
     template = task.template
     return TaskEntry(
         name=template.name,

@@ -70,10 +70,11 @@ def write(root: Path | None = None) -> list[str]:
     """Rewrite the generated templates (and remove stale ones of the API); the changed names."""
     folder = templates_dir()
     generated = generate(root)
+    api_name = overlay().api
     changed = []
     for path in folder.glob("*.json"):
         api = json.loads(path.read_text(encoding="utf-8")).get("operation", {}).get("api")
-        if str(api).lower() == overlay().api and path.name not in generated:
+        if str(api).lower() == api_name and path.name not in generated:
             path.unlink()
             changed.append(path.name)
     for name, text in generated.items():

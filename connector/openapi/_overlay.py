@@ -24,7 +24,7 @@ from pydantic import Field
 
 from connector._model import StrictModel
 from connector.openapi._importer import ImportResult
-from connector.openapi._page import page_schema, read_page
+from connector.openapi._page import field_at, page_schema, read_page
 from connector.openapi._refs import Refs
 from connector.openapi._schemas import SchemaBuilder
 
@@ -231,17 +231,11 @@ def _inline(node: Any, defs: dict[str, Any], depth: int) -> Any:
     return {key: _inline(value, defs, depth) for key, value in node.items() if key != "$defs"}
 
 
-def _patch(schema: dict[str, Any], path: str, patch: dict[str, Any], described: Any) -> None:
+def _patch(
+    schema: dict[str, Any], path: str, patch: dict[str, Any], described: dict[str, Any]
+) -> None:
     """Merge `patch` (RFC 7396: null removes) into the field at `path` of `schema`."""
-    node, source = schema, described
-    parts = path.split(".")
-    for part in parts:
-        name = part.removesuffix("[]")
-        node = node["properties"][name]
-        source = (source.get("properties") or {}).get(name, {}) if isinstance(source, dict) else {}
-        if part.endswith("[]") and part != parts[-1]:
-            node = node["items"]
-            source = source.get("items", {})
+    node, source = field_at(schema, described, path)
     patch = dict(patch)
     if patch.pop("nullable", False):
         kind = node.get("type")

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 from connector._errors import DescriptionError
 
-__all__ = ["PageField", "page_schema", "read_page"]
+__all__ = ["PageField", "field_at", "page_schema", "read_page"]
 
 _FIELD: Final = re.compile(r"^(\S+) (String|Number|Integer|Boolean|Object|Array) (Yes|No)$")
 _VALUE: Final = re.compile(r'^\s+•\s+"(.*)"$')
@@ -136,6 +136,14 @@ def _place(
         node.setdefault("additionalProperties", False)
     last = parts[-1].removesuffix("[]")
     return node, last, _property(source, last)
+
+
+def field_at(
+    root: dict[str, Any], described: dict[str, Any], path: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The field at `path` (`a[].b`) of a schema `page_schema` made, and its described one."""
+    parent, name, source = _place(root, described, path)
+    return parent["properties"][name], source
 
 
 def _property(schema: dict[str, Any], name: str) -> dict[str, Any]:
