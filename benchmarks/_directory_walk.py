@@ -1,0 +1,227 @@
+"""One API through the first hour of a user: the steps of `benchmarks/directory.py`, in order.
+
+Everything is run with the options a user types, nothing more: no `--environment` for the dry
+run, the test requests and the batch (they go where the product decides: the local emulator
+when no credential is set, which the harness never sets). The create-then-read runs against
+one emulator serving the API (`connector emulator --spec`, here in this process), since each
+`test-request` otherwise starts its own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from _directory_steps import SAMPLED, Step, cli, example, judge
+
+ENGINES = ("simworkflow", "conductor")
+_PARAM = re.compile(r"<<[^>]+>>")
+
+
+def walk(spec: Path, work: Path) -> dict[str, Step]:
+    """Every step for the description at `spec`; scratch files go to `work`."""
+    steps: dict[str, Step] = {name: Step() for name in ("import", "list")}
+    imported = cli("catalog", "import", str(spec), "--json")
+    if not judge(steps["import"], imported, spec.name):
+        return steps
+    answer = imported.json()
+    api, names = answer["api"], [row["name"] for row in answer["imported"]]
+    if not names:
+        steps["import"].failed.append(("no operation imported", spec.name))
+        return steps
+    listed = cli("list", "--api", api, "--json")
+    got = {row["name"] for row in listed.json()} if listed.code == 0 else set()
+    missing = None if set(names) <= got else f"list lacks {len(set(names) - got)} task(s)"
+    judge(steps["list"], listed, api, missing)
+    folder = Path(answer["imported"][0]["file"]).parent
+    templates = {n: json.loads((folder / f"{n}.json").read_text()) for n in names}
+    picks = _crud(templates)
+    sampled = list(dict.fromkeys([*picks.values(), *names]))[:SAMPLED]
+    steps["describe"] = _each(names, lambda n: cli("describe", n))
+    steps["dry-run"] = _each(names, lambda n: cli("render", n, "--input", _inputs(work, n, templates), "--json"))
+    steps["test-request"] = _each(
+        list(dict.fromkeys(picks.values())) or names[:1],
+        lambda n: cli("test-request", n, "--input", _inputs(work, n, templates), "--json"),
+    )
+    steps["create-read"] = _create_read(templates, picks, work)
+    steps["export-import"] = _round_trips(sampled, templates, work)
+    steps["batch"] = _batch(picks.get("create") or picks.get("list") or names[0], templates, work)
+    steps["search"] = _search(sampled, templates)
+    return steps
+
+
+def _each(names: list[str], command: Any) -> Step:
+    step = Step()
+    for name in names:
+        judge(step, command(name), name)
+    return step
+
+
+def _inputs(work: Path, name: str, templates: dict[str, Any]) -> str:
+    path = work / f"{name}.input.json"
+    if not path.exists():
+        path.write_text(json.dumps(example(templates[name])))
+    return str(path)
+
+
+def _crud(templates: dict[str, Any]) -> dict[str, str]:
+    """The first create, read, list, update and delete, by method and path shape."""
+    picks: dict[str, str] = {}
+    for name, template in templates.items():
+        request = template["httpRequest"]
+        method, url = request["method"], request["url"].rstrip("/")
+        item = bool(_PARAM.search(url.rsplit("/", 1)[-1]))
+        kind = {
+            ("POST", False): "create",
+            ("GET", True): "read",
+            ("GET", False): "list",
+            ("PUT", True): "update",
+            ("PATCH", True): "update",
+            ("DELETE", True): "delete",
+        }.get((method, item))
+        if kind is not None:
+            picks.setdefault(kind, name)
+    return picks
+
+
+def _create_read(templates: dict[str, Any], picks: dict[str, str], work: Path) -> Step:
+    """Create a resource with the example, read it back by the id answered, compare fields."""
+    step = Step()
+    pair = _collection_pair(templates)
+    if pair is None:
+        return step  # no create with a read beside it: not applicable
+    create, read = pair
+    from connector.emulator import Emulator, emulation_for
+
+    from connector._template import parse_template
+
+    emulation = emulation_for(parse_template(templates[create], source=create))
+    with Emulator(host="127.0.0.1", port=0, api=emulation.api) as emulator:
+        base = _local_base(templates[create], emulator.url)
+        made = cli("test-request", create, "--input", _inputs(work, create, templates),
+                   "--base-url", base, "--json")
+        if not judge(Step(), made, create):
+            judge(step, made, create)
+            return step
+        sent, body = example(templates[create]), (made.json().get("response") or {}).get("body")
+        ident = _find_id(body)
+        if ident is None:
+            step.failed.append(("create answered no id", f"{create}: {json.dumps(body)[:200]}"))
+            return step
+        inputs = example(templates[read])
+        key = _PARAM.findall(templates[read]["httpRequest"]["url"])[-1][2:-2].strip()
+        inputs[key] = ident
+        path = work / f"{read}.read.json"
+        path.write_text(json.dumps(inputs))
+        got = cli("test-request", read, "--input", str(path), "--base-url", base, "--json")
+        found = (got.json().get("response") or {}).get("body") if got.code == 0 else None
+        judge(step, got, f"{create} then {read}", _disagrees(sent, found))
+    return step
+
+
+def _collection_pair(templates: dict[str, Any]) -> tuple[str, str] | None:
+    """A POST on a collection and the GET of one item under it."""
+    posts = {t["httpRequest"]["url"].rstrip("/"): n for n, t in templates.items()
+             if t["httpRequest"]["method"] == "POST"}
+    for name, template in templates.items():
+        request = template["httpRequest"]
+        if request["method"] != "GET":
+            continue
+        head, _, last = request["url"].rstrip("/").rpartition("/")
+        if _PARAM.fullmatch(last) and head in posts:
+            return posts[head], name
+    return None
+
+
+def _local_base(template: dict[str, Any], emulator_url: str) -> str:
+    from urllib.parse import urlsplit
+
+    local = template.get("servers", {}).get("local", "http://127.0.0.1/")
+    return emulator_url.rstrip("/") + urlsplit(local).path
+
+
+def _find_id(body: Any) -> str | None:
+    """The created resource's id: `id` at the top, or in the one object it wraps."""
+    if isinstance(body, dict):
+        for key in ("id", "uuid", "uid", "key", "name"):
+            if isinstance(body.get(key), str | int) and body[key] != "":
+                return str(body[key])
+        inner = [v for v in body.values() if isinstance(v, dict)]
+        inner += [v[0] for v in body.values() if isinstance(v, list) and v and isinstance(v[0], dict)]
+        for value in inner:
+            found = _find_id(value)
+            if found is not None:
+                return found
+    return None
+
+
+def _disagrees(sent: Any, found: Any) -> str | None:
+    """None when every scalar field sent is in the read (at the top or in a wrapper)."""
+    if not isinstance(sent, dict) or not isinstance(found, dict):
+        return None if found is not None else "read answered no body"
+    candidates = [found, *(v for v in found.values() if isinstance(v, dict))]
+    scalars = {k: v for k, v in sent.items() if isinstance(v, str | int | float | bool)}
+    for candidate in candidates:
+        if all(candidate.get(k) == v for k, v in scalars.items()):
+            return None
+    return "read differs from what was created"
+
+
+def _round_trips(names: list[str], templates: dict[str, Any], work: Path) -> Step:
+    """Default export, then import, per engine: same name, auth and inputs."""
+    step = Step()
+    for name in names:
+        for engine in ENGINES:
+            out, back = work / f"{name}.{engine}.json", work / f"{name}.{engine}.back.json"
+            run = cli("export", name, "--engine", engine, "-o", str(out))
+            if not judge(Step(), run, name):
+                judge(step, run, f"export {engine} {name}")
+                continue
+            run = cli("import", str(out), "--engine", engine, "-o", str(back))
+            problem = _differs(templates[name], back) if run.code == 0 else None
+            judge(step, run, f"import {engine} {name}", problem)
+    return step
+
+
+def _differs(template: dict[str, Any], back: Path) -> str | None:
+    got = json.loads(back.read_text())
+    if got.get("name") != template["name"]:
+        return "round trip: another name"
+    if (got.get("auth") or None) != (template.get("auth") or None):
+        return "round trip: other auth"
+    if _required(got) != _required(template):
+        return "round trip: other required inputs"
+    return None
+
+
+def _required(template: dict[str, Any]) -> set[str]:
+    params = {k for k, v in template.get("parameters", {}).items() if v.get("required")}
+    body = template.get("bodySchema") or {}
+    return params | set(body.get("required", []) if isinstance(body, dict) else [])
+
+
+def _batch(name: str, templates: dict[str, Any], work: Path) -> Step:
+    step = Step()
+    inputs, results = work / "batch.jsonl", work / "batch.results.jsonl"
+    inputs.write_text("".join(json.dumps(example(templates[name])) + "\n" for _ in range(10)))
+    run = cli("run", name, "--inputs", str(inputs), "--results", str(results), "--json")
+    summary = run.json() if run.code in (0, 1) and run.out.strip().startswith("{") else {}
+    problem = None if summary.get("completed", 0) == 10 else f"batch: {_counts(summary)}"
+    judge(step, run, name, problem if run.code == 0 else None)
+    return step
+
+
+def _counts(summary: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in summary.items() if isinstance(v, int))
+
+
+def _search(names: list[str], templates: dict[str, Any]) -> Step:
+    step = Step()
+    for name in names:
+        query = templates[name].get("title") or name
+        run = cli("search", query, "--json")
+        hits = [row["name"] for row in run.json()] if run.code == 0 else []
+        judge(step, run, f"{name}: {query!r}", None if name in hits else "not in the first 10")
+    return step
