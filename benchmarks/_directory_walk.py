@@ -40,7 +40,9 @@ def walk(spec: Path, work: Path) -> dict[str, Step]:
     picks = _crud(templates)
     sampled = list(dict.fromkeys([*picks.values(), *names]))[:SAMPLED]
     steps["describe"] = _each(names, lambda n: cli("describe", n))
-    steps["dry-run"] = _each(names, lambda n: cli("render", n, "--input", _inputs(work, n, templates), "--json"))
+    steps["dry-run"] = _each(
+        names, lambda n: cli("render", n, "--input", _inputs(work, n, templates), "--json")
+    )
     steps["test-request"] = _each(
         list(dict.fromkeys(picks.values())) or names[:1],
         lambda n: cli("test-request", n, "--input", _inputs(work, n, templates), "--json"),
@@ -93,15 +95,21 @@ def _create_read(templates: dict[str, Any], picks: dict[str, str], work: Path) -
     if pair is None:
         return step  # no create with a read beside it: not applicable
     create, read = pair
-    from connector.emulator import Emulator, emulation_for
-
     from connector._template import parse_template
+    from connector.emulator import Emulator, emulation_for
 
     emulation = emulation_for(parse_template(templates[create], source=create))
     with Emulator(host="127.0.0.1", port=0, api=emulation.api) as emulator:
         base = _local_base(templates[create], emulator.url)
-        made = cli("test-request", create, "--input", _inputs(work, create, templates),
-                   "--base-url", base, "--json")
+        made = cli(
+            "test-request",
+            create,
+            "--input",
+            _inputs(work, create, templates),
+            "--base-url",
+            base,
+            "--json",
+        )
         if not judge(Step(), made, create):
             judge(step, made, create)
             return step
@@ -123,8 +131,11 @@ def _create_read(templates: dict[str, Any], picks: dict[str, str], work: Path) -
 
 def _collection_pair(templates: dict[str, Any]) -> tuple[str, str] | None:
     """A POST on a collection and the GET of one item under it."""
-    posts = {t["httpRequest"]["url"].rstrip("/"): n for n, t in templates.items()
-             if t["httpRequest"]["method"] == "POST"}
+    posts = {
+        t["httpRequest"]["url"].rstrip("/"): n
+        for n, t in templates.items()
+        if t["httpRequest"]["method"] == "POST"
+    }
     for name, template in templates.items():
         request = template["httpRequest"]
         if request["method"] != "GET":
@@ -149,12 +160,18 @@ def _find_id(body: Any) -> str | None:
             if isinstance(body.get(key), str | int) and body[key] != "":
                 return str(body[key])
         inner = [v for v in body.values() if isinstance(v, dict)]
-        inner += [v[0] for v in body.values() if isinstance(v, list) and v and isinstance(v[0], dict)]
+        inner += [
+            v[0] for v in body.values() if isinstance(v, list) and v and isinstance(v[0], dict)
+        ]
         for value in inner:
             found = _find_id(value)
             if found is not None:
                 return found
     return None
+
+
+def _is_dict(value: Any) -> bool:
+    return isinstance(value, dict)
 
 
 def _disagrees(sent: Any, found: Any) -> str | None:

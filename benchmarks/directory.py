@@ -125,8 +125,12 @@ def tabulate(outcomes: dict[str, dict[str, Any]]) -> dict[str, Any]:
                 causes[why].append(f"{member}: {example}")
             for why, example in step.refusals:
                 refusals[why].append(f"{member}: {example}")
-        table[name] = {"apis": dict(apis), "operations": dict(ops), "causes": causes,
-                       "refusals": refusals}
+        table[name] = {
+            "apis": dict(apis),
+            "operations": dict(ops),
+            "causes": causes,
+            "refusals": refusals,
+        }
     return table
 
 
@@ -138,22 +142,30 @@ def _share(counts: dict[str, int], key: str) -> str:
 def report(table: dict[str, Any], apis: int, seconds: float) -> None:
     """Print the table, then the failures and refusals by cause."""
     print(f"{apis} APIs in {seconds:.0f} s")
-    print(f"{'step':<14} {'APIs ok':>8} {'refused':>8} {'n/a':>5} {'ops ok':>8} {'refused':>8} {'ops':>7}")
+    columns = ("APIs ok", "refused", "n/a", "ops ok", "refused", "ops")
+    print(f"{'step':<14} " + " ".join(f"{c:>8}" for c in columns))
     pairs = good = 0
     for name, row in table.items():
         a, o = row["apis"], row["operations"]
         pairs += sum(v for k, v in a.items() if k != "n/a")
         good += a.get("ok", 0) + a.get("refused", 0)
-        print(f"{name:<14} {_share(a, 'ok'):>8} {_share(a, 'refused'):>8} {a.get('n/a', 0):>5} "
-              f"{_share(o, 'ok'):>8} {_share(o, 'refused'):>8} {sum(o.values()):>7}")
+        print(
+            f"{name:<14} {_share(a, 'ok'):>8} {_share(a, 'refused'):>8} {a.get('n/a', 0):>5} "
+            f"{_share(o, 'ok'):>8} {_share(o, 'refused'):>8} {sum(o.values()):>7}"
+        )
     print(f"API x step pairs: {good}/{pairs} = {100 * good / max(pairs, 1):.2f}% succeed or refuse")
-    tracebacks = sum(len(v) for row in table.values() for k, v in row["causes"].items()
-                     if k.startswith(("traceback", "process")))
+    tracebacks = sum(
+        len(v)
+        for row in table.values()
+        for k, v in row["causes"].items()
+        if k.startswith(("traceback", "process"))
+    )
     print(f"tracebacks, hangs and memory: {tracebacks}")
     for label in ("causes", "refusals"):
         for name, row in table.items():
             for why, examples in sorted(row[label].items(), key=lambda kv: -len(kv[1])):
-                print(f"  [{name}] {label[:-1]} x{len(examples)}: {why}\n      e.g. {examples[0][:300]}")
+                head = f"  [{name}] {label[:-1]} x{len(examples)}: {why}"
+                print(f"{head}\n      e.g. {examples[0][:300]}")
 
 
 def main(argv: list[str] | None = None) -> int:

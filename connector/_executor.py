@@ -38,12 +38,12 @@ from connector._retry import (
     wait_reason,
 )
 from connector._stall import STALL_EVERY, Stall, Ticker, ticking
+from connector._target import choose
 from connector._task import Task
 from connector._template import TaskTemplate
 from connector._transport import MAX_BODY_BYTES, EnvironmentCache, Timeouts, send
 
 __all__ = [
-    "DEFAULT_ENVIRONMENT",
     "Executor",
     "SendPolicy",
     "has_credentials",
@@ -51,7 +51,6 @@ __all__ = [
     "run_task",
 ]
 
-DEFAULT_ENVIRONMENT = "sandbox"
 """Where `run` sends when no environment is named and credentials are configured."""
 
 
@@ -117,8 +116,8 @@ class Executor:
         Args:
             task: a loaded task, or a shipped task name or template path.
             inputs: the task input parameters.
-            environment: a key of the template's servers. None: `sandbox` when credentials
-                are configured, else a FAILED `usage` result (`live` is never a default).
+            environment: a key of the template's servers. None: `resolve_environment`
+                (the test environment when its credentials are set, else `local`).
             base_url: replaces the environment's base URL.
             connect_timeout, read_timeout, max_attempts, deadline: override the template.
             read_file: reads file parts given as `{"path": ...}` (None: paths are refused).
@@ -244,9 +243,7 @@ def run_task(
     Args:
         task_name: a shipped task name or a template file path.
         inputs: the task input parameters.
-        environment: a key of the template's servers (`sandbox`, `live`, `local`). None:
-            `sandbox` when credentials are configured; without credentials a FAILED result of
-            kind `usage` (name `local` or give `base_url` to reach an emulator).
+        environment: a key of the template's servers. None: `resolve_environment`.
         base_url: replaces the environment's base URL.
         environ: where credentials and parameter defaults are read; `os.environ` if None.
         session: a `requests.Session` to reuse across calls (connection reuse in a worker).
@@ -267,21 +264,23 @@ def has_credentials(template: TaskTemplate, environ: Mapping[str, str]) -> bool:
 def resolve_environment(
     task: Task, environment: str | None, base_url: str | None, environ: Mapping[str, str]
 ) -> str | None:
-    """The environment to send to; never `live` unless named.
+    """The environment to send to (`connector._target.choose`): the one named, else the test
+    environment when its credentials are set, else `local` (the template's emulator URL);
+    never production unless named. The edges (CLI, service, workers) apply
+    `connector._target.refusal` to what is named.
 
     Raises:
-        UsageError: no environment is named, no base URL given and no credential configured.
+        UsageError: nothing named and the choice is the emulator, which this call does not
+            start: name `local` (an emulator runs at the template's local URL) or a base URL.
     """
-    if environment is not None or base_url is not None:
-        return environment
-    if not task.template.auth.required or has_credentials(task.template, environ):
-        return DEFAULT_ENVIRONMENT
-    names = task.template.auth.missing()
-    raise UsageError(
-        f"no environment named and no credentials configured: set {names} to use "
-        f"'{DEFAULT_ENVIRONMENT}', or name environment 'local' / give a base URL (an emulator)",
-        task=task.name,
-    )
+    choice = choose(task.template, environment, base_url, environ)
+    if choice.note is not None and choice.local:
+        raise UsageError(
+            f"no environment named and {choice.note}: set the credentials, or name "
+            "environment 'local' / give a base URL (an emulator)",
+            task=task.name,
+        )
+    return choice.environment
 
 
 def _load(task: Task | str) -> Task:

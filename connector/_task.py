@@ -32,6 +32,7 @@ from connector._render import MISSING, Leaf, compile_json, compile_leaf
 from connector._request import PreparedRequest
 from connector._schema import BodyValidator, input_schema, non_json_values
 from connector._suggest import did_you_mean, shown
+from connector._target import default_for_definition, production_warning
 from connector._template import ServerVariable, TaskTemplate
 from connector.auth import HostPolicy
 
@@ -119,7 +120,7 @@ class Task:
         self,
         inputs: Mapping[str, Any],
         *,
-        environment: str | None = "sandbox",
+        environment: str | None = None,
         base_url: str | None = None,
         environ: Mapping[str, str] | None = None,
         allow_hosts: Iterable[str] = (),
@@ -129,7 +130,8 @@ class Task:
 
         Args:
             inputs: the task input parameters (what the engine's Test request takes).
-            environment: a key of the template's `servers` (sandbox, live, local).
+            environment: a key of the template's `servers`; None: the API's test environment,
+                else `local` (`connector._target.default_for_definition`).
             base_url: replaces the environment's base URL (the part before the path).
             environ: where credentials and parameter defaults are read; `os.environ` if None.
             allow_hosts: hosts a credential may go to besides its bound hosts (as
@@ -141,6 +143,8 @@ class Task:
             CredentialHostError: a credential would go to a host it is not bound to.
         """
         environ = os.environ if environ is None else environ
+        if environment is None and base_url is None:
+            environment = default_for_definition(self.template)
         errors = _shape_problems(inputs)
         if errors:  # nothing else can be checked
             raise InputError(
@@ -322,8 +326,8 @@ class Task:
             yield from self._validator.warnings(body)
         if not authenticated and self.template.auth.required:
             yield f"no credentials configured: set {self.template.auth.missing()}"
-        if environment == "live" and base_url is None:
-            yield "environment 'live': this request moves real money"
+        if base_url is None and environment is not None:
+            yield from production_warning(self.template, environment)
 
     # -- describe -----------------------------------------------------------------------
 

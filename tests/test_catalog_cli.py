@@ -88,7 +88,7 @@ def test_import_prints_every_operation_in_exactly_one_list(
     code, out, _ = _run(capsys, "catalog", "import", str(spec), "--json")
     assert code == 0
     report = json.loads(out)
-    assert set(report) == {"api", "imported", "skipped"}
+    assert set(report) == {"api", "environments", "imported", "skipped"}
     assert report["api"] == "pet-store"
     assert [(i["operationId"], i["name"], i["method"]) for i in report["imported"]] == [
         ("listPets", "list-pets", "GET"),

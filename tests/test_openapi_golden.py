@@ -101,7 +101,7 @@ def test_stripe_nested_form_fields_keep_their_structure_and_encoding() -> None:
     assert not validator.is_valid({"invoice_settings": {"custom_fields": [{"name": "a"}]}})
     task = Task(parse_template(imported, source="stripe"))
     inputs = {"address": {"line1": "1 Main St"}, "metadata": {"order": "42"}}
-    prepared = task.prepare(inputs, environment="server1", environ={})
+    prepared = task.prepare(inputs, environment="api.stripe.com", environ={})
     assert prepared.body == inputs
 
 

@@ -80,7 +80,7 @@ def test_invalid_input_answers_422_with_field_errors_and_sends_nothing(
 ) -> None:
     """Field errors use dot notation; the emulator receives nothing."""
     inputs = {**minimal, "currency": "usd", "allocations": [{"method": "no-such-method"}]}
-    response = client.post(f"{TASK}/test-request", json={"inputs": inputs})
+    response = client.post(f"{TASK}/test-request", json={"inputs": inputs, "environment": "local"})
     assert response.status_code == 422
     fields = {error["field"] for error in response.json()["error"]["fieldErrors"]}
     assert {"currency", "allocations.0.method"} <= fields
@@ -91,8 +91,9 @@ def test_test_request_goes_to_the_local_emulator_with_a_generated_key(
     client: TestClient, minimal: dict[str, Any], emulator: Emulator
 ) -> None:
     """Local is the default: 201 then 200, the real key never leaves the server."""
-    first = client.post(f"{TASK}/test-request", json={"inputs": minimal})
-    second = client.post(f"{TASK}/test-request", json={"inputs": minimal})
+    body = {"inputs": minimal, "environment": "local"}
+    first = client.post(f"{TASK}/test-request", json=body)
+    second = client.post(f"{TASK}/test-request", json=body)
     assert [first.json()["response"]["statusCode"], second.json()["response"]["statusCode"]] == [
         201,
         200,
@@ -108,7 +109,7 @@ def test_a_redacted_marker_in_the_input_is_plain_data(
 ) -> None:
     """`<redacted>` typed into an input is sent as text, never used as a credential."""
     inputs = {**minimal, "description": "<redacted>"}
-    response = client.post(f"{TASK}/test-request", json={"inputs": inputs})
+    response = client.post(f"{TASK}/test-request", json={"inputs": inputs, "environment": "local"})
     assert response.json()["status"] == "COMPLETED"
     assert json.loads(emulator.requests[0].body)["description"] == "<redacted>"
 
@@ -149,7 +150,7 @@ def test_live_needs_confirmation(client: TestClient, minimal: dict[str, Any]) ->
     [
         pytest.param(b"{not json", 400, "bad_json", id="bad-json"),
         pytest.param(b"[1, 2]", 422, "request", id="not-an-object"),
-        pytest.param(b'{"inputs": {}, "environment": "moon"}', 422, "request", id="bad-enum"),
+        pytest.param(b'{"inputs": {}, "environment": "moon"}', 422, "usage", id="unknown-env"),
         pytest.param(b"x" * (1024 * 1024 + 1), 413, "too_large", id="too-large"),
     ],
 )

@@ -60,9 +60,8 @@ def _export_arguments(parser: argparse.ArgumentParser, engines: list[str]) -> No
     parser.add_argument(
         "--environment",
         metavar="NAME",
-        default="sandbox",
-        help="whose base URL the engine's task calls: one of the template's environments "
-        "(default: sandbox)",
+        help="whose base URL the engine's task calls: one of the task's environments "
+        "(default: its test environment, else its first server)",
     )
     parser.add_argument("--base-url", metavar="URL", help="replaces the environment's base URL")
     parser.add_argument(
@@ -106,9 +105,13 @@ def _export(args: argparse.Namespace, workflow: str | None) -> Any:
     elif fields:
         task = with_body_fields(task, fields)
     result = export_task(task, args.engine, options)
-    if args.environment == "live" and not args.base_url:
-        live = "environment 'live': this task moves real money"
-        result = result.model_copy(update={"warnings": [*result.warnings, live]})
+    if not args.base_url:  # the engine will call production: say so
+        from connector._target import production_warning
+        from connector.engines._shared import export_environment
+
+        chosen = export_environment(task.template, options)
+        warned = production_warning(task.template, chosen)
+        result = result.model_copy(update={"warnings": [*result.warnings, *warned]})
     return result
 
 
@@ -255,7 +258,7 @@ def _export_flags(options: Any) -> str:
         flags.append("--full")
     if options.base_url:
         flags.append(f"--base-url {options.base_url}")
-    elif options.environment != "sandbox":
+    elif options.environment:
         flags.append(f"--environment {options.environment}")
     return " ".join(flags)
 

@@ -94,8 +94,14 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def _as_json(result: Any, folder: Path) -> dict[str, Any]:
+    from connector._target import classify
+
+    environments = classify(i.template for i in result.imported)
     return {
         "api": result.api,
+        "environments": [
+            {"name": name, "kind": kind, "url": url} for name, (kind, url) in environments.items()
+        ],
         "imported": [
             {
                 "operationId": i.operation_id,
@@ -133,9 +139,26 @@ def _print_summary(result: Any, changes: Any, folder: Path) -> None:
             out(f"  {label}: ... and {len(names) - 20} more\n")
     for skipped in result.skipped:
         out(f"  skipped: {skipped.reason}\n")
+    _print_environments(result)
     warned = sum(1 for i in result.imported if i.warnings)
     if warned:
         out(f"  {warned} imported with warnings (--json lists them)\n")
+
+
+def _print_environments(result: Any) -> None:
+    """Each environment with its kind: what a test request may reach, and what it never will
+    by default (production)."""
+    from connector._target import classify
+
+    environments = classify(i.template for i in result.imported)
+    for name, (kind, url) in environments.items():
+        label = "the local emulator" if kind == "local" else kind
+        sys.stdout.write(f"  environment {name} ({label}): {url}\n")
+    if environments and not any(kind == "test" for kind, _ in environments.values()):
+        sys.stdout.write(
+            "  no test environment: test requests go to the local emulator unless "
+            "--environment names another\n"
+        )
 
 
 def run_search(args: argparse.Namespace) -> int:

@@ -26,25 +26,29 @@ PROBE_BYTES: Final = 1 << 20
 
 
 @contextmanager
-def local_target(task: Task) -> Iterator[tuple[str | None, dict[str, str]]]:
-    """(base URL or None for the template's own `local`, the environment with a local key).
+def local_target(
+    task: Task, reason: str | None = None
+) -> Iterator[tuple[str | None, dict[str, str]]]:
+    """(base URL or None for the template's own `local`, the environment with a local key);
+    the one line on stderr that says which emulator ends with `reason` (why local) if given.
 
     Raises:
         UsageError: no emulator answers for the task and none can be started for its API.
     """
     from connector.emulator import Emulator, emulation_for
 
+    why = f"; {reason}" if reason else ""
     local_url = task.template.base_urls.get("local")
     if local_url is not None and _answers_for(task, local_url):
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(local_url))
-        sys.stderr.write(f"connector: sending to the emulator running at {origin}\n")
+        sys.stderr.write(f"connector: sending to the emulator running at {origin}{why}\n")
         yield None, local_environ(task)
         return
     emulation = emulation_for(task.template)
     with Emulator(host="127.0.0.1", port=0, api=emulation.api) as emulator:
         where = f" (none serves it at {urlsplit(local_url).netloc})" if local_url else ""
         sys.stderr.write(
-            f"connector: started {emulation.label} at {emulator.url}{where}\n",
+            f"connector: started {emulation.label} at {emulator.url}{where}{why}\n",
         )
         yield local_base_url(task, emulator.url), local_environ(task)
 

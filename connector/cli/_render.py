@@ -22,8 +22,8 @@ def add_target_arguments(parser: argparse.ArgumentParser, *, default: str | None
         "--environment",
         metavar="NAME",
         default=default,
-        help="where the request goes: one of the template's environments, such as sandbox, live"
-        f" or local, or an imported API's own (default: {default or 'see below'})",
+        help="where the request goes: one of the task's environments (`connector describe` "
+        "lists them; default: its test environment, else local, the emulator)",
     )
     parser.add_argument(
         "--base-url",
@@ -48,7 +48,7 @@ def add_allow_host(parser: argparse.ArgumentParser) -> None:
 def register(commands: Any) -> None:
     """Add `render`."""
     parser = commands.add_parser("render", help="dry run: show the exact request, send nothing")
-    add_target_arguments(parser, default="sandbox")
+    add_target_arguments(parser, default=None)
     parser.set_defaults(handler=run)
 
 

@@ -63,7 +63,10 @@ def register(commands: Any) -> None:
         "limit, 3000/600s for Rebilly; 'none': unthrottled)",
     )
     parser.add_argument(
-        "--environment", choices=["sandbox", "live", "local"], help="where the requests go"
+        "--environment",
+        metavar="NAME",
+        help="where the requests go: one of the task's environments (default: its test "
+        "environment when its credentials are set, else the local emulator)",
     )
     parser.add_argument("--base-url", metavar="URL", help="replaces the environment's base URL")
     parser.add_argument(
@@ -135,8 +138,9 @@ def default_results(inputs: Path) -> Path:
 
 
 def _run(args: argparse.Namespace, task: Task, journal: Journal, results: Path) -> int:
+    from connector._target import choose
     from connector.batch import BatchRunner, Pacer, check_inputs, open_progress, read_inputs
-    from connector.cli._test_request import _unsafe_target
+    from connector.cli._test_request import unsafe_target
 
     schema = task.input_schema()
 
@@ -144,11 +148,14 @@ def _run(args: argparse.Namespace, task: Task, journal: Journal, results: Path) 
         return read_inputs(args.inputs, schema=schema, input_format=args.format)
 
     plan = check_inputs(items(), journal)
-    environment = _environment(args, task)
-    refusal = _unsafe_target(task, environment, args.base_url, args)
-    if refusal is not None:  # the same rule as test-request: live only when confirmed
+    choice = choose(task.template, args.environment, args.base_url)
+    environment = choice.environment
+    refusal = unsafe_target(task, environment, args.base_url, args)
+    if refusal is not None:  # the same rule as test-request: production only when confirmed
         return fail("usage", f"task '{task.name}': {refusal}", as_json=args.json)
-    with _target(task, environment, args.base_url) as target:
+    if choice.note and not choice.local:
+        sys.stderr.write(f"connector: {choice.note}\n")
+    with _target(task, environment, args.base_url, choice.note) as target:
         runner = BatchRunner(
             task,
             journal,
@@ -176,27 +183,20 @@ def _chosen_rate(rate: Rate | str | None, task: Task) -> Rate | None:
     return None if isinstance(rate, str) else rate
 
 
-def _environment(args: argparse.Namespace, task: Task) -> str | None:
-    """The environment named, or the default `test-request` uses (never `live`)."""
-    from connector._executor import has_credentials
-
-    if args.environment is not None or args.base_url is not None:
-        return str(args.environment) if args.environment else None
-    return "sandbox" if has_credentials(task.template, os.environ) else "local"
-
-
 @contextmanager
-def _target(task: Task, environment: str | None, base_url: str | None) -> Iterator[Any]:
+def _target(
+    task: Task, environment: str | None, base_url: str | None, reason: str | None = None
+) -> Iterator[Any]:
     """Where to send; `local` without a base URL starts an emulator for the command."""
     from connector.batch import Target
     from connector.cli._local import local_target
 
     environ: Mapping[str, str] = os.environ
     if environment == "local" and base_url is None:
-        with local_target(task) as (local_url, local_environ):
+        with local_target(task, reason) as (local_url, local_environ):
             yield Target("local", local_url, local_environ)
         return
-    yield Target(environment or ("sandbox" if base_url is None else None), base_url, environ)
+    yield Target(environment, base_url, environ)
 
 
 def finish(journal: Journal, results: Path, outcome: Outcome) -> Summary:

@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     """Send one test request and report it."""
     from connector._catalog import load_task
     from connector._errors import ConnectorError
-    from connector._executor import has_credentials
+    from connector._target import choose
 
     inputs = load_inputs(args)
     if inputs is UNREADABLE:
@@ -98,22 +98,23 @@ def run(args: argparse.Namespace) -> int:
         task = load_task(args.task)
     except ConnectorError as exc:
         return fail_with(exc, as_json=args.json)
-    environment = args.environment
-    if environment is None and args.base_url is None:
-        environment = "sandbox" if has_credentials(task.template, os.environ) else "local"
+    choice = choose(task.template, args.environment, args.base_url)
+    environment = choice.environment
     base_url: str | None = args.base_url
     environ: Mapping[str, str] = os.environ
     refused = _refused(task, inputs, environment, base_url, args.allow_host or ())
     if refused is not None:  # nothing to send: no emulator is started, nothing asked
         _report(refused, task.name, as_json=args.json)
         return _exit_code(refused)
-    refusal = _unsafe_target(task, environment, base_url, args)
+    refusal = unsafe_target(task, environment, base_url, args)
     if refusal is not None:
         return fail("usage", f"task '{task.name}': {refusal}", as_json=args.json)
+    if choice.note and not choice.local:
+        sys.stderr.write(f"connector: {choice.note}\n")
     with ExitStack() as stack:
         if environment == "local" and base_url is None:
             try:
-                base_url, environ = stack.enter_context(local_target(task))
+                base_url, environ = stack.enter_context(local_target(task, choice.note))
             except ConnectorError as exc:  # no emulator for the task's API: nothing sent
                 return fail_with(exc, as_json=args.json)
         result = _send(
@@ -188,35 +189,30 @@ def _refused(
     return None
 
 
-def _unsafe_target(
+def unsafe_target(
     task: Task, environment: str | None, base_url: str | None, args: argparse.Namespace
 ) -> str | None:
-    """Why sending to a real environment is refused: no credentials, or live unconfirmed."""
-    from connector._executor import has_credentials
+    """Why sending is refused (`connector._target.refusal`), after asking on a terminal
+    when a confirmation would let it go; None when it may go."""
+    from connector._target import refusal
 
-    if environment not in {"sandbox", "live"} or base_url is not None:
+    refused = refusal(
+        task.template,
+        environment,
+        base_url,
+        without_credentials=args.no_credentials,
+        confirmed=args.yes,
+    )
+    if refused is None or (refused.confirmable and _confirmed_on_a_terminal(task, environment)):
         return None
-    auth = task.template.auth
-    anonymous_allowed = not auth.required or [] in auth.requirements()
-    if (
-        not anonymous_allowed
-        and not args.no_credentials
-        and not has_credentials(task.template, os.environ)
-    ):
-        return (
-            f"no credentials for {environment}: set {auth.missing()} "
-            "(or --no-credentials to send without; nothing was sent)"
-        )
-    if environment == "live" and not args.yes and not _confirmed_on_a_terminal(task):
-        return "environment 'live' moves real money: confirm with --yes (nothing was sent)"
-    return None
+    return refused.message
 
 
-def _confirmed_on_a_terminal(task: Task) -> bool:
-    """Ask on the terminal, when there is one, before anything goes to live."""
+def _confirmed_on_a_terminal(task: Task, environment: str | None) -> bool:
+    """Ask on the terminal, when there is one, before anything goes to production."""
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
         return False
-    sys.stderr.write(f"Send {task.name} to LIVE? It moves real money. Type 'yes': ")
+    sys.stderr.write(f"Send {task.name} to {environment} (production)? Type 'yes': ")
     sys.stderr.flush()
     return sys.stdin.readline().strip().lower() == "yes"
 

@@ -51,8 +51,8 @@ def register(commands: Any) -> None:
     export.add_argument(
         "--environment",
         metavar="NAME",
-        default="sandbox",
-        help="whose base URL the steps call (default: sandbox)",
+        help="whose base URL the steps call (default: each step's test environment, else its "
+        "first server)",
     )
     export.add_argument("--base-url", metavar="URL", help="replaces the environment's base URL")
     export.add_argument(

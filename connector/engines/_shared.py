@@ -28,6 +28,7 @@ from connector._hosts import is_absolute
 from connector._model import StrictModel, field_errors, suggesting, wire_names
 from connector._render import is_placeholder_only
 from connector._suggest import did_you_mean, shown
+from connector._target import default_for_definition
 from connector._task import Task
 from connector._template import DEFAULT_STYLE, TaskTemplate, parse_template
 from connector._transport import is_json
@@ -47,7 +48,8 @@ class ExportOptions:
     """Write a whole workflow definition with this name instead of one task."""
     credentials: str | None = None
     """SimWorkflow: the saved credentials id. Conductor: the secret name (default: auth env)."""
-    environment: str = "sandbox"
+    environment: str | None = None
+    """None: the test environment, else the first server (`_target.default_for_definition`)."""
     base_url: str | None = None
     metadata: bool = True
     """Keep what the engine cannot say under `connector:template` (off: a plain engine task)."""
@@ -102,7 +104,9 @@ def metadata(template: TaskTemplate, options: ExportOptions) -> dict[str, Any]:
     meta = Metadata(
         template=kept,
         base_url=options.base_url or None,
-        environment=options.environment if relative and not options.base_url else None,
+        environment=export_environment(template, options)
+        if relative and not options.base_url
+        else None,
     )
     return {METADATA_KEY: escape_literal(meta.model_dump(by_alias=True, exclude_none=True))}
 
@@ -139,14 +143,20 @@ def full_url(template: TaskTemplate, options: ExportOptions) -> tuple[str, str]:
         return path, "httpRequest.url"
     if options.base_url:
         return options.base_url.rstrip("/") + path, "httpRequest.url"
-    base = template.base_urls.get(options.environment)
+    environment = export_environment(template, options)
+    base = template.base_urls.get(environment)
     if base is None:
         known = ", ".join(template.servers) or "none"
         raise TemplateError(
-            f"unknown environment {options.environment!r} (known: {known}); give a base URL",
+            f"unknown environment {environment!r} (known: {known}); give a base URL",
             task=template.name,
         )
-    return base + path, f"servers.{options.environment}"
+    return base + path, f"servers.{environment}"
+
+
+def export_environment(template: TaskTemplate, options: ExportOptions) -> str:
+    """The environment named, else the export default (`_target.default_for_definition`)."""
+    return options.environment or default_for_definition(template, export=True)
 
 
 def split_url(url: str, meta: Metadata) -> str:

@@ -179,7 +179,7 @@ def import_(document: Any, *, task: str | None = None, name: str | None = None) 
     options = ExportOptions(
         workflow=workflow,
         credentials=source.get("credentials"),
-        environment=meta.environment or "sandbox",
+        environment=meta.environment,
         base_url=meta.base_url,
         metadata=has_metadata,
     )

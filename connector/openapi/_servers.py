@@ -1,12 +1,12 @@
 """Servers as named environments, and the hosts an API's credentials are bound to.
 
 The servers that apply to an operation (its own, else its path's, else the description's) are
-the template's environments, named from their descriptions (`Sandbox server` -> `sandbox`), else
-`server1`, `server2`, ...; `{var}` becomes `<<var>>`. A variable whose default is a real value
-stays a server variable (default and enum). A default that only stands in for a value (Rebilly's
-`'{organizationId}'`, an empty string) makes the variable a required input instead. `local` is
-the emulator on loopback, with the same path.
-"""
+the template's environments, named from OpenAPI 3.2's `name`, else their descriptions (`Sandbox
+server` -> `sandbox`), else their hosts (`api.example.com`), else `server1`, ...; `{var}`
+becomes `<<var>>`. A variable whose default is a real value stays a server variable (default and
+enum). A default that only stands in for a value (Rebilly's `'{organizationId}'`, an empty
+string) makes the variable a required input instead. `local` is the emulator on loopback, with
+the same path."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ LOCAL_BASE = "http://127.0.0.1:8765"
 """Where `connector emulator` listens by default."""
 
 _VARIABLE = re.compile(r"\{([^{}]+)\}")
+_HOST = re.compile(r"[a-z0-9][a-z0-9.-]{0,62}")
 _FILLER = frozenset({"server", "servers", "environment", "env", "api", "url", "the", "base", "for"})
 
 
@@ -63,7 +64,7 @@ def build_servers(entries: list[Any], prefix: str) -> Servers:
         result.hosts.update(
             _hosts(urlsplit(url.replace("<<", "{").replace(">>", "}")).netloc, variables)
         )
-        name = _environment_name(entry.get("description"), index, taken)
+        name = _environment_name(entry, parts.hostname or "", index, taken)
         server: dict[str, Any] = {"url": url.rstrip("/")}
         if isinstance(entry.get("description"), str) and entry["description"]:
             server["description"] = entry["description"]
@@ -139,14 +140,23 @@ def _hosts(host: str, variables: dict[str, Any]) -> set[str]:
     return {h.split("@")[-1].split(":")[0].lower() for h in hosts if "{" not in h and h}
 
 
-def _environment_name(description: object, index: int, taken: set[str]) -> str:
-    words = (
-        [w for w in split_words(description) if w not in _FILLER]
-        if isinstance(description, str)
-        else []
-    )
-    name = "-".join(words[:3]) if words and len(words) <= 3 else f"server{index}"
-    if name == "local" or name in taken:
-        name = f"server{index}"
+def _environment_name(entry: dict[str, Any], host: str, index: int, taken: set[str]) -> str:
+    """OpenAPI 3.2's `name`, else a description of at most three words (`Sandbox server` ->
+    `sandbox`), else the host as written (`api.example.com`), else `serverN`; a
+    name already taken (or `local`) gets `-2`, `-3`, ... in declaration order."""
+    candidates = [_words(entry.get("name"), 5), _words(entry.get("description"), 3)]
+    candidates.append(host if _HOST.fullmatch(host) else "")
+    name = next((c for c in candidates if c), f"server{index}")
+    base, n = name, 1
+    while name == "local" or name in taken:
+        n += 1
+        name = f"{base}-{n}"
     taken.add(name)
     return name
+
+
+def _words(text: object, most: int) -> str:
+    if not isinstance(text, str):
+        return ""
+    words = [w for w in split_words(text) if w not in _FILLER]
+    return "-".join(words) if 0 < len(words) <= most else ""

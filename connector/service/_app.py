@@ -36,12 +36,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from connector._catalog import read_manifest, task_names
 from connector._curl import curl_command
-from connector._errors import ConnectorError, FieldError, InputError
+from connector._errors import ConnectorError, FieldError, InputError, UsageError
 from connector._executor import Executor
 from connector._model import field_error
 from connector._reference import Reference, reference
 from connector._request import PreparedRequest
 from connector._result import TaskResult
+from connector._target import choose, default_for_definition, kinds, refusal
 from connector._task import Task
 from connector._version import __version__
 from connector.engines import engines
@@ -206,6 +207,7 @@ def _task(name: str) -> TaskDetail:
         input_schema=task.input_schema(),
         body_schema=template.body_schema,
         environments=list(template.servers),
+        environment_kinds=kinds(template),
     )
 
 
@@ -223,13 +225,18 @@ def _render(name: str, body: RenderRequest, request: Request) -> PreparedView:
 def _test_request(name: str, body: TestRequest, request: Request) -> TaskResult:
     """Render, validate and send the request; the structured response of the run."""
     task = task_for_ref(name)
-    if body.environment == "live" and not body.confirm_live:
+    environ: Mapping[str, str] | None = request.app.state.environ
+    chosen = choose(task.template, body.environment, None, environ).environment
+    refused = refusal(task.template, chosen, None, environ, confirmed=body.confirm_live)
+    if refused is not None and refused.confirmable:
         raise InputError(
-            "environment 'live' moves real money: confirm it (confirmLive: true)",
+            refused.message.replace("--yes", "confirmLive: true"),
             task=task.name,
-            field_errors=[FieldError(field="confirmLive", message="must be true for live")],
+            field_errors=[FieldError(field="confirmLive", message="must be true for production")],
         )
-    prepared = _prepare(request, task, body)
+    if refused is not None:
+        raise UsageError(refused.message.replace(" (or --no-credentials", " ("), task=task.name)
+    prepared = _prepare(request, task, body.model_copy(update={"environment": chosen}))
     runner: Runner = request.app.state.runner
     return runner(prepared, task)
 
@@ -266,14 +273,15 @@ def _summary(task: Task) -> TaskSummary:
 def _prepare(request: Request, task: Task, body: RenderRequest) -> PreparedRequest:
     local: LocalTarget = request.app.state.local
     environ: Mapping[str, str] | None = request.app.state.environ
-    if body.environment == "local":
+    environment = body.environment or default_for_definition(task.template)
+    if environment == "local":
         return task.prepare(
             body.inputs,
             environment="local",
             base_url=local.base_url(task.template),
             environ=local.environ(task.template, environ),
         )
-    return task.prepare(body.inputs, environment=body.environment, environ=environ)
+    return task.prepare(body.inputs, environment=environment, environ=environ)
 
 
 # -- errors ---------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from connector._model import StrictModel
 from connector._result import RequestView
 from connector.engines import engine_names
 
-Environment = Literal["local", "sandbox", "live"]
+Environment = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")]
+"""One of the task's environments (`local` is the service's emulator)."""
 
 
 def _known_engine(name: str) -> str:
@@ -117,21 +118,27 @@ class TaskDetail(TaskSummary):
     input_schema: dict[str, JsonValue]
     body_schema: dict[str, JsonValue] | None
     environments: list[str]
+    environment_kinds: dict[str, Literal["production", "test", "local"]] = Field(
+        default_factory=dict
+    )
+    """Each environment's kind (`connector._target.kind`): production needs a confirmation."""
 
 
 class RenderRequest(StrictModel):
     """Task inputs and where the request would go."""
 
     inputs: dict[str, JsonValue] = Field(default_factory=dict, max_length=MAX_INPUT_KEYS)
-    environment: Environment = "local"
+    environment: Environment | None = None
+    """None: a dry run shows the test environment (else local); a test request goes to the
+    test environment when its credentials are set, else local (`connector._target`)."""
 
 
 class TestRequest(RenderRequest):
-    """A render request that is sent; `live` needs `confirmLive`."""
+    """A render request that is sent; a production environment needs `confirmLive`."""
 
     __test__ = False
     confirm_live: bool = Field(default=False, strict=True)
-    """Only JSON `true` confirms a live send (not "yes", not 1)."""
+    """Only JSON `true` confirms a production send (not "yes", not 1)."""
 
 
 class PreparedView(RequestView):
@@ -153,7 +160,8 @@ class ExportRequest(StrictModel):
 
     engine: Engine
     inputs: dict[str, JsonValue] = Field(default_factory=dict, max_length=MAX_INPUT_KEYS)
-    environment: Literal["sandbox", "live"] = "sandbox"
+    environment: Environment | None = None
+    """None: the test environment, else the API's first server (never `local`)."""
     workflow: str | None = Field(default=None, min_length=1, max_length=100)
     credentials: str | None = Field(default=None, min_length=1, max_length=100)
 

@@ -42,6 +42,9 @@ class ConductorWorkerCommand:
         from connector._catalog import task_names
         from connector._errors import ConnectorError
 
+        refused = _refusal(args.task or task_names(), args)
+        if refused is not None:
+            return fail("usage", refused, as_json=False)
         try:
             workers = [
                 worker_for(
@@ -69,6 +72,30 @@ class ConductorWorkerCommand:
         finally:
             handler.stop_processes()
         return EXIT_OK
+
+
+def _refusal(names: list[str], args: argparse.Namespace) -> str | None:
+    """The first served task the worker may not send for (`connector._target.refusal`)."""
+    from connector._catalog import load_task
+    from connector._errors import ConnectorError
+    from connector._target import choose, refusal
+
+    for name in names:
+        try:
+            template = load_task(name).template
+        except ConnectorError:
+            continue  # reported by worker_for below
+        chosen = choose(template, args.environment, args.base_url)
+        refused = refusal(
+            template,
+            chosen.environment,
+            args.base_url,
+            without_credentials=args.no_credentials,
+            confirmed=args.yes,
+        )
+        if refused is not None:
+            return f"task '{name}': {refused.message}"
+    return None
 
 
 def _exit_on_signal(signum: int, _frame: object) -> None:

@@ -64,7 +64,7 @@ def import_(document: Any, *, task: str | None = None, name: str | None = None) 
     options = ExportOptions(
         workflow=picked.workflow,
         credentials=credentials,
-        environment=meta.environment or "sandbox",
+        environment=meta.environment,
         base_url=meta.base_url,
         metadata=METADATA_KEY in inputs,
         owner_email=picked.owner_email,
