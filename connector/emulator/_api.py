@@ -155,7 +155,7 @@ def _credentials(document: Mapping[str, Any]) -> Credentials:
             basic |= str(scheme.get("scheme", "")).lower() == "basic"
         elif scheme.get("type") in {"oauth2", "openIdConnect"}:
             bearer = True
-    headers = [name for name in headers if name.lower() != "authorization"]
+    # an API key in `Authorization` (AWS's signature, a raw token): any value there counts
     return Credentials(tuple(headers), tuple(queries), bearer, basic, challenge="Bearer")
 
 

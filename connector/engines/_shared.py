@@ -51,8 +51,10 @@ class ExportOptions:
     environment: str | None = None
     """None: the test environment, else the first server (`_target.default_for_definition`)."""
     base_url: str | None = None
-    metadata: bool = True
-    """Keep what the engine cannot say under `connector:template` (off: a plain engine task)."""
+    metadata: bool | None = True
+    """Keep what the engine cannot say under `connector:template`; False: only the step's
+    identity (`IDENTITY_KEYS`, what a default export keeps); None: nothing (a plain engine
+    task, as an engine task imported without any is written back)."""
     owner_email: str | None = None
     """Conductor: the `ownerEmail` of the definitions (OSS Conductor requires one)."""
 
@@ -95,11 +97,22 @@ class Metadata(StrictModel):
         return server if isinstance(server, str) else None
 
 
+IDENTITY_KEYS = frozenset({"name", "title", "operation", "auth"})
+"""What even a default export keeps under `connector:template`: the step's name, its
+operation and its auth (variable names, never a value), so that an import gives the same
+step back; `--full` keeps every field."""
+
+
 def metadata(template: TaskTemplate, options: ExportOptions) -> dict[str, Any]:
-    """`{connector:template: …}`: the fields the engine cannot carry, inert for the engine."""
-    if not options.metadata:
+    """`{connector:template: …}`: the fields the engine cannot carry, inert for the engine
+    (a default export: only the step's identity, `IDENTITY_KEYS`)."""
+    written = template.to_json()
+    if options.metadata is None:
         return {}
-    kept = {k: v for k, v in template.to_json().items() if k not in _NATIVE_KEYS}
+    if not options.metadata:
+        identity = {k: v for k, v in written.items() if k in IDENTITY_KEYS}
+        return {METADATA_KEY: escape_literal({"template": identity})}
+    kept = {k: v for k, v in written.items() if k not in _NATIVE_KEYS}
     relative = not is_absolute(template.http_request.url)
     meta = Metadata(
         template=kept,
@@ -109,6 +122,14 @@ def metadata(template: TaskTemplate, options: ExportOptions) -> dict[str, Any]:
         else None,
     )
     return {METADATA_KEY: escape_literal(meta.model_dump(by_alias=True, exclude_none=True))}
+
+
+def kept_metadata(meta: Metadata, present: bool) -> bool | None:
+    """The `ExportOptions.metadata` that writes this metadata back: a `--full` export's
+    (more than the step's identity), a default export's, or none at all."""
+    if not present:
+        return None
+    return bool(set(meta.template) - IDENTITY_KEYS) or meta.environment is not None
 
 
 def read_metadata(value: object) -> Metadata:

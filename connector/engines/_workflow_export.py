@@ -48,7 +48,7 @@ def export_workflow(
         raise ValueError(
             f"no workflow export for engine {engine!r} (one of: simworkflow, conductor)"
         )
-    options = replace(options or ExportOptions(), workflow=None, metadata=False)
+    options = replace(options or ExportOptions(), workflow=None, metadata=None)
     warnings: list[str] = []
     exported = []
     for index, step in enumerate(workflow.steps):

@@ -33,6 +33,7 @@ from connector.engines._shared import (
     differences,
     finish,
     full_url,
+    kept_metadata,
     metadata,
     no_such_http_task,
     null_warning,
@@ -170,8 +171,10 @@ def import_(document: Any, *, task: str | None = None, name: str | None = None) 
     workflow, task_name, source = _pick(document, task)
     validate(source, TASK_SCHEMA, f"task {task_name or '(document)'}")
     inputs = dict(source.get("inputParameters", {}))
-    has_metadata = METADATA_KEY in inputs
-    meta = read_metadata(inputs.pop(METADATA_KEY, None))
+    has_metadata = kept_metadata(
+        meta := read_metadata(inputs.get(METADATA_KEY)), METADATA_KEY in inputs
+    )
+    inputs.pop(METADATA_KEY, None)
     data = {**meta.template, **_native(source, meta)}
     data["name"] = meta.template.get("name") or slug(name or task_name or "imported-task")
     data["title"] = task_name or meta.template.get("title") or data["name"]

@@ -18,6 +18,7 @@ from connector.engines._shared import (
     Metadata,
     differences,
     finish,
+    kept_metadata,
     no_such_http_task,
     number,
     read_metadata,
@@ -66,7 +67,7 @@ def import_(document: Any, *, task: str | None = None, name: str | None = None) 
         credentials=credentials,
         environment=meta.environment,
         base_url=meta.base_url,
-        metadata=METADATA_KEY in inputs,
+        metadata=kept_metadata(meta, METADATA_KEY in inputs),
         owner_email=picked.owner_email,
     )
     again = export(Task(template), options).document
