@@ -34,9 +34,13 @@ STEPS = (
 SAMPLED = 5
 """Operations per API sampled for export/import and search (the CRUD picks come first)."""
 REFUSALS = (
-    # the documented refusals (README, "Any API"): exit 2, nothing sent, and what to do
-    "is not OpenAPI 3",
-    "has no server",
+    # the documented refusals (README, "Bring your own API"): exit 2, nothing sent or
+    # written, and the message says what to do
+    "is not an OpenAPI 3",  # Swagger 2.0 and others: convert it first
+    "would be sent over plain http",  # a credential to a non-loopback http:// server
+    "cannot base64-encode",  # basic auth on an engine that cannot encode at run time
+    "bodies are not exported",  # an XML body: run the step with the connector's worker
+    "has no operation the connector can send",  # every operation skipped, each with a reason
 )
 """A usage answer counts as a refusal only when it is one of these; any other is a failure."""
 
@@ -115,7 +119,7 @@ def _refusal_kind(run: Run) -> bool:
     try:
         kind = run.json().get("error", {}).get("kind")
     except (ValueError, AttributeError):
-        return "usage" in run.err or "refus" in run.err
+        return True  # a command without --json: the message itself is matched
     return kind == "usage"
 
 

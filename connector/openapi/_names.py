@@ -7,8 +7,9 @@ import re
 
 MAX_NAME = 80
 
-_WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z]{2,})")
-_NOT_NAME = re.compile(r"[^a-z0-9_.]+")
+_WORD_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z]{2})(?=[A-Z][a-z]{2,})")
+"""camelCase and `HTTPServer` split; a single capital before a word does not (`OAuth2`)."""
+_NOT_NAME = re.compile(r"[^a-z0-9]+")
 _NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]+")
 
 
@@ -19,13 +20,13 @@ def split_words(text: str) -> list[str]:
 
 
 def kebab(text: str) -> str:
-    """A task name from an operationId or a title: lower-case `[a-z0-9_.-]`, at most 80."""
+    """A task name from an operationId or a title: kebab-case `[a-z0-9-]`, at most 80."""
     spaced = _WORD_BOUNDARY.sub("-", text).lower()
-    name = "-".join(part for part in _NOT_NAME.split(spaced) if part).strip("-._")
+    name = "-".join(part for part in _NOT_NAME.split(spaced) if part).strip("-")
     name = re.sub(r"-{2,}", "-", name) or "operation"
     if len(name) > MAX_NAME:
         digest = hashlib.sha256(name.encode()).hexdigest()[:8]
-        name = f"{name[: MAX_NAME - 9].rstrip('-._')}-{digest}"
+        name = f"{name[: MAX_NAME - 9].rstrip('-')}-{digest}"
     return name
 
 
