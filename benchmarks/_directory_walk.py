@@ -251,20 +251,20 @@ def _round_trips(names: list[str], templates: dict[str, Any], work: Path) -> Ste
 
 
 def _differs(template: dict[str, Any], back: Path) -> str | None:
+    """Same name, same auth, the same parameters, and every required body field an input."""
     got = json.loads(back.read_text())
     if got.get("name") != template["name"]:
         return "round trip: another name"
     if (got.get("auth") or None) != (template.get("auth") or None):
         return "round trip: other auth"
-    if _required(got) != _required(template):
-        return "round trip: other required inputs"
+    if set(got.get("parameters") or {}) != set(template.get("parameters") or {}):
+        return "round trip: other parameters"
+    body = (got.get("httpRequest") or {}).get("body")
+    schema = template.get("bodySchema") or {}
+    required = set(schema.get("required", [])) if isinstance(schema, dict) else set()
+    if isinstance(template["httpRequest"].get("body"), dict) and not required <= set(body or {}):
+        return "round trip: a required body field lost"
     return None
-
-
-def _required(template: dict[str, Any]) -> set[str]:
-    params = {k for k, v in template.get("parameters", {}).items() if v.get("required")}
-    body = template.get("bodySchema") or {}
-    return params | set(body.get("required", []) if isinstance(body, dict) else [])
 
 
 def _batch(name: str, templates: dict[str, Any], work: Path) -> Step:

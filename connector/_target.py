@@ -6,8 +6,9 @@ mock, demo, preview, QA or UAT is a test environment; every other server is prod
 safe reading: an unknown server may move real money).
 
 - Sending with no environment named (`choose`): the API's test environment when it has one and
-  its credentials are set (or it needs none), otherwise the local emulator; one line says which.
-  Never production.
+  its credentials are set, otherwise the local emulator; one line says which. Never production,
+  and never a real server the user configured nothing for (an API without auth goes local
+  until an environment is named).
 - A dry run or an export with no environment named (`default_for_definition`): the test
   environment when there is one, else `local` for a dry run; an export, which sends nothing and
   is run later by the engine with the user's credentials, falls back to the API's first server.
@@ -81,12 +82,6 @@ def test_environment(template: TaskTemplate) -> str | None:
     return next((n for n, k in kinds(template).items() if k == "test"), None)
 
 
-def may_send_unattended(template: TaskTemplate, environ: Mapping[str, str]) -> bool:
-    """Whether a real environment can be reached without a credential prompt: the task needs
-    none, or one of its credential alternatives is set."""
-    return not template.auth.required or bool(template.auth.resolve(environ))
-
-
 @dataclass(frozen=True, slots=True)
 class Choice:
     """Where a request goes, and why (None when the caller named it): the reason the local
@@ -114,12 +109,14 @@ def choose(
         return Choice(environment, base_url)
     environ = os.environ if environ is None else environ
     test = test_environment(template)
-    if test is not None and may_send_unattended(template, environ):
+    if test is not None and template.auth.required and template.auth.resolve(environ):
         return Choice(test, None, f"sending to '{test}' (the API's test environment)")
     why = (
-        f"no credentials set for its test environment '{test}' ({template.auth.missing()})"
-        if test is not None
-        else "the API has no test environment"
+        "the API has no test environment"
+        if test is None
+        else f"no credentials set for its test environment '{test}' ({template.auth.missing()})"
+        if template.auth.required
+        else f"name --environment {test} to send to its test environment"
     )
     return Choice(LOCAL, None, why)
 

@@ -97,10 +97,10 @@ class Metadata(StrictModel):
         return server if isinstance(server, str) else None
 
 
-IDENTITY_KEYS = frozenset({"name", "title", "operation", "auth"})
-"""What even a default export keeps under `connector:template`: the step's name, its
-operation and its auth (variable names, never a value), so that an import gives the same
-step back; `--full` keeps every field."""
+IDENTITY_KEYS = frozenset({"name", "title", "operation", "auth", "parameters", "env"})
+"""What even a default export keeps under `connector:template`: the step's name, operation,
+auth and parameters (with the variable names they read, never a value), so that an import
+gives the same step with the same inputs back; `--full` keeps every field."""
 
 
 def metadata(template: TaskTemplate, options: ExportOptions) -> dict[str, Any]:
@@ -283,6 +283,7 @@ class Wiring:
 
 
 _SCALARS = {"string", "integer", "number", "boolean"}
+_NOT_IDENTIFIER = re.compile(r"[^A-Za-z0-9_]")
 
 
 def parameter_wiring(template: TaskTemplate, warnings: list[str]) -> Wiring:
@@ -300,19 +301,25 @@ def parameter_wiring(template: TaskTemplate, warnings: list[str]) -> Wiring:
         if parameter.location == "path":
             continue  # written in the URL as <<name>>
         where = f"parameters.{key}"
-        _check_expressible(parameter, where)
-        if not parameter.required:
+        if not parameter.required:  # left out whatever its type: nothing to express
             warnings.append(
                 f"{where}: optional {parameter.location} parameter left out (the engine would "
                 "send 'null' when it is not given); make it required in a copy to send it"
             )
             continue
-        wire = parameter.name or key
+        _check_expressible(parameter, where)
+        wire, alias = parameter.name or key, engine_input(key)
         if parameter.location == "query":
-            wiring.query.append((wire, key))
+            wiring.query.append((wire, alias))
         else:
-            wiring.headers[wire] = key
+            wiring.headers[wire] = alias
     return wiring
+
+
+def engine_input(key: str) -> str:
+    """The engine's input name for a parameter: the key, or (`X-Api-Version`, which an engine
+    expression cannot name) the key with every other character as `_`."""
+    return _NOT_IDENTIFIER.sub("_", key) if not key.isidentifier() else key
 
 
 def with_query(url: str, wiring: Wiring) -> str:
@@ -349,11 +356,19 @@ def _check_expressible(parameter: Any, where: str) -> None:
         raise unsupported_field(where, "the engine's HTTP task has no cookie parameters")
     if parameter.wire_style != DEFAULT_STYLE[parameter.location] or parameter.explode is False:
         raise unsupported_field(where, f"style {parameter.wire_style} cannot be written")
-    kind = parameter.json_schema.get("type", "string")
+    kind = _scalar_kind(parameter.json_schema.get("type", "string"))
     if kind not in _SCALARS:
         raise unsupported_field(where, f"a {kind} value has no text form in the engine")
     if parameter.location == "query" and parameter.allow_reserved:
         raise unsupported_field(where, "allowReserved cannot be written")
+
+
+def _scalar_kind(kind: object) -> str:
+    """A schema's `type` as one name: `["string", "null"]` is a string; several are not."""
+    if isinstance(kind, list):
+        kinds = [k for k in kind if k != "null"]
+        return str(kinds[0]) if len(kinds) == 1 else "union"
+    return str(kind)
 
 
 def require_json_body(template: TaskTemplate) -> None:

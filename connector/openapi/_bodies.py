@@ -63,8 +63,8 @@ def build_body(
         media_object.get("schema", {}), pointer_join(media_where, "schema"), "request"
     )
     body = Body(content_type="application/json" if media == "*/*" else media, schema=schema)
-    if kind_of(media) == "other" and not _is_object(schema):
-        schema = body.schema = {**schema, "type": "string"} if "type" not in schema else schema
+    if kind_of(media) == "other":  # XML, text, ...: one text input (an object cannot be sent)
+        schema = body.schema = _as_text(schema)
     properties = _top_properties(schema)
     if properties is None:
         body.inputs["body"] = ""
@@ -79,8 +79,13 @@ def build_body(
     return body
 
 
-def _is_object(schema: dict[str, Any]) -> bool:
-    return _top_properties(schema) is not None
+def _as_text(schema: dict[str, Any]) -> dict[str, Any]:
+    """A text body's schema: the given one when it is a string's, else a string described
+    as the original (an XML document of an object schema is written by the user)."""
+    if schema.get("type") == "string":
+        return schema
+    kept = {k: schema[k] for k in ("description", "title") if isinstance(schema.get(k), str)}
+    return {**kept, "type": "string"}
 
 
 def _top_properties(schema: dict[str, Any], root: dict[str, Any] | None = None) -> list[str] | None:

@@ -49,6 +49,7 @@ def build_servers(entries: list[Any], prefix: str) -> Servers:
     result = Servers()
     taken: set[str] = set()
     first_path = ""
+    first_variables: dict[str, Any] = {}
     for index, entry in enumerate(entries or [{"url": "/"}], start=1):
         if not isinstance(entry, dict) or not isinstance(entry.get("url"), str):
             continue
@@ -56,6 +57,7 @@ def build_servers(entries: list[Any], prefix: str) -> Servers:
         parts = urlsplit(_concrete(url, variables))
         if not first_path:
             first_path = _path_of(url) if parts.scheme else url.split("?", 1)[0].rstrip("/")
+            first_variables = variables
         if parts.scheme not in {"http", "https"}:
             result.warnings.append(
                 f"server {entry['url']!r} is not an absolute http(s) URL: use 'local' or a base URL"
@@ -71,8 +73,16 @@ def build_servers(entries: list[Any], prefix: str) -> Servers:
         if variables:
             server["variables"] = variables
         result.environments[name] = server if len(server) > 1 else server["url"]
-    result.environments["local"] = LOCAL_BASE + first_path
+    result.environments["local"] = _local(first_path, first_variables)
     return result
+
+
+def _local(path: str, variables: dict[str, Any]) -> Any:
+    """The emulator's environment: loopback with the first server's path, and the server
+    variables that path still holds (their defaults fill it, as for the server itself)."""
+    kept = {k: v for k, v in variables.items() if f"<<{k}>>" in path}
+    url = LOCAL_BASE + path
+    return {"url": url, "variables": kept} if kept else url
 
 
 def _convert(entry: dict[str, Any], prefix: str, result: Servers) -> tuple[str, dict[str, Any]]:
