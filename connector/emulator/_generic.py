@@ -4,8 +4,11 @@ A path ending in a template segment (`/pets/{petId}`) is an item of the collecti
 it (`/pets`). `POST` to a collection creates an item (its id from the body's `id`, else one
 of the emulator's); `GET`, `PUT`, `PATCH` and `DELETE` on the item path read, replace,
 merge and remove it (`PUT` creates when the item is new); `GET` on the collection lists
-its items. Every answer is the declared success response built from its schema and
-example, with the stored item laid over it when it still fits the schema.
+its items (honouring `sort`, `limit` and `offset`). A created item is stored as sent, with
+its id in the field the schema names and read-only timestamps (`_placement`); every answer
+is the declared success response built from its schema and example, with the stored item
+placed where the schema keeps it (the top, a wrapper object, a `data` array); without a
+response schema, the item itself.
 """
 
 from __future__ import annotations
@@ -16,6 +19,14 @@ from typing import Any, Final
 from werkzeug.wrappers import Response
 
 from connector.emulator._context import Context
+from connector.emulator._placement import (
+    id_field,
+    new_id,
+    place,
+    place_many,
+    resource_schema,
+    stamp,
+)
 from connector.emulator._store import page
 from connector.emulator._synth import is_valid
 from connector.emulator._validation import properties as _properties
@@ -46,21 +57,19 @@ def _status(ctx: Context, fallback: int) -> int:
 
 
 def _shown(ctx: Context, status: int, stored: dict[str, Any] | None) -> Any:
-    """The declared body for `status`, the stored item laid over it when it still fits."""
+    """The declared body for `status`, the stored item placed where its schema keeps it
+    (`_placement`): the user's data in the API's shape, or the item itself without a schema."""
     spec = ctx.operation.response(status)
-    built = ctx.built(status)
-    if spec is None or spec.schema is None:
-        return stored if stored is not None else built
-    if stored is not None and isinstance(built, dict):
-        merged = {**built, **stored}
-        if is_valid(spec.schema, spec.schema, merged):
-            return merged
-    return built
+    if stored is None:
+        return ctx.built(status)
+    return place(spec.schema if spec is not None else None, ctx.built(status), stored)
 
 
 def _answer(ctx: Context, status: int, stored: dict[str, Any] | None) -> Response:
     spec = ctx.operation.response(status)
     if spec is None or spec.content_type is None:
+        if stored is not None and ctx.operation.method in {"POST", "PUT", "PATCH", "GET"}:
+            return ctx.json(stored, status)  # no schema: still the resource, with its id
         return ctx.empty(status)
     return ctx.json(_shown(ctx, status, stored), status)
 
@@ -70,23 +79,45 @@ def _listing(ctx: Context, key: str) -> Response:
     spec = ctx.operation.response(status)
     items = list(ctx.store.bucket(ctx.scope, key).values())
     found = page(
-        items, filter_text=None, sort=(), limit=ctx.query("limit"), offset=ctx.query("offset")
+        items,
+        filter_text=None,
+        sort=_sort(ctx.query("sort")),
+        limit=_number(ctx.query("limit")),
+        offset=_number(ctx.query("offset")),
     )
     shaped = [dict(item) for item in found.items]
-    if spec is not None and spec.schema is not None and is_valid(spec.schema, spec.schema, shaped):
+    if spec is None or spec.schema is None:
         return ctx.json(shaped, status, found.headers())
-    return _answer(ctx, status, None)
+    if is_valid(spec.schema, spec.schema, shaped):
+        return ctx.json(shaped, status, found.headers())
+    return ctx.json(place_many(spec.schema, ctx.built(status), shaped), status, found.headers())
 
 
-def _new_id(ctx: Context) -> str | int:
-    """A fresh id, an integer where the success response says `id` is one."""
+def _sort(value: Any) -> tuple[str, ...]:
+    """`sort=-amount,name` (or a repeated parameter) as field names, `-` for descending."""
+    parts = value if isinstance(value, list) else str(value or "").split(",")
+    return tuple(str(p).strip() for p in parts if str(p).strip())
+
+
+def _number(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _create(ctx: Context, key: str, body: dict[str, Any], given: str | None) -> dict[str, Any]:
+    """Store `body` as sent, with its id (in the field the schema names) and timestamps."""
     spec = ctx.operation.success()
-    number = next(ctx.store.counter)
-    if spec is not None and spec.schema is not None:
-        kind = (_properties(spec.schema).get("id") or {}).get("type")
-        if kind == "integer" or (isinstance(kind, list) and "integer" in kind):
-            return number
-    return f"res_{number:07d}"
+    root = spec.schema if spec is not None else None
+    node = resource_schema(root, set(body))
+    field, id_schema = id_field(root, node)
+    rid = given if given is not None else body.get(field)
+    if rid in (None, ""):
+        rid = new_id(root, id_schema, next(ctx.store.counter))
+    resource = stamp(root, node, {**body, field: rid}, ctx.timestamp)
+    ctx.store.bucket(ctx.scope, key)[str(rid)] = resource
+    return resource
 
 
 def _missing(ctx: Context, key: str, item: str) -> Response:
@@ -108,9 +139,7 @@ def _missing(ctx: Context, key: str, item: str) -> Response:
 
 def _on_collection(ctx: Context, key: str, body: dict[str, Any]) -> Response:
     if ctx.operation.method == "POST":
-        rid = body.get("id") or _new_id(ctx)
-        stored = ctx.store.put(ctx.scope, key, {**body, "id": rid})
-        return _answer(ctx, _status(ctx, 201), stored)
+        return _answer(ctx, _status(ctx, 201), _create(ctx, key, body, None))
     if ctx.operation.method == "GET":
         return _listing(ctx, key)
     return _answer(ctx, _status(ctx, 200), None)
@@ -121,7 +150,7 @@ def _on_item(ctx: Context, key: str, item: str, body: dict[str, Any]) -> Respons
     stored = ctx.store.get(ctx.scope, key, item)
     if method == "PUT":
         created = stored is None and ctx.operation.declares(201)
-        stored = ctx.store.put(ctx.scope, key, {**body, "id": item})
+        stored = _create(ctx, key, body, item)
         return _answer(ctx, 201 if created else _status(ctx, 200), stored)
     if stored is None:
         return _missing(ctx, key, item)

@@ -150,9 +150,11 @@ def page(
     limit: int | None = None,
     offset: int | None = None,
 ) -> Page:
-    """The filtered, sorted page of `resources`."""
+    """The filtered, sorted page of `resources`; `sort` as names or as written in a query
+    (`-amount,name`: a description that declares it a string passes it so)."""
     chosen = [item for item in resources if matches(item, parse_filter(filter_text or ""))]
-    for name in reversed([name for name in sort if name.strip("-")]):
+    names = sort.split(",") if isinstance(sort, str) else sort
+    for name in reversed([name.strip() for name in names if name.strip().strip("-")]):
         chosen.sort(key=_by(name.lstrip("-")), reverse=name.startswith("-"))
     limit = DEFAULT_LIMIT if limit is None else limit
     offset = offset or 0
