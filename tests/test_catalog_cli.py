@@ -208,3 +208,26 @@ def test_an_unqualified_name_two_apis_share_asks_for_the_api(
     _run(capsys, "catalog", "import", str(spec), "--api", "pets2")
     with pytest.raises(TemplateError, match="pets/list-pets, pets2/list-pets"):
         load_task("list-pets")
+
+
+def test_catalog_list_show_and_remove_manage_imported_apis(
+    spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """list names the API with its tasks and classified environments; show lists them;
+    remove takes every task out of list and search; an unknown name gets a suggestion."""
+    assert _run(capsys, "catalog", "import", str(spec))[0] == 0
+    code, out, _ = _run(capsys, "catalog", "list", "--json")
+    assert code == 0
+    (entry,) = json.loads(out)
+    assert (entry["api"], entry["tasks"]) == ("pet-store", 3)
+    assert {"name": "production", "kind": "production", "url": "https://pets.example.com/v1"} in (
+        entry["environments"]
+    )
+    code, out, _ = _run(capsys, "catalog", "show", "pet-store")
+    assert code == 0 and "environment production (production)" in out and "create-pet" in out
+    code, _, err = _run(capsys, "catalog", "remove", "pet-stor")
+    assert code == 2 and "did you mean 'pet-store'" in err
+    assert _run(capsys, "catalog", "remove", "pet-store")[0] == 0
+    code, out, _ = _run(capsys, "search", "create a pet", "--json")
+    assert code == 0 and all(row["api"] != "pet-store" for row in json.loads(out))
+    assert _run(capsys, "catalog", "list", "--json")[1].strip() == "[]"

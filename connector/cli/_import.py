@@ -23,7 +23,7 @@ def register(commands: Any) -> None:
         dest="action",
         metavar="ACTION",
         parser_class=type(catalog),
-        help="import: add an API description's operations to the catalogue",
+        help="import: add an API description's operations; list, show, remove: the imported APIs",
     )
     actions.required = True
     importing = actions.add_parser(
@@ -48,6 +48,9 @@ def register(commands: Any) -> None:
     importing.add_argument("--json", action="store_true", help="print JSON")
     importing.set_defaults(handler=run_import)
     add_logging_arguments(importing, default=argparse.SUPPRESS)
+    from connector.cli._catalog_apis import register as register_apis
+
+    register_apis(actions)
 
     search = commands.add_parser("search", help="find tasks by what they do")
     search.add_argument("query", metavar="QUERY", help="words, such as 'cancel a payout'")
