@@ -73,3 +73,21 @@ def test_a_missing_file_is_a_description_error(tmp_path: Path) -> None:
 def test_check_openapi_returns_the_version() -> None:
     """The version string is what the importer branches on (3.0 nullable, 3.1 types)."""
     assert check_openapi({"openapi": "3.0.3"}, source="x") == "3.0.3"
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        pytest.param(
+            '{\n  "openapi": "3.0.0",\n  "info": {"title": "x" "v": 1}\n}', "line 3, column 25"
+        ),
+        pytest.param("openapi: 3.0.0\ninfo:\n  title: [x\n  version: 1\n", "line 4, column 10"),
+    ],
+    ids=["json", "yaml"],
+)
+def test_a_description_that_does_not_parse_is_reported_with_its_line_and_column(
+    text: str, where: str
+) -> None:
+    """The parser's own position, 1-based, so that an editor can jump to it."""
+    with pytest.raises(DescriptionError, match=where):
+        parse_text(text, source="broken")

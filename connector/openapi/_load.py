@@ -103,7 +103,7 @@ def parse_text(text: str, *, source: str) -> dict[str, Any]:
     except RecursionError:
         raise DescriptionError(f"{source}: nested too deeply to be read") from None
     except (ValueError, yaml.YAMLError) as exc:
-        raise DescriptionError(f"{source} is neither JSON nor YAML: {_first_line(exc)}") from None
+        raise DescriptionError(f"{source} is neither JSON nor YAML: {_located(exc)}") from None
     if not isinstance(document, dict):
         raise DescriptionError(f"{source} is not an OpenAPI description: not a mapping")
     return document
@@ -113,9 +113,23 @@ def _parse(text: str) -> object:
     if text.lstrip()[:1] in {"{", "["}:
         try:
             return json.loads(text, parse_constant=_reject_constant)
-        except ValueError:
-            pass  # YAML flow style also starts with a brace
+        except json.JSONDecodeError as json_error:
+            try:  # YAML flow style also starts with a brace
+                return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a safe loader subclass
+            except yaml.YAMLError:
+                raise json_error from None  # a JSON file: its own error says where
     return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a safe loader subclass
+
+
+def _located(exc: Exception) -> str:
+    """The parser's message with the line and column (1-based) where it stopped."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"line {exc.lineno}, column {exc.colno}: {exc.msg}"
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    problem = getattr(exc, "problem", None) or _first_line(exc)
+    if mark is not None:
+        return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+    return _first_line(exc)
 
 
 def _reject_constant(name: str) -> object:
