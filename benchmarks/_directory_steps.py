@@ -40,7 +40,8 @@ REFUSALS = (
     "would be sent over plain http",  # a credential to a non-loopback http:// server
     "cannot base64-encode",  # basic auth on an engine that cannot encode at run time
     "bodies are not exported",  # an XML body: run the step with the connector's worker
-    "has no operation the connector can send",  # every operation skipped, each with a reason
+    "no operation to import",  # none described, or every one skipped (the reasons named)
+    "has no text form in the engine",  # an array in a required query or header parameter
 )
 """A usage answer counts as a refusal only when it is one of these; any other is a failure."""
 

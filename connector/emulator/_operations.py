@@ -183,7 +183,7 @@ def operations_from_description(
                 Operation(
                     operation_id=str(op.get("operationId") or f"{method} {path}"),
                     method=method.upper(),
-                    path=path,
+                    path=path.split("#", 1)[0],  # a fragment tells operations apart, never sent
                     parameters=tuple(params.values()),
                     body=_body(document, op.get("requestBody")),
                     responses={

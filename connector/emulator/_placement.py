@@ -4,9 +4,9 @@ A response schema keeps its resource at the top (`{"id": ..., "amount": ...}`), 
 wrapper property (`{"payment": {...}}`), or in an array (`{"data": [{...}]}`). The spot is the
 one whose properties share the most names with the resource (the top wins a tie); the
 resource is laid over the example built there, so that the answer is the user's data in the
-API's own shape. The id goes in the field the schema names (`id`, else the one property
-ending in `id`), with a value of its type, format or pattern; read-only date-time properties
-get the time of the call.
+API's own shape. The id goes in the field the schema names (`id`, `sid`, `uuid`, ..., else
+the one property ending in `id`): an integer, text matching its pattern, or a UUID;
+read-only date-time properties get the time of the call.
 """
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ import uuid
 from typing import Any, Final
 
 from connector.emulator._description import follow
-from connector.emulator._synth import instance, is_valid
+from connector.emulator._synth import is_valid
+from connector.openapi._regex import RegexTooHardError, example_matching
 
 __all__ = ["id_field", "new_id", "place", "place_many", "resource_schema", "stamp"]
 
 _MAX_HOPS: Final = 8
+_ID_NAMES: Final = frozenset({"sid", "uuid", "uid", "key", "guid"})
 
 
 def _deref(root: dict[str, Any], node: Any) -> dict[str, Any]:
@@ -99,23 +101,28 @@ def id_field(root: dict[str, Any] | None, node: dict[str, Any]) -> tuple[str, di
 def _id_name(props: dict[str, dict[str, Any]]) -> str:
     if "id" in props or not props:
         return "id"
+    for name in props:  # Twilio's `sid`, a `uuid`, a `key`
+        if name.lower() in _ID_NAMES:
+            return name
     ending = [name for name in props if name.lower().endswith("id") and len(name) > 2]
     return ending[0] if len(ending) == 1 else "id"
 
 
 def new_id(root: dict[str, Any] | None, schema: dict[str, Any], number: int) -> str | int:
-    """A fresh id of the field's type: an integer, a UUID, one matching its pattern, or text."""
+    """A fresh id of the field's type: an integer, text matching its pattern, or a UUID
+    (which meets a `uuid` format and most length limits)."""
     kind = schema.get("type")
     if kind == "integer" or (isinstance(kind, list) and "integer" in kind):
         return number
-    if schema.get("format") == "uuid":
-        return str(uuid.UUID(int=number, version=4))
-    text = f"res_{number:07d}"
-    if root is not None and schema and not is_valid(root, schema, text):
-        made = instance(root, schema)
-        if isinstance(made, str | int) and is_valid(root, schema, made):
+    made = str(uuid.UUID(int=number, version=4))
+    pattern = schema.get("pattern")
+    if isinstance(pattern, str) and root is not None and not is_valid(root, schema, made):
+        try:
+            matching = example_matching(pattern, min_length=int(schema.get("minLength", 0)))
+        except (RegexTooHardError, ValueError, TypeError):
             return made
-    return text
+        return matching if is_valid(root, schema, matching) else made
+    return made
 
 
 def stamp(

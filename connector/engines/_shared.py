@@ -358,7 +358,11 @@ def _check_expressible(parameter: Any, where: str) -> None:
         raise unsupported_field(where, f"style {parameter.wire_style} cannot be written")
     kind = _scalar_kind(parameter.json_schema.get("type", "string"))
     if kind not in _SCALARS:
-        raise unsupported_field(where, f"a {kind} value has no text form in the engine")
+        raise unsupported_field(
+            where,
+            f"a {kind} value has no text form in the engine; run the task with the "
+            "connector worker",
+        )
     if parameter.location == "query" and parameter.allow_reserved:
         raise unsupported_field(where, "allowReserved cannot be written")
 

@@ -87,9 +87,9 @@ def export(task: Task, options: ExportOptions) -> Export:
     warnings = null_warning(template)
     convert = _Converter()
     body = template.http_request.body
+    require_json_body(template)  # first: a form or XML body is refused with what to do
     if body is not None and not isinstance(body, dict):
         raise unsupported("httpRequest.body", "SimWorkflow takes a JSON object body")
-    require_json_body(template)
     wiring = parameter_wiring(template, warnings)
     url, url_field = full_url(template, options)
     headers = {k: convert(v, f"httpRequest.headers.{k}") for k, v in _headers(template)}

@@ -132,7 +132,8 @@ def _build(context: Context, op: OperationRef, name: str) -> Built:
     parameters = build_parameters(entries, context.schemas, taken)
     built.warnings.extend(parameters.warnings)
     inputs: dict[str, Any] = {**servers.inputs, **parameters.inputs}
-    url = _url(op.path, parameters.path_keys, inputs)
+    # `/PutAuditEvents#channelArn`: a fragment only tells operations apart; it is never sent
+    url = _url(op.path.split("#", 1)[0], parameters.path_keys, inputs)
     body = None
     if "requestBody" in op.operation:
         body = build_body(
