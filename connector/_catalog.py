@@ -12,8 +12,8 @@ from pathlib import Path
 
 from connector._errors import TemplateError
 from connector._resources import data_dir, manifest_path, read_manifest, task_names, templates_dir
-from connector._store import template_path
-from connector._suggest import did_you_mean, shown
+from connector._store import all_rows, template_path
+from connector._suggest import closest, shown
 from connector._task import Task
 from connector._template import load_template_file
 
@@ -47,12 +47,32 @@ def _resolve(name_or_path: str | Path) -> Path:
         raise TemplateError(str(exc)) from None
     if imported is not None:
         return imported
-    known = task_names()
-    hint = did_you_mean(text, known)
     raise TemplateError(
-        f"no task named {shown(text)!r}{hint} (shipped tasks: {', '.join(known) or 'none'}; "
-        "`connector list` shows imported ones)"
+        f"no task named {shown(text)!r}{_suggestions(text)}; `connector list` shows every task "
+        "(`--api NAME` for one API's)"
     )
+
+
+def _suggestions(text: str) -> str:
+    """` (did you mean 'a' (API x) or 'b' (API y)?)` over every shipped and imported task
+    name, each with the API it belongs to; "" when none is close."""
+    rows = all_rows()
+    apis: dict[str, list[str]] = {}
+    for row in rows:
+        apis.setdefault(str(row["name"]), []).append(str(row.get("api") or "shipped"))
+    _, _, bare = text.rpartition("/")
+    found = closest(bare, apis)
+    if not found:
+        return ""
+    named = " or ".join(
+        f"'{_qualified(name, api, apis[name])}' ({api})" for name in found for api in apis[name][:1]
+    )
+    return f" (did you mean {named}?)"
+
+
+def _qualified(name: str, api: str, owners: list[str]) -> str:
+    """`NAME`, or `API/NAME` when several APIs have a task of that name."""
+    return f"{api}/{name}" if len(owners) > 1 else name
 
 
 @lru_cache(maxsize=64)

@@ -33,6 +33,26 @@ def did_you_mean(value: str, options: Iterable[str]) -> str:
     return f" (did you mean '{shown(close[0])}'?)" if close else ""
 
 
+def closest(value: str, options: Iterable[str], n: int = 3, limit: int = 200_000) -> list[str]:
+    """Up to `n` known names close to `value`, closest first (at most `limit` compared: a
+    whole catalogue of imported APIs, each name once); none when nothing is close."""
+    if len(value) > MAX_COMPARED:
+        return []
+    candidates = list(dict.fromkeys(o for _, o in zip(range(limit), options, strict=False)))
+    found = difflib.get_close_matches(value, candidates, n=n, cutoff=0.6)
+    if found:  # only the near-best: a third name as close as the best, not any within 0.6
+        best = _ratio(value, found[0])
+        found = [name for name in found if _ratio(value, name) >= best - 0.02]
+    lowered = {option.lower(): option for option in candidates}
+    if not found and value.lower() in lowered:
+        found = [lowered[value.lower()]]
+    return found
+
+
+def _ratio(value: str, name: str) -> float:
+    return difflib.SequenceMatcher(None, value, name).ratio()
+
+
 def shown(name: str) -> str:
     """`name` as a message may repeat it: cut to `MAX_SHOWN`, lone surrogates escaped."""
     if len(name) > MAX_SHOWN:

@@ -231,3 +231,15 @@ def test_catalog_list_show_and_remove_manage_imported_apis(
     code, out, _ = _run(capsys, "search", "create a pet", "--json")
     assert code == 0 and all(row["api"] != "pet-store" for row in json.loads(out))
     assert _run(capsys, "catalog", "list", "--json")[1].strip() == "[]"
+
+
+def test_a_mistyped_imported_task_suggests_the_imported_one_with_its_api(
+    spec: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Did-you-mean covers imported names and says which API each belongs to; a shipped
+    task is not offered for an imported one's typo."""
+    assert _run(capsys, "catalog", "import", str(spec))[0] == 0
+    code, _, err = _run(capsys, "describe", "create-pett")
+    assert code == 2
+    assert "(did you mean 'create-pet' (pet-store)?)" in err
+    assert "payout" not in err

@@ -339,10 +339,12 @@ def test_a_mistyped_template_key_gets_a_suggestion(
 
 
 def test_a_mistyped_task_name_gets_a_suggestion(capsys: pytest.CaptureFixture[str]) -> None:
-    """A task name one letter off is answered with the name it is close to."""
+    """A task name one letter off is answered with the name it is close to and its API, and
+    no list of unrelated names."""
     code, _, err = _run(capsys, "describe", "upsert-payout-reqest")
     assert code == 2
-    assert "(did you mean 'upsert-payout-request'?)" in err
+    assert "(did you mean 'upsert-payout-request' (rebilly)?)" in err
+    assert "cancel-payout-request" not in err
 
 
 @pytest.mark.parametrize(
