@@ -1,7 +1,8 @@
 """Any API, the first hour: each description of the directory through what a user does.
 
     python benchmarks/directory.py [--sample N] [--seed S] [--jobs J] [--timeout S]
-                                   [--memory MB] [--json FILE]
+                                   [--memory MB] [--results FILE [--resume]]
+    python benchmarks/directory.py --report FILE      # the table of a results file
 
 Reads `../shared/openapi/directory/apis-guru-dev.tar.gz` (the development half of the
 APIs.guru directory: 1,314 descriptions) at run time, one member at a time, into a temporary
@@ -176,27 +177,56 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="APIs at once (default 1)")
     parser.add_argument("--timeout", type=float, default=300, help="seconds per API (300)")
     parser.add_argument("--memory", type=int, default=3072, help="MB per API (3072)")
-    parser.add_argument("--json", type=Path, help="also write every outcome here")
+    parser.add_argument(
+        "--results", type=Path, help="each API's outcome as a JSON line, written as it ends"
+    )
+    parser.add_argument("--resume", action="store_true", help="skip the APIs already in --results")
+    parser.add_argument(
+        "--report", type=Path, metavar="RESULTS", help="only print the table of a results file"
+    )
     args = parser.parse_args(argv)
+    if args.report:
+        outcomes = read_results(args.report)
+        report(tabulate(outcomes), len(outcomes), 0)
+        return 0
     names = members(args.archive, args.sample, args.seed)
+    done = read_results(args.results) if args.resume and args.results else {}
     start = time.perf_counter()
-    outcomes = collect(args.archive, names, args)
-    if args.json:
-        args.json.write_text(json.dumps(outcomes, indent=1))
+    outcomes = {**done, **collect(args.archive, [n for n in names if n not in done], args)}
     report(tabulate(outcomes), len(names), time.perf_counter() - start)
     return 0
+
+
+def read_results(path: Path) -> dict[str, Any]:
+    """The outcomes of a results file (a line cut short by a stopped run is left out)."""
+    outcomes: dict[str, Any] = {}
+    if not path.is_file():
+        return outcomes
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        outcomes[entry["api"]] = entry["outcome"]
+    return outcomes
 
 
 def collect(archive: Path, names: list[str], args: argparse.Namespace) -> dict[str, Any]:
     """Every API's outcome, `--jobs` at a time, each in its own process."""
     from concurrent.futures import ThreadPoolExecutor
 
+    sink = args.results.open("a", encoding="utf-8") if args.results else None
     with ThreadPoolExecutor(args.jobs) as pool:
         found = pool.map(lambda n: run_one(archive, n, args.timeout, args.memory), names)
         outcomes = {}
         for index, (name, outcome) in enumerate(zip(names, found, strict=True), 1):
             outcomes[name] = outcome
+            if sink is not None:
+                sink.write(json.dumps({"api": name, "outcome": outcome}) + "\n")
+                sink.flush()
             sys.stderr.write(f"\r{index}/{len(names)} {name[:60]:<60}")
+    if sink is not None:
+        sink.close()
     sys.stderr.write("\n")
     return outcomes
 
