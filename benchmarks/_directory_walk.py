@@ -73,9 +73,12 @@ def _test_requests(names: list[str], templates: dict[str, Any], work: Path) -> S
 def _undeclared(run: Any, template: dict[str, Any]) -> str | None:
     """None when a FAILED answer is one the operation declares (a 4xx it lists)."""
     try:
-        status = (run.json().get("response") or {}).get("statusCode")
+        response = run.json().get("response") or {}
     except ValueError:
         return "no JSON result"
+    status, body = response.get("statusCode"), response.get("body")
+    if isinstance(body, dict) and body.get("detail") == "no such route":
+        return "the emulator does not serve the operation"
     declared = set(template.get("responses") or {})
     if status in (401, 403) or status is None:
         return f"emulator answered {status}"

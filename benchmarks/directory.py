@@ -45,10 +45,19 @@ ARCHIVE = HERE.parent.parent / "shared" / "openapi" / "directory" / "apis-guru-d
 CREDENTIAL_WORDS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "JWT", "USER", "CLIENT")
 
 
-def members(archive: Path, sample: int | None, seed: int) -> list[str]:
-    """The description files of the archive, all or a seeded sample, in archive order."""
+def members(
+    archive: Path, sample: int | None, seed: int, max_bytes: int | None = None
+) -> list[str]:
+    """The description files of the archive (at most `max_bytes` each, if given), all or a
+    seeded sample, in archive order."""
     with tarfile.open(archive) as tar:
-        names = [m.name for m in tar.getmembers() if m.isfile() and m.name.endswith(".json")]
+        names = [
+            m.name
+            for m in tar.getmembers()
+            if m.isfile()
+            and m.name.endswith(".json")
+            and (max_bytes is None or m.size <= max_bytes)
+        ]
     names = [n for n in names if n.startswith("api/")]
     if sample is not None and sample < len(names):
         chosen = set(random.Random(seed).sample(names, sample))

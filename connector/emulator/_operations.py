@@ -13,7 +13,9 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
+from urllib.parse import unquote
 
+from werkzeug.exceptions import NotFound
 from werkzeug.routing import Map, Rule
 
 from connector.emulator._description import bundle, resolve
@@ -224,9 +226,31 @@ class Router:
     def match(self, environ: Any) -> tuple[Operation, dict[str, str]]:
         """(operation, path values by their description names); raises werkzeug's
         NotFound or MethodNotAllowed."""
-        index, values = self.map.bind_to_environ(environ).match()
+        adapter = self.map.bind_to_environ(environ)
+        try:
+            index, values = adapter.match()
+        except NotFound:
+            # a value with an encoded `/` (Azure's `{resourceUri}`) is one segment as sent
+            raw = _segments_as_sent(environ)
+            if raw is None:
+                raise
+            index, values = adapter.match(path_info=raw)
+            values = {
+                k: v.replace("%2F", "/") if isinstance(v, str) else v for k, v in values.items()
+            }
         names = self._names[index]
         return self.operations[index], {names[key]: value for key, value in values.items()}
+
+
+def _segments_as_sent(environ: Any) -> str | None:
+    """The request path with each segment decoded but an encoded `/` kept as `%2F`; None
+    when the path as sent is not known or holds no encoded `/`."""
+    raw = str(environ.get("RAW_URI") or environ.get("REQUEST_URI") or "").split("?", 1)[0]
+    if "%2f" not in raw.lower():
+        return None
+    script = str(environ.get("SCRIPT_NAME") or "")
+    raw = raw[len(script) :] if script and raw.startswith(script) else raw
+    return "/".join(unquote(segment).replace("/", "%2F") for segment in raw.split("/"))
 
 
 def _werkzeug_rule(template: str, names: dict[str, str]) -> str:
