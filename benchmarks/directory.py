@@ -191,6 +191,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--resume", action="store_true", help="skip the APIs already in --results")
     parser.add_argument(
+        "--shuffle", action="store_true", help="run the APIs in a seeded random order"
+    )
+    parser.add_argument(
         "--report", type=Path, metavar="RESULTS", help="only print the table of a results file"
     )
     args = parser.parse_args(argv)
@@ -199,6 +202,8 @@ def main(argv: list[str] | None = None) -> int:
         report(tabulate(outcomes), len(outcomes), 0)
         return 0
     names = members(args.archive, args.sample, args.seed)
+    if args.shuffle:  # whatever part of a long run is done is a random sample of the whole
+        random.Random(args.seed).shuffle(names)
     done = read_results(args.results) if args.resume and args.results else {}
     start = time.perf_counter()
     outcomes = {**done, **collect(args.archive, [n for n in names if n not in done], args)}
