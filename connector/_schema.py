@@ -77,10 +77,15 @@ class BodyValidator:
         )
 
     def warnings(self, body: Any) -> list[str]:
-        """Read-only fields and deprecated forms present in a valid body."""
-        if isinstance(body, Mapping) and self._annotated.isdisjoint(body):
-            return []
+        """Read-only fields, deprecated forms, and keys an open object does not name (with a
+        did-you-mean: where the schema closes the object they are errors) in a valid body."""
+        if isinstance(body, Mapping) and self._annotated.isdisjoint(body) and self._flat(body):
+            return []  # nothing below the top, every key known: nothing to walk
         return list(_annotations(self.schema, body, ""))
+
+    def _flat(self, body: Mapping[str, Any]) -> bool:
+        known = self.schema.get("properties", {})
+        return all(k in known and not isinstance(v, Mapping | list) for k, v in body.items())
 
     def _translate(self, error: jsonschema_rs.ValidationError, prefix: str) -> FieldError:
         path = [str(part) for part in error.instance_path]
@@ -89,7 +94,9 @@ class BodyValidator:
         message = error.message
         if isinstance(kind, jsonschema_rs.ValidationErrorKind.AdditionalProperties):
             unexpected = list(kind.unexpected)
-            allowed = list(self._subschema(error.schema_path).get("properties", {}))
+            where = list(error.schema_path)
+            where = where[:-1] if where and where[-1] == "additionalProperties" else where
+            allowed = list(self._subschema(where).get("properties", {}))
             field = _join(field, unexpected[0])
             message = "unknown field" + did_you_mean(unexpected[0], allowed)
         elif isinstance(kind, jsonschema_rs.ValidationErrorKind.Required):
@@ -158,12 +165,26 @@ def _annotations(schema: Mapping[str, Any], value: Any, field: str) -> Iterator[
         for key, item in value.items():
             if key in properties:
                 yield from _annotations(properties[key], item, _join(field, key))
+            elif _names_its_keys(schema):
+                hint = did_you_mean(key, properties)
+                yield f"{_join(field, key)}: not a field the API describes{hint}; sent as given"
     elif isinstance(value, list) and isinstance(schema.get("items"), Mapping):
         for index, item in enumerate(value):
             yield from _annotations(schema["items"], item, _join(field, str(index)))
     for branch in schema.get("anyOf", []) + schema.get("oneOf", []):
         if branch.get("deprecated") and jsonschema_rs.is_valid(branch, value):
             yield f"{field}: {branch.get('description') or 'deprecated form'}"
+
+
+def _names_its_keys(schema: Mapping[str, Any]) -> bool:
+    """An object schema that lists its fields and takes no other keys by design (no map of
+    extra keys, no key patterns): a key it does not name is likely a typo."""
+    extra = schema.get("additionalProperties")
+    return (
+        bool(schema.get("properties"))
+        and not isinstance(extra, Mapping)
+        and ("patternProperties" not in schema)
+    )
 
 
 def _has_annotations(schema: Any) -> bool:

@@ -208,3 +208,55 @@ def test_an_imported_production_server_is_guarded_like_live(
     keyed = {**environ, "ACME_PAYMENTS_TOKEN": "t-not-real"}
     unconfirmed = _connector(keyed, *args, stdin='{"amount": 1}')
     assert unconfirmed.returncode == 2 and "confirm with --yes" in unconfirmed.stderr
+
+
+NESTED: dict[str, Any] = {
+    **PRODUCTION_ONLY,
+    "paths": {
+        "/payments": {
+            "post": {
+                "operationId": "createPayment",
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {
+                                    "amount_money": {
+                                        "type": "object",
+                                        "additionalProperties": False,
+                                        "properties": {"amount": {"type": "integer"}},
+                                    },
+                                    "note": {
+                                        "type": "object",
+                                        "properties": {"text": {"type": "string"}},
+                                    },
+                                },
+                            }
+                        }
+                    },
+                },
+                "responses": {"201": {"description": "created"}},
+            }
+        }
+    },
+}
+
+
+def test_an_unknown_nested_key_is_an_error_where_closed_and_a_warning_where_open(
+    environ: dict[str, str], tmp_path: Path
+) -> None:
+    """amount_money.amont (a closed object) stops the dry run with a did-you-mean;
+    note.txet (an open one) is sent, with a warning that suggests the field."""
+    _import(environ, tmp_path, NESTED)
+    closed = _connector(
+        environ, "render", "create-payment", "--input", "-", stdin='{"amount_money": {"amont": 1}}'
+    )
+    assert closed.returncode == 2
+    assert "amount_money.amont: unknown field (did you mean 'amount'?)" in closed.stderr
+    opened = _connector(
+        environ, "render", "create-payment", "--input", "-", stdin='{"note": {"txet": "x"}}'
+    )
+    assert opened.returncode == 0, opened.stderr
+    assert "note.txet: not a field the API describes (did you mean 'text'?)" in opened.stderr
