@@ -1,8 +1,9 @@
 """`connector run TASK --inputs FILE`: a batch of inputs through one task, paced and resumable.
 
-Where it sends follows `test-request`: `sandbox` when credentials are configured, else
-`local` (the emulator at the template's local URL if one answers, else one started for the
-command); `live` only when named and confirmed (`--yes`); `--base-url` anywhere else.
+Where it sends follows `test-request` (`connector._target`): the API's test environment when
+credentials are configured, else `local` (the emulator at the template's local URL if one
+answers, else one started for the command); production only when named and confirmed
+(`--yes`); `--base-url` anywhere else.
 Results go to `--results` (default: beside the inputs, `NAME.results.jsonl`), the journal to
 `--journal` (default: beside the results, `NAME.results.journal`). The same command again
 resumes: nothing that completed is sent twice. The summary goes to stdout (`--json`: the

@@ -1,15 +1,15 @@
 """`connector test-request TASK --input FILE|-`: render, validate, send, show the response.
 
-Where it sends, unless told otherwise:
+Where it sends, unless told otherwise (`connector._target.choose`):
 - no credentials configured (REBILLY_API_KEY / REBILLY_JWT): `local`;
-- credentials configured: `sandbox`. `live` only when named, and confirmed (`--yes`, or an
-  answer on a terminal).
+- credentials configured: the API's test environment (`sandbox`). A production one (`live`)
+  only when named, and confirmed (`--yes`, or an answer on a terminal).
 `local` means the same as in `render`: the template's `local` server URL (the port of
 `connector emulator`). When an emulator there serves the task's operation it is used (so
 faults injected into it apply); otherwise one serving the task's own API is started for this
 command on a free port (`_local`); a line on stderr says which. Either way it is sent a
 generated `sk_local_…` key, never a real one. Sending to
-`sandbox` or `live` without credentials is refused unless `--no-credentials` says so.
+a real environment without credentials is refused unless `--no-credentials` says so.
 `--base-url` points anywhere else (a proxy, another emulator). While it waits before a retry,
 or for an answer the server is holding back, it says so on stderr (`_progress`). Exit 0
 COMPLETED; 1 sent but FAILED; 2 nothing sent.
@@ -54,13 +54,13 @@ def register(commands: Any) -> None:
         help="send to sandbox or live without credentials on purpose (refused otherwise)",
     )
     parser.add_argument(
-        "--yes", action="store_true", help="confirm sending to live (real money) without asking"
+        "--yes", action="store_true", help="confirm sending to a production environment"
     )
     parser.epilog = (
-        "default environment: 'sandbox' when the task's credentials are set, else 'local' (the "
-        "emulator at the template's local URL if it serves the task, else one started for this "
-        "command serving the task's API: Rebilly's, or the description an imported API came "
-        "from). 'live' only when named and confirmed."
+        "default environment: the API's test environment when its credentials are set, else "
+        "'local' (the emulator at the template's local URL if it serves the task, else one "
+        "started for this command serving the task's API: Rebilly's, or the description an "
+        "imported API came from). Production only when named and confirmed."
     )
     parser.set_defaults(handler=run)
 
