@@ -289,3 +289,44 @@ def test_a_required_form_body_is_accepted_offline(
     assert code == 0, result
     assert result["request"]["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
     assert result["response"]["statusCode"] == 200
+
+
+OAUTH2_API: dict[str, Any] = {
+    "openapi": "3.0.3",
+    "info": {"title": "Token Shop", "version": "1"},
+    "servers": [{"url": "https://api.token-shop.example/v1"}],
+    "components": {
+        "securitySchemes": {
+            "cc": {
+                "type": "oauth2",
+                "flows": {
+                    "clientCredentials": {
+                        "tokenUrl": "https://auth.token-shop.example/token",
+                        "scopes": {},
+                    }
+                },
+            }
+        }
+    },
+    "security": [{"cc": []}],
+    "paths": {
+        "/orders": {
+            "get": {"operationId": "listOrders", "responses": {"200": {"description": "ok"}}}
+        }
+    },
+}
+
+
+def test_an_oauth2_api_is_test_requested_offline_without_asking_its_token_endpoint(
+    offline: tuple[dict[str, str], RecordingProxy], tmp_path: Path
+) -> None:
+    """No credentials: the emulator gets a stand-in bearer token; neither the API's host nor
+    its token endpoint is asked for anything."""
+    environ, proxy = offline
+    spec = tmp_path / "token-shop.json"
+    spec.write_text(json.dumps(OAUTH2_API))
+    assert _connector(environ, "catalog", "import", str(spec)).returncode == 0
+    sent = _connector(environ, "test-request", "list-orders", "--input", "-", stdin="{}")
+    assert sent.returncode == 0, sent.stdout + sent.stderr
+    assert "COMPLETED" in sent.stdout
+    assert proxy.lines == []

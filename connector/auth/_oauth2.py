@@ -35,6 +35,9 @@ from connector.auth._bearer import BearerCredential
 TokenFlow = Generator[Outgoing, Answer, SecretStr | None]
 """Fetching a token: one request; returns the token, or None when the endpoint refused."""
 
+LOCAL_CLIENT = "connector-local-emulator"
+"""The client id of the local stand-in credentials (`local_stub`)."""
+
 DEFAULT_LIFETIME = 300.0
 """Seconds a token without `expires_in` is kept."""
 
@@ -60,7 +63,14 @@ class OAuth2Scheme(Scheme):
         client_id, secret = (read_secret(environ, name) for name in self.variables())
         if client_id is None or secret is None:
             return None
+        if client_id.get_secret_value() == LOCAL_CLIENT:  # the emulator's stand-in: no token
+            return BearerCredential(scheme_id, self.variables(), secret)  # URL is ever asked
         return OAuth2Credential(scheme_id, self, client_id, secret)
+
+    def local_stub(self, key: str) -> dict[str, str]:
+        """A stand-in client that sends `key` as the bearer token itself: a local send never
+        asks the (real) token endpoint for a token."""
+        return {self.client_id_env: LOCAL_CLIENT, self.client_secret_env: key}
 
     def placement(self, reference: Callable[[str], str]) -> Placement:
         raise UnsupportedInEngineError(
