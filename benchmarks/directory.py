@@ -65,9 +65,37 @@ def members(
     return names
 
 
+def _loopback_only() -> None:
+    """Refuse every connection beyond this machine in this process (and name it), so that a
+    step that would reach a real host fails here instead of sending anything."""
+    import ipaddress
+    import socket
+
+    connect = socket.socket.connect
+
+    def guarded(self: socket.socket, address: Any) -> Any:
+        host = address[0] if isinstance(address, tuple) else None
+        if host is not None and not ipaddress.ip_address(host).is_loopback:
+            raise ConnectionRefusedError(f"the harness lets nothing leave loopback ({host})")
+        return connect(self, address)
+
+    socket.socket.connect = guarded  # type: ignore[method-assign]
+    socket.getaddrinfo = _no_lookup(socket.getaddrinfo)
+
+
+def _no_lookup(real: Any) -> Any:
+    def lookup(host: Any, *args: Any, **kwargs: Any) -> Any:
+        if host not in (None, "localhost", "127.0.0.1", "::1"):
+            raise OSError(f"the harness looks up no name beyond loopback ({host})")
+        return real(host, *args, **kwargs)
+
+    return lookup
+
+
 def _child(archive: Path, member: str, memory_mb: int, send: Any) -> None:
     """Run one API's walk in this process and send its steps back (as plain data)."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
+    _loopback_only()
     with tempfile.TemporaryDirectory(prefix="connector-directory-") as scratch:
         work = Path(scratch)
         os.environ["CONNECTOR_CATALOG"] = str(work / "catalog")
