@@ -234,3 +234,25 @@ def _fits(p: Any, tmp_path: Path) -> None:
             shown = "matches" if query else "tree"
             p.screenshot(path=str(tmp_path / f"09-{width}-{shown}.png"), full_page=True)
     assert p.evaluate("getComputedStyle(document.getElementById('palette')).overflowY") == "auto"
+
+
+def test_an_imported_task_shows_its_own_api_and_environments_and_exports(
+    service: str, tmp_path: Path
+) -> None:
+    """The header names the open task's API; the selector lists its own environments with
+    their kinds (not Rebilly's); a dry run and an export work with the defaults."""
+    with browser_page(service) as p:
+        expect(p.locator("#palette-status")).to_contain_text("tasks in")
+        _search(p, "create a pet")
+        _palette(p).locator('[data-task="pets/create-pet"]').click()
+        expect(p.locator("#step-title")).to_contain_text("Create a pet")
+        expect(p.locator("#vendor")).to_have_text("· pets")
+        options = p.locator("#environment option").all_text_contents()
+        assert options == ["production (production: asks first)", "local (built-in emulator)"]
+        assert p.locator("#environment").input_value() == "local"
+        p.locator('#input-form [data-path="name"]').fill("Rex")
+        p.get_by_role("button", name="Dry run").click()
+        expect(p.locator("#request-view")).to_contain_text("POST http://127.0.0.1")
+        p.get_by_role("button", name="Export as SimWorkflow").click()
+        expect(p.locator("#export-title")).to_contain_text("create-pet.simworkflow.json")
+        p.screenshot(path=str(tmp_path / "imported-task.png"), full_page=True)

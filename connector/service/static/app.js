@@ -16,6 +16,7 @@ const $ = (id) => document.getElementById(id);
 const newStep = (task, inputs) => ({
   task,
   inputs,
+  environment: "local", // one of the task's own environments; local: the built-in emulator
   localErrors: new Map(), // path -> message, found in the page before anything is sent
   blocked: false, // a send was stopped by local errors: show them
   problems: null, // {message, fieldErrors}: the last refusal (nothing was sent)
@@ -48,12 +49,33 @@ function render() {
   }
   renderWorkflow();
   $("config").hidden = !step();
+  renderEnvironments();
   if (!step()) return;
   renderBanner();
   renderPanes();
   renderExport();
   for (const id of ["dry-run", "test-request"]) $(id).disabled = Boolean(state.busy);
   $("busy").textContent = state.busy;
+}
+
+const KIND_NOTE = { local: "built-in emulator", test: "test", production: "production: asks first" };
+
+/** The open step's own environments (with their kinds), and its API in the header. */
+function renderEnvironments() {
+  const detail = step() && state.tasks.get(step().task);
+  const select = $("environment");
+  if (!detail) return;
+  const kinds = detail.environmentKinds || {};
+  const names = detail.environments.length ? detail.environments : ["local"];
+  const shown = names.map((name) => `${name}\u0000${kinds[name] || ""}`).join("\n");
+  if (select.dataset.shown !== shown) {
+    fill(select, names.map((name) => h("option", { value: name }, `${name} (${KIND_NOTE[kinds[name]] || kinds[name] || "environment"})`)));
+    select.dataset.shown = shown;
+  }
+  if (!names.includes(step().environment)) step().environment = names.includes("local") ? "local" : names[0];
+  select.value = step().environment;
+  const api = detail.template?.operation?.api;
+  if (api) $("vendor").textContent = `· ${api}`;
 }
 
 function renderWorkflow() {
@@ -410,7 +432,7 @@ const ACTIONS = {
 };
 
 function body() {
-  return { inputs: step().inputs, environment: $("environment").value };
+  return { inputs: step().inputs, environment: step().environment };
 }
 
 /** Dry run or test request: one path for both, and every answer lands in the step's state. */
@@ -423,8 +445,10 @@ async function send(action) {
     return;
   }
   const payload = body();
-  if (action === "test-request" && payload.environment === "live") {
-    if (!window.confirm("Send this request to the LIVE environment? It moves real money.")) return;
+  const kind = (state.tasks.get(s.task).environmentKinds || {})[payload.environment];
+  if (action === "test-request" && (kind === "production" || payload.environment === "live")) {
+    const money = payload.environment === "live" ? " It moves real money." : "";
+    if (!window.confirm(`Send this request to ${payload.environment}, a production environment?${money}`)) return;
     payload.confirmLive = true;
   }
   state.busy = ACTIONS[action].label;
@@ -538,6 +562,11 @@ function wire() {
   setUpPalette();
   setUpDropZone();
   $("input-json").addEventListener("input", onJsonEdited);
+  $("environment").addEventListener("change", (event) => {
+    if (!step()) return;
+    step().environment = event.target.value;
+    render();
+  });
   $("dry-run").addEventListener("click", () => send("render"));
   $("test-request").addEventListener("click", () => send("test-request"));
   $("copy-curl").addEventListener("click", copyAsCurl);
