@@ -39,6 +39,7 @@ REFUSALS = (
     "is not an OpenAPI 3",  # Swagger 2.0 and others: convert it first
     "would be sent over plain http",  # a credential to a non-loopback http:// server
     "cannot base64-encode",  # basic auth on an engine that cannot encode at run time
+    "cannot fetch an OAuth2 token",  # client credentials: fetch it in the workflow
     "bodies are not exported",  # an XML body: run the step with the connector's worker
     "no operation to import",  # none described, or every one skipped (the reasons named)
     "has no text form in the engine",  # an array in a required query or header parameter

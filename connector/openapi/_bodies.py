@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connector.openapi._examples import example_for, flatten, is_valid
+from connector.openapi._names import identifier
 from connector.openapi._refs import RefError, Refs, as_dict, as_list, pointer_join
 from connector.openapi._schemas import SchemaBuilder
 
@@ -113,7 +114,11 @@ def _object_inputs(body: Body, properties: list[str], taken: set[str]) -> None:
     schema = body.schema or {}
     required = schema.get("required", []) if isinstance(schema.get("required"), list) else []
     for name in properties:
-        key = f"body.{name}" if name in taken else name
+        # an input is named so that a placeholder can hold it: `first-name` is `first_name`
+        base = name if name.isidentifier() and name.isascii() else identifier(name)
+        key = f"body.{base}" if base in taken else base
+        while key in taken:
+            key = f"{key}_"
         taken.add(key)
         template[name] = f"<<{key}>>"
         body.inputs[key] = name
