@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -102,3 +106,41 @@ def test_an_edited_metadata_parameter_is_refused_naming_its_key(
     assert f"  inputParameters.{METADATA_KEY}.{field}: " in captured.err
     assert message in captured.err
     assert "Traceback" not in captured.err
+
+
+PETS = Path(__file__).resolve().parents[1] / "examples" / "pets.openapi.yaml"
+
+
+def _process(environ: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "connector", *args],
+        capture_output=True,
+        text=True,
+        env=environ,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("engine", ["simworkflow", "conductor"])
+def test_an_imported_step_round_trips_by_default_and_silently_in_full(
+    engine: str, tmp_path: Path
+) -> None:
+    """As a user runs them: the default export imports back to the same name, auth and
+    parameters; a --full round trip prints no warning about anything lost."""
+    environ = {**os.environ, "CONNECTOR_CATALOG": str(tmp_path / "catalog")}
+    assert _process(environ, "catalog", "import", str(PETS), "--api", "pets").returncode == 0
+    original = json.loads((tmp_path / "catalog" / "pets" / "create-pet.json").read_text())
+    for flags in ([], ["--full"]):
+        exported, back = tmp_path / "exported.json", tmp_path / "back.json"
+        made = _process(
+            environ, "export", "create-pet", "--engine", engine, *flags, "-o", str(exported)
+        )
+        assert made.returncode == 0, made.stderr
+        read = _process(environ, "import", str(exported), "--engine", engine, "-o", str(back))
+        assert read.returncode == 0, read.stderr
+        template = json.loads(back.read_text())
+        assert (template["name"], template["auth"]) == (original["name"], original["auth"])
+        assert set(template.get("parameters", {})) == set(original.get("parameters", {}))
+        if flags:
+            assert "warning" not in read.stderr

@@ -429,6 +429,27 @@ def differences(original: Any, again: Any, path: str = "") -> list[str]:
     return [] if original == again else [path or "(document)"]
 
 
+def kept_in_template(path: str, meta: Metadata, template: TaskTemplate) -> bool:
+    """Whether a difference under `connector:template.template.KEY` is no loss: the imported
+    template holds the same value for KEY (written, or as its default)."""
+    marker = f"{METADATA_KEY}.template."
+    if marker not in path:
+        return False
+    key = path.split(marker, 1)[1].split(".", 1)[0]
+    written = {k: v for k, v in template.to_json().items() if k != key}
+    if key in meta.template:
+        written[key] = meta.template[key]
+    try:  # compared as the model reads them: a default left out or written is the default
+        exported = parse_template(written, source="the metadata")
+    except TemplateError:
+        return False
+    return bool(_field(exported, key) == _field(template, key))
+
+
+def _field(template: TaskTemplate, key: str) -> Any:
+    return template.model_dump(mode="json", by_alias=True).get(key)
+
+
 def slim(task: Task, names: Iterable[str] = ()) -> Task:
     """What a pasted export needs: the body's required fields and the `names` given, without
     read-only ones (the API ignores them; the engine would send them as null).

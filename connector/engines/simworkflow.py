@@ -33,6 +33,7 @@ from connector.engines._shared import (
     differences,
     finish,
     full_url,
+    kept_in_template,
     kept_metadata,
     metadata,
     no_such_http_task,
@@ -193,7 +194,7 @@ def import_(document: Any, *, task: str | None = None, name: str | None = None) 
     warnings += [
         f"{path}: not carried by a task template; the export writes it differently"
         for path in differences(_comparable(source), _comparable(again_task))
-        if path not in wired
+        if path not in wired and not kept_in_template(path, meta, template)
     ]
     return Import(template=template, options=options, warnings=warnings)
 

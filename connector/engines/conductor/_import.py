@@ -18,6 +18,7 @@ from connector.engines._shared import (
     Metadata,
     differences,
     finish,
+    kept_in_template,
     kept_metadata,
     no_such_http_task,
     number,
@@ -77,6 +78,7 @@ def import_(document: Any, *, task: str | None = None, name: str | None = None) 
     warnings = [
         f"{path}: not carried by a task template; the export writes it differently"
         for path in differences(original, {"workflowTask": again_task, "taskDef": again_def})
+        if not kept_in_template(path, meta, template)
     ]
     if task_def is None:
         warnings.append("no task definition: the template keeps the default retry and timeouts")
@@ -227,7 +229,9 @@ def _import_retry(task_def: dict[str, Any], meta: Metadata, method: str) -> dict
         "maxIntervalSeconds": task_def.get("maxRetryDelaySeconds", 3600),
         "jitterSeconds": number(task_def.get("backoffJitterMs", 0) / 1000),
     }
-    precise, written = meta.template.get("retry"), _writes_retry(native, method)
+    # a --full export that wrote no retry had the default policy: that is what it carries
+    default: dict[str, Any] | None = {} if kept_metadata(meta, present=True) else None
+    precise, written = meta.template.get("retry", default), _writes_retry(native, method)
     if isinstance(precise, dict) and written and _writes_retry(precise, method) == written:
         return precise
     return native
