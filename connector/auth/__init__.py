@@ -26,11 +26,19 @@ from connector.auth._bindings import (
     ALLOWED_HOSTS_ENV,
     BUILT_IN,
     HostPolicy,
+    credential_owners,
     read_bindings,
-    record_bindings,
 )
 from connector.auth._model import Auth, Credentials
 from connector.auth._oauth2 import TOKENS, TokenCache
+from connector.auth._records import (
+    BindingRecord,
+    Source,
+    forget_bindings,
+    host_name,
+    read_records,
+    record_bindings,
+)
 from connector.auth._registry import STRATEGIES
 
 __all__ = [
@@ -41,6 +49,7 @@ __all__ = [
     "STRATEGIES",
     "TOKENS",
     "Auth",
+    "BindingRecord",
     "Credential",
     "Credentials",
     "Flow",
@@ -48,9 +57,14 @@ __all__ = [
     "Outgoing",
     "Placement",
     "Scheme",
+    "Source",
     "TokenCache",
     "UnsupportedInEngineError",
     "catalog_dir",
+    "credential_owners",
+    "forget_bindings",
+    "host_name",
     "read_bindings",
+    "read_records",
     "record_bindings",
 ]
