@@ -56,14 +56,13 @@ def print_hosts(rows: list[HostRow], bindings: Mapping[str, set[str]], prefix: s
         note = f" ({row.note})" if row.note else ""
         out(f"    {row.host:<40} {'yes' if row.bound else 'NO':<6} {row.named_by}{note}\n")
     unbound = [row.host for row in rows if not row.bound]
-    if unbound:
+    if len(unbound) == len(rows):
         out(
-            f"    {len(unbound)} host(s) not bound: the credentials go to loopback only (the "
-            "emulator). Bind them with --accept-hosts, or name the real host with "
-            "--server URL (then send there with --base-url)\n"
+            "    no host bound: the credentials go to loopback only (the emulator). Bind the\n"
+            "    hosts above with --accept-hosts, or the real one with --server URL\n"
         )
-    elif not rows:
-        out("    no host named: the credentials go to loopback only; --server URL binds one\n")
+    elif unbound:
+        out(f"    {len(unbound)} host(s) not bound: no credential goes there (--accept-hosts)\n")
 
 
 def hosts_json(

@@ -83,7 +83,7 @@ def run_import(args: argparse.Namespace) -> int:
     """Import a description into the catalogue, binding its credentials to the hosts the
     user accepts; exit 2 when it is not OpenAPI 3.0/3.1 or the import is refused."""
     from connector._errors import ConnectorError
-    from connector._store import catalog_dir, check_api_name, write_api
+    from connector._store import catalog_dir, check_api_name, description_path, write_api
     from connector.auth import read_records, record_bindings
     from connector.cli._accept import answer, hosts_json, print_hosts
     from connector.openapi import api_name, import_description, load_description
@@ -108,7 +108,11 @@ def run_import(args: argparse.Namespace) -> int:
         records = read_records(catalog)
         source = source_of(Path(args.spec), document)
         same = refuse_replacing(
-            api, source, records.get(api), exists=(catalog / api).is_dir(), replace=args.replace
+            api,
+            source,
+            records.get(api),
+            kept=description_path(api, catalog) or _folder(catalog, api),
+            replace=args.replace,
         )
         previous = records.get(api) if same else None
         result = import_description(
@@ -161,6 +165,12 @@ def run_import(args: argparse.Namespace) -> int:
         _print_summary(result, changes, folder)
         print_hosts(rows, bindings, result.prefix)
     return EXIT_OK
+
+
+def _folder(catalog: Path, api: str) -> Path | None:
+    """The API's folder when it exists (an API imported before descriptions were kept)."""
+    folder = catalog / api
+    return folder if folder.is_dir() else None
 
 
 def _variables(result: Any) -> set[str]:

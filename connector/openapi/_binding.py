@@ -37,23 +37,41 @@ def source_of(path: Path, document: Mapping[str, Any]) -> Source:
 
 
 def refuse_replacing(
-    api: str, source: Source, previous: BindingRecord | None, *, exists: bool, replace: bool
+    api: str,
+    source: Source,
+    previous: BindingRecord | None,
+    *,
+    kept: Path | None,
+    replace: bool,
 ) -> bool:
     """Whether the import replaces the same description's API (True: keep what the user
-    accepted before). Another description's API of that name is refused unless `replace`.
+    accepted before). Another description's API of that name is refused unless `replace`;
+    an API recorded without its source is the same when its kept description (`kept`) is.
 
     Raises:
         UsageError: another description would replace the API.
     """
-    same = previous is not None and previous.source is not None and previous.source.same_as(source)
-    if same or replace or not exists:
-        return same
+    if previous is not None and previous.source is not None:
+        if previous.source.same_as(source):
+            return True
+    elif kept is not None and _kept_digest(kept) == source.sha256:
+        return False  # the same description, but what was bound then was never accepted
+    if replace or (previous is None and kept is None):
+        return False
     earlier = previous.source.path if previous and previous.source else "an unknown description"
     raise UsageError(
         f"refused: the catalogue has an API named {api!r} imported from {earlier}; "
         f"{source.path} would replace it and its credential bindings. Pass --replace to "
         "replace it, or --api NAME to import this one beside it (nothing was written)"
     )
+
+
+def _kept_digest(kept: Path) -> str:
+    try:
+        document = json.loads(kept.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    return source_of(kept, document).sha256 if isinstance(document, dict) else ""
 
 
 def refuse_collisions(
