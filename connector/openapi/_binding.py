@@ -28,6 +28,32 @@ from connector._errors import UsageError
 from connector._hosts import host_of, is_loopback
 from connector.auth import BUILT_IN, BindingRecord, Source, host_name
 from connector.openapi._names import RESERVED_VARIABLES
+from connector.openapi._security import credential_variables
+
+
+def named_hosts(
+    schemes: Mapping[str, Mapping[str, Any]], server_hosts: Mapping[str, str], where: str
+) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """The hosts an operation's description names for each credential variable (its servers'
+    hosts, and a token URL's for an OAuth 2 scheme), and what names each host."""
+    named = {host: _named_by(note, where) for host, note in server_hosts.items()}
+    found = dict(named)
+    bindings: dict[str, set[str]] = {}
+    for scheme in schemes.values():
+        hosts = dict(named)
+        if scheme.get("type") == "oauth2":  # the token URL: for this scheme's variables only
+            hosts.setdefault(host_of(str(scheme["tokenUrl"])), "OAuth2 token URL")
+        hosts.pop("", None)
+        found.update({h: w for h, w in hosts.items() if h not in found})
+        for variable in credential_variables(dict(scheme)):
+            bindings.setdefault(variable, set()).update(hosts)
+    return bindings, found
+
+
+def _named_by(note: str, where: str) -> str:
+    """`server of path /x, written as '...'`: what names a host, then how it is written."""
+    kind, _, written = note.partition(", written as ")
+    return f"{kind}{where}, written as {written}" if written else f"{kind}{where}"
 
 
 def source_of(path: Path, document: Mapping[str, Any]) -> Source:

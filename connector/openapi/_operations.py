@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector._hosts import host_of
+from connector.openapi._binding import named_hosts
 from connector.openapi._bodies import Body, build_body, kind_of
 from connector.openapi._names import identifier, kebab
 from connector.openapi._parameters import build_parameters, effective
@@ -22,7 +22,6 @@ from connector.openapi._responses import build_responses
 from connector.openapi._schemas import SchemaBuilder, SchemaError
 from connector.openapi._security import (
     SchemeTable,
-    credential_variables,
     operation_auth,
     secret_parameters,
 )
@@ -169,15 +168,7 @@ def _build(context: Context, op: OperationRef, name: str) -> Built:
     template = _assemble(context, op, name, parts)
     if auth.auth is not None:
         template["auth"] = auth.auth
-        named = {host: _named_by(note, where) for host, note in servers.hosts.items()}
-        for scheme in auth.auth["schemes"].values():
-            hosts = dict(named)
-            if scheme.get("type") == "oauth2":
-                hosts.setdefault(host_of(scheme["tokenUrl"]), "OAuth2 token URL")
-            hosts.pop("", None)
-            built.hosts.update(hosts)
-            for variable in credential_variables(scheme):
-                built.bindings.setdefault(variable, set()).update(hosts)
+        built.bindings, built.hosts = named_hosts(auth.auth["schemes"], servers.hosts, where)
     example = {**dict.fromkeys(servers.inputs, "example"), **parameters.example}
     if body is not None:
         example.update(body.example)
@@ -186,12 +177,6 @@ def _build(context: Context, op: OperationRef, name: str) -> Built:
         built.warnings.append(f"{op.label} is deprecated")
     built.template = template
     return built
-
-
-def _named_by(note: str, where: str) -> str:
-    """`server of path /x, written as '...'`: what names a host, then how it is written."""
-    kind, _, written = note.partition(", written as ")
-    return f"{kind}{where}, written as {written}" if written else f"{kind}{where}"
 
 
 def _servers_of(document: dict[str, Any], op: OperationRef) -> tuple[list[Any], str]:
