@@ -41,13 +41,21 @@ _SECRET_NAME: Final = re.compile(
 )
 """A parameter name (lower case, letters and digits only) that holds a secret."""
 _SECRET_WORDS: Final = re.compile(
-    r"\b(api[ _-]?keys?|access[ _-]?(tokens?|keys?)|auth(entication|orization)?[ _-]?tokens?"
-    r"|bearer|bot[ _-]?tokens?|secrets?|passwords?|signatures?|credentials?)\b",
+    r"^\W*((your|the|an?|a valid|valid)\s+(\w+\s+)?)?(api[ _-]?key|access[ _-]?(token|key)"
+    r"|auth(entication|orization)?[ _-]?token|bearer[ _-]?token|bot[ _-]?token|secret"
+    r"|password|signature|credential)s?\b(?!['’]s|\s+(name|id|ids|type|prefix)\b)",
     re.IGNORECASE,
 )
-"""Words in a parameter's description that say it holds a secret."""
-_NOT_SECRET: Final = re.compile(r"page|next|continuation|cursor|sync|csrf|idempotency")
-"""Names that mention a token but hold none: pagination and sync cursors, idempotency keys."""
+"""A parameter's description that opens by saying what secret it is (`Bot token`, `Your
+Slack API key`); one that only mentions one (`Filter by API keys`) does not count."""
+_NOT_SECRET: Final = re.compile(
+    r"page|next|skip|continuation|cursor|sync|csrf|idempotency"
+    r"|^(include|with|show|return|has|is|use|enable|require|verify|validate)"
+    r"|(?<!session)(ids?|names?|types?|counts?|prefix|expires?|expiry|length|url)$"
+)
+"""Names that mention a token but hold none: pagination and sync cursors (`$skipToken`),
+idempotency keys, flags (`include_signature`), what describes a secret rather than holding it
+(`api_key_ids`, `token_type`)."""
 
 
 def looks_secret(name: str, description: str = "") -> bool:

@@ -125,6 +125,13 @@ def test_very_short_values_are_not_treated_as_secrets() -> None:
         ("nextToken", "The next page's token", False),
         ("Idempotency-Key", "", False),
         ("limit", "How many", False),
+        ("api_key_ids", "", False),
+        ("$skipToken", "", False),
+        ("include_signature", "", False),
+        ("X-Amz-Security-Token", "", True),
+        ("token_type", "", False),
+        ("actor_ids", "Filter API keys by their actor", False),
+        ("name", "The access key's name.", False),
     ],
 )
 def test_a_secret_parameter_is_known_by_name_or_description(

@@ -18,13 +18,17 @@ parameter is optional), so it is redacted and bound to hosts as every credential
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from connector._credentials import looks_secret
+from connector.auth._apikey import NAME_PATTERN
 from connector.openapi._names import env_name, identifier, split_words
 from connector.openapi._refs import as_dict
 
+_WIRE = re.compile(NAME_PATTERN)
+"""A name an API key scheme can send (an HTTP token)."""
 _GENERIC_TOKEN_IDS = frozenset({"bearer", "bearer_auth", "token", "auth", "bearerauth"})
 
 
@@ -185,8 +189,8 @@ def secret_parameters(
         location, wire = spec.get("in"), str(spec.get("name", key))
         if location not in {"header", "query", "cookie"}:
             continue
-        if not looks_secret(wire, str(spec.get("description", ""))):
-            continue
+        if not looks_secret(wire, str(spec.get("description", ""))) or not _WIRE.match(wire):
+            continue  # (a name no API key scheme can send stays an input, masked when shown)
         del inputs[key]
         moved.append(key)
         env = env_name(prefix, wire)
