@@ -43,7 +43,7 @@ _SECRET_NAME: Final = re.compile(
 _SECRET_WORDS: Final = re.compile(
     r"^\W*((your|the|an?|a valid|valid)\s+(\w+\s+)?)?(api[ _-]?key|access[ _-]?(token|key)"
     r"|auth(entication|orization)?[ _-]?token|bearer[ _-]?token|bot[ _-]?token|secret"
-    r"|password|signature|credential)s?\b(?!['’]s|\s+(name|id|ids|type|prefix)\b)",
+    r"|password|signature|credential)s?\b(?!['\u2019]s|\s+(name|id|ids|type|prefix)\b)",
     re.IGNORECASE,
 )
 """A parameter's description that opens by saying what secret it is (`Bot token`, `Your
