@@ -46,7 +46,8 @@ def test_only_accepted_and_named_hosts_are_bound() -> None:
 
 
 def test_a_token_url_is_bound_only_to_its_own_schemes_variables() -> None:
-    """A bearer token is never offered to an OAuth 2 scheme's token host."""
+    """A bearer token is never offered to an OAuth 2 scheme's token host; loopback is not
+    asked about."""
     schemes = {
         "o": {
             "type": "oauth2",
@@ -56,7 +57,8 @@ def test_a_token_url_is_bound_only_to_its_own_schemes_variables() -> None:
         },
         "b": {"type": "http", "scheme": "bearer", "env": "B"},
     }
-    bindings, named = named_hosts(schemes, {"api.test": "server"}, "")
+    servers = {"api.test": "server", "localhost": "server"}  # loopback: always allowed, not asked
+    bindings, named = named_hosts(schemes, servers, "")
     assert bindings == {
         "I": {"api.test", "auth.test"},
         "S": {"api.test", "auth.test"},

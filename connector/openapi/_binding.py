@@ -37,13 +37,13 @@ def named_hosts(
     """The hosts an operation's description names for each credential variable (its servers'
     hosts, and a token URL's for an OAuth 2 scheme), and what names each host."""
     named = {host: _named_by(note, where) for host, note in server_hosts.items()}
-    found = dict(named)
+    found: dict[str, str] = {}
     bindings: dict[str, set[str]] = {}
     for scheme in schemes.values():
         hosts = dict(named)
         if scheme.get("type") == "oauth2":  # the token URL: for this scheme's variables only
             hosts.setdefault(host_of(str(scheme["tokenUrl"])), "OAuth2 token URL")
-        hosts.pop("", None)
+        hosts = {h: w for h, w in hosts.items() if h and not is_loopback(h)}  # always allowed
         found.update({h: w for h, w in hosts.items() if h not in found})
         for variable in credential_variables(dict(scheme)):
             bindings.setdefault(variable, set()).update(hosts)
