@@ -83,47 +83,14 @@ def run_import(args: argparse.Namespace) -> int:
     """Import a description into the catalogue, binding its credentials to the hosts the
     user accepts; exit 2 when it is not OpenAPI 3.0/3.1 or the import is refused."""
     from connector._errors import ConnectorError
-    from connector._store import catalog_dir, check_api_name, description_path, write_api
-    from connector.auth import read_records, record_bindings
+    from connector._store import catalog_dir, write_api
+    from connector.auth import record_bindings
     from connector.cli._accept import answer, hosts_json, print_hosts
-    from connector.openapi import api_name, import_description, load_description
-    from connector.openapi._binding import (
-        BindingPlan,
-        refuse_collisions,
-        refuse_replacing,
-        server_hosts,
-        source_of,
-    )
-    from connector.openapi._names import check_prefix
+    from connector.openapi._binding import BindingPlan
 
     catalog = catalog_dir()
     try:
-        if args.api is not None:
-            check_api_name(args.api)
-        prefix = check_prefix(args.env_prefix) if args.env_prefix else None
-        servers = server_hosts(args.server)
-        document = load_description(Path(args.spec))
-        api = args.api or api_name(document)
-        check_api_name(api)
-        records = read_records(catalog)
-        source = source_of(Path(args.spec), document)
-        same = refuse_replacing(
-            api,
-            source,
-            records.get(api),
-            kept=description_path(api, catalog) or _folder(catalog, api),
-            replace=args.replace,
-        )
-        previous = records.get(api) if same else None
-        result = import_description(
-            document,
-            api=api,
-            operations=args.operation,
-            tags=args.tag,
-            source=args.spec,
-            prefix=prefix or (previous.prefix if previous else None) or None,
-        )
-        refuse_collisions(api, _variables(result), records)
+        document, result, source, previous, servers = _checked_import(args, catalog)
     except ConnectorError as exc:
         return fail_with(exc, as_json=args.json)
     except ValueError as exc:
@@ -135,7 +102,7 @@ def run_import(args: argparse.Namespace) -> int:
         previous.accepted if previous else frozenset(),
     )
     accepted = plan.accepted(
-        answer(plan, accept_all=args.accept_hosts, api=api, prefix=result.prefix)
+        answer(plan, accept_all=args.accept_hosts, api=result.api, prefix=result.prefix)
     )
     bindings = plan.bindings(accepted)
     templates = [i.template for i in result.imported]
@@ -165,6 +132,51 @@ def run_import(args: argparse.Namespace) -> int:
         _print_summary(result, changes, folder)
         print_hosts(rows, bindings, result.prefix)
     return EXIT_OK
+
+
+def _checked_import(args: argparse.Namespace, catalog: Path) -> tuple[Any, ...]:
+    """Read and import the description, refusing (before anything is written) a replacement
+    of another description's API and a variable that is not this API's to read.
+
+    Returns the document, the import, its source, the same description's previous record
+    (None for a first or replacing import) and the `--server` hosts.
+
+    Raises:
+        ConnectorError: the description cannot be read, or the import is refused.
+        ValueError: a bad API name or prefix.
+    """
+    from connector._store import check_api_name, description_path
+    from connector.auth import read_records
+    from connector.openapi import api_name, import_description, load_description
+    from connector.openapi._binding import (
+        refuse_collisions,
+        refuse_replacing,
+        server_hosts,
+        source_of,
+    )
+    from connector.openapi._names import check_prefix
+
+    if args.api is not None:
+        check_api_name(args.api)
+    prefix = check_prefix(args.env_prefix) if args.env_prefix else None
+    servers = server_hosts(args.server)
+    document = load_description(Path(args.spec))
+    api = check_api_name(args.api or api_name(document))
+    records = read_records(catalog)
+    source = source_of(Path(args.spec), document)
+    kept = description_path(api, catalog) or _folder(catalog, api)
+    same = refuse_replacing(api, source, records.get(api), kept=kept, replace=args.replace)
+    previous = records.get(api) if same else None
+    result = import_description(
+        document,
+        api=api,
+        operations=args.operation,
+        tags=args.tag,
+        source=args.spec,
+        prefix=prefix or (previous.prefix if previous else None) or None,
+    )
+    refuse_collisions(api, _variables(result), records)
+    return document, result, source, previous, servers
 
 
 def _folder(catalog: Path, api: str) -> Path | None:
