@@ -381,3 +381,17 @@ def test_import_of_a_task_the_workflow_lacks_says_so(
         "no HTTP task named 'Upsert a payout reqest' (did you mean 'Upsert a payout request'?)"
         in err
     )
+
+
+def _commands() -> dict[str, argparse.ArgumentParser]:
+    """Every command's parser, by name."""
+    action = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+@pytest.mark.parametrize("command", sorted(_commands()))
+def test_every_command_help_says_what_it_does(command: str) -> None:
+    """`connector COMMAND --help` opens, after its usage, with a sentence saying what it does."""
+    description = _commands()[command].description
+    assert description
+    assert description[0].isupper()
