@@ -395,3 +395,20 @@ def test_every_command_help_says_what_it_does(command: str) -> None:
     description = _commands()[command].description
     assert description
     assert description[0].isupper()
+
+
+def test_a_mistyped_engine_is_answered_with_the_near_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`--engine condcutor` exits 2 and suggests `conductor`."""
+    assert main(["export", "upsert-payout-request", "--engine", "condcutor"]) == 2
+    assert "did you mean 'conductor'?" in capsys.readouterr().err
+
+
+def test_a_mistyped_export_field_is_answered_with_the_near_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`export --fields amout` exits 2 and suggests the body field `amount`."""
+    argv = ["export", "upsert-payout-request", "--engine", "conductor", "--fields", "amout"]
+    assert main(argv) == 2
+    assert "did you mean 'amount'?" in capsys.readouterr().err

@@ -64,7 +64,21 @@ class _Parser(argparse.ArgumentParser):
         self.register("action", "parsers", _Commands)
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise SystemExit(fail("usage", f"{self.prog}: {message}", as_json=self.json_errors))
+        """Report a usage error (with a did-you-mean for a mistyped choice) and exit 2."""
+        text = f"{self.prog}: {message}{_near_choice(message)}"
+        raise SystemExit(fail("usage", text, as_json=self.json_errors))
+
+
+def _near_choice(message: str) -> str:
+    """` (did you mean 'x'?)` for argparse's "invalid choice: 'y' (choose from ...)"."""
+    import re
+
+    from connector._suggest import did_you_mean
+
+    found = re.match(r".*invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+    if not found:
+        return ""
+    return did_you_mean(found.group(1), [c.strip("'") for c in found.group(2).split(", ")])
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
