@@ -412,3 +412,22 @@ def test_a_mistyped_export_field_is_answered_with_the_near_name(
     argv = ["export", "upsert-payout-request", "--engine", "conductor", "--fields", "amout"]
     assert main(argv) == 2
     assert "did you mean 'amount'?" in capsys.readouterr().err
+
+
+def test_validate_names_a_placeholder_no_input_defines(tmp_path: Path) -> None:
+    """`connector validate` exits 2 naming the placeholder and where it stands."""
+    data = json.loads((ROOT / "task_templates" / "get-payout-request.json").read_text())
+    data["httpRequest"]["url"] = "/payout-requests/<<idd>>"
+    path = tmp_path / "typo.json"
+    path.write_text(json.dumps(data))
+    done = subprocess.run(
+        [sys.executable, "-m", "connector", "validate", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    errors = json.loads(done.stdout)["error"]["fieldErrors"]
+    assert errors == [
+        {"field": "httpRequest.url", "message": "<<idd>>: no parameter or body field defines it"}
+    ]
