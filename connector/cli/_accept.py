@@ -14,6 +14,10 @@ from typing import Any
 
 from connector.openapi._binding import BindingPlan, HostRow
 
+SHOWN = 40
+"""At most this many hosts in the summary's table (a description may name thousands); the
+question lists every host it asks about."""
+
 
 def answer(plan: BindingPlan, *, accept_all: bool, api: str, prefix: str) -> list[str]:
     """The description's hosts the user accepts now (none when nobody can be asked)."""
@@ -24,8 +28,8 @@ def answer(plan: BindingPlan, *, accept_all: bool, api: str, prefix: str) -> lis
         return []
     err = sys.stderr.write
     err(f"{api} names these hosts for its credentials ({prefix}_*):\n")
-    for row in plan.rows(plan.accepted(())):
-        if row.host in waiting:
+    for row in plan.rows(plan.accepted(())):  # every one: a host the user did not see is not
+        if row.host in waiting:  # accepted by a yes
             err(f"  {row.host:<40} {row.named_by}\n")
     err("Send the credentials to these hosts? [y/N] ")
     sys.stderr.flush()
@@ -52,9 +56,11 @@ def print_hosts(rows: list[HostRow], bindings: Mapping[str, set[str]], prefix: s
     out(f"  credentials (prefix {prefix}; --env-prefix to change): {', '.join(sorted(bindings))}\n")
     if rows:
         out(f"    {'host':<40} {'bound':<6} named by\n")
-    for row in rows:
+    for row in rows[:SHOWN]:
         note = f" ({row.note})" if row.note else ""
         out(f"    {row.host:<40} {'yes' if row.bound else 'NO':<6} {row.named_by}{note}\n")
+    if len(rows) > SHOWN:
+        out(f"    ... and {len(rows) - SHOWN} more (--json lists them)\n")
     unbound = [row.host for row in rows if not row.bound]
     if len(unbound) == len(rows):
         out(
