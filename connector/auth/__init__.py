@@ -26,7 +26,6 @@ from connector.auth._bindings import (
     ALLOWED_HOSTS_ENV,
     BUILT_IN,
     HostPolicy,
-    credential_owners,
     read_bindings,
 )
 from connector.auth._model import Auth, Credentials
@@ -61,7 +60,6 @@ __all__ = [
     "TokenCache",
     "UnsupportedInEngineError",
     "catalog_dir",
-    "credential_owners",
     "forget_bindings",
     "host_name",
     "read_bindings",

@@ -42,15 +42,10 @@ def read_bindings(catalog: Path | None = None) -> dict[str, frozenset[str]]:
     owners: dict[str, int] = {}
     for record in read_records(catalog).values():
         for name, hosts in record.bindings.items():
-            owners[name] = owners.get(name, 0) + 1
-            bound[name] = hosts if owners[name] == 1 and name not in BUILT_IN else frozenset()
+            if name not in BUILT_IN:  # a record never widens (or narrows) a shipped binding
+                owners[name] = owners.get(name, 0) + 1
+                bound[name] = hosts if owners[name] == 1 else frozenset()
     return bound
-
-
-def credential_owners(variable: str, catalog: Path | None = None) -> list[str]:
-    """The imported APIs whose credential `variable` is (built-in variables: `rebilly`)."""
-    owners = [api for api, record in read_records(catalog).items() if variable in record.bindings]
-    return ["rebilly (shipped)", *owners] if variable in BUILT_IN else owners
 
 
 @dataclass(frozen=True, slots=True)
