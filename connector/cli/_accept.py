@@ -8,6 +8,7 @@ with `--server`; anywhere else an unanswered host stays unbound, and the import 
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from typing import Any
@@ -48,12 +49,14 @@ def _interactive() -> bool:
 
 
 def print_hosts(rows: list[HostRow], bindings: Mapping[str, set[str]], prefix: str) -> None:
-    """The credentials part of the summary: variables, the hosts table, and what to do."""
+    """The credentials part of the summary: variables (`(set)`: already in this environment,
+    so this API will read it), the hosts table, and what to do."""
     out = sys.stdout.write
     if not bindings:
         out("  credentials: none\n")
         return
-    out(f"  credentials (prefix {prefix}; --env-prefix to change): {', '.join(sorted(bindings))}\n")
+    names = [f"{name} (set)" if os.environ.get(name) else name for name in sorted(bindings)]
+    out(f"  credentials (prefix {prefix}; --env-prefix to change): {', '.join(names)}\n")
     if rows:
         out(f"    {'host':<40} {'bound':<6} named by\n")
     for row in rows[:SHOWN]:
