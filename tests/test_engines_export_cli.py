@@ -129,7 +129,8 @@ def test_an_imported_step_round_trips_by_default_and_silently_in_full(
     """As a user runs them: the default export imports back to the same name, auth and
     parameters; a --full round trip prints no warning about anything lost."""
     environ = {**os.environ, "CONNECTOR_CATALOG": str(tmp_path / "catalog")}
-    assert _process(environ, "catalog", "import", str(PETS), "--api", "pets").returncode == 0
+    imported = _process(environ, "catalog", "import", str(PETS), "--api", "pets", "--accept-hosts")
+    assert imported.returncode == 0, imported.stderr
     original = json.loads((tmp_path / "catalog" / "pets" / "create-pet.json").read_text())
     for flags in ([], ["--full"]):
         exported, back = tmp_path / "exported.json", tmp_path / "back.json"

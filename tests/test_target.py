@@ -144,7 +144,11 @@ def test_classify_reads_templates_as_json() -> None:
 @pytest.fixture
 def environ(tmp_path: Path) -> Iterator[dict[str, str]]:
     """A `connector` process's environment: no credentials, a catalogue of its own."""
-    kept = {k: v for k, v in os.environ.items() if not k.startswith(("REBILLY_", "ACME_"))}
+    kept = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("REBILLY_", "ACME_", "CONNECTOR_ACME_"))
+    }
     yield {**kept, "CONNECTOR_CATALOG": str(tmp_path / "catalog")}
 
 
@@ -163,7 +167,7 @@ def _connector(environ: dict[str, str], *args: str, stdin: str = "") -> Any:
 def _import(environ: dict[str, str], tmp_path: Path, description: dict[str, Any]) -> str:
     spec = tmp_path / "acme.json"
     spec.write_text(json.dumps(description))
-    imported = _connector(environ, "catalog", "import", str(spec))
+    imported = _connector(environ, "catalog", "import", str(spec), "--accept-hosts")
     assert imported.returncode == 0, imported.stderr
     return str(imported.stdout)
 
@@ -205,7 +209,7 @@ def test_an_imported_production_server_is_guarded_like_live(
     args = ("test-request", "create-payment", "--input", "-", "--environment", "production")
     bare = _connector(environ, *args, stdin='{"amount": 1}')
     assert bare.returncode == 2 and "no credentials for production" in bare.stderr
-    keyed = {**environ, "ACME_PAYMENTS_TOKEN": "t-not-real"}
+    keyed = {**environ, "CONNECTOR_ACME_PAYMENTS_TOKEN": "t-not-real"}
     unconfirmed = _connector(keyed, *args, stdin='{"amount": 1}')
     assert unconfirmed.returncode == 2 and "confirm with --yes" in unconfirmed.stderr
 

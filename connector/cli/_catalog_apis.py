@@ -107,6 +107,7 @@ def run_show(args: argparse.Namespace) -> int:
 def run_remove(args: argparse.Namespace) -> int:
     """Delete an imported API (templates, kept description, credential bindings)."""
     from connector._store import RESERVED, catalog_dir, remove_api
+    from connector.auth import forget_bindings
 
     catalog = catalog_dir()
     if args.api in RESERVED or args.api not in _apis(catalog):
@@ -114,7 +115,7 @@ def run_remove(args: argparse.Namespace) -> int:
     count = len(_apis(catalog)[args.api])
     try:
         remove_api(args.api, catalog=catalog)
-        (catalog / "bindings" / f"{args.api}.json").unlink(missing_ok=True)
+        forget_bindings(args.api, catalog=catalog)
     except (OSError, ValueError) as exc:
         return fail("usage", f"cannot remove {args.api}: {exc}", as_json=args.json)
     if args.json:

@@ -181,9 +181,10 @@ def _request(
         headers["Accept"] = _from_engine(http["accept"], "http_request.accept")
     if "contentType" in http:
         headers["Content-Type"] = _from_engine(http["contentType"], "http_request.contentType")
-    url, headers = unwire(
-        split_url(_from_engine(http["uri"], "http_request.uri"), meta), headers, meta
-    )
+    uri, in_query = _secret_query(http["uri"])
+    for parameter, name in in_query:  # an API key the export wrote in the query
+        auth, credentials = _query_auth(parameter, name, meta)
+    url, headers = unwire(split_url(_from_engine(uri, "http_request.uri"), meta), headers, meta)
     request: dict[str, Any] = {
         "url": url,
         "method": http["method"],
@@ -192,6 +193,32 @@ def _request(
     if "body" in http:
         request["body"] = map_strings(http["body"], "http_request.body", _from_engine)
     return request, auth, credentials
+
+
+_SECRET_PAIR = re.compile(r"[?&](?P<param>[^=&?#]+)=\$\{workflow\.secrets\.(?P<name>[\w.-]+)\}")
+
+
+def _secret_query(uri: str) -> tuple[str, list[tuple[str, str]]]:
+    """The URI without its `name=${workflow.secrets.X}` query pairs, and those pairs."""
+    found = [(m.group("param"), m.group("name")) for m in _SECRET_PAIR.finditer(uri)]
+    stripped = _SECRET_PAIR.sub("", uri)
+    if "?" not in stripped and "&" in stripped:
+        stripped = stripped.replace("&", "?", 1)
+    return stripped, found
+
+
+def _query_auth(parameter: str, name: str, meta: Metadata) -> tuple[dict[str, Any], str | None]:
+    """The auth a secret query parameter stands for: the metadata's own when it reads the
+    same variable, else an API key in the query."""
+    declared = meta.template.get("auth")
+    try:
+        auth = Auth.model_validate(declared) if declared else None
+    except (ValueError, TemplateError):
+        auth = None
+    if auth is not None and name in auth.variables():
+        return auth.model_dump(mode="json", by_alias=True, exclude_unset=True), None
+    key = {"type": "apiKey", "in": "query", "name": parameter, "env": name}
+    return {"schemes": {"apiKey": key}}, None
 
 
 def _import_auth(
