@@ -71,7 +71,9 @@ def _item(op: Any, arg: Any, groups: dict[int, str], extra: int) -> str:  # noqa
         return text
     if name in {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}:
         low, high, sub = arg
-        count = min(low + extra, high if high != _parser.MAXREPEAT else low + _UNBOUNDED_CAP)
+        # unbounded: as long as a minLength asks (`extra` grows), else at most the cap
+        unbounded = low + max(_UNBOUNDED_CAP, extra)
+        count = min(low + extra, high if high != _parser.MAXREPEAT else unbounded)
         count = max(count, low)
         return "".join(_walk(list(sub), groups, extra) for _ in range(count))
     if name == "GROUPREF":
