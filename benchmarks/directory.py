@@ -2,7 +2,7 @@
 
     python benchmarks/directory.py [--sample N] [--seed S] [--jobs J] [--timeout S]
                                    [--memory MB] [--results FILE [--resume]]
-    python benchmarks/directory.py --report FILE      # the table of a results file
+    python benchmarks/directory.py --report FILE [--same-as OTHER]   # a results file's table
 
 Reads `../shared/openapi/directory/apis-guru-dev.tar.gz` (the development half of the
 APIs.guru directory: 1,314 descriptions) at run time, one member at a time, into a temporary
@@ -224,9 +224,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--report", type=Path, metavar="RESULTS", help="only print the table of a results file"
     )
+    parser.add_argument(
+        "--same-as", type=Path, metavar="RESULTS", help="with --report: only the APIs of this file"
+    )
     args = parser.parse_args(argv)
     if args.report:
         outcomes = read_results(args.report)
+        if args.same_as:  # a baseline: only the APIs the other run also took
+            other = read_results(args.same_as)
+            outcomes = {name: o for name, o in outcomes.items() if name in other}
         report(tabulate(outcomes), len(outcomes), 0)
         return 0
     names = members(args.archive, args.sample, args.seed)
