@@ -199,9 +199,8 @@ def report(table: dict[str, Any], apis: int, seconds: float) -> None:
         if k.startswith(("traceback", "process"))
     )
     print(f"tracebacks, hangs and memory: {tracebacks}")
-    print(
-        f"ratio: {good / max(pairs, 1):.4f}  (API x step pairs that succeed or refuse; goal >= 0.99)"
-    )
+    share = good / max(pairs, 1)
+    print(f"ratio: {share:.4f}  (API x step pairs that succeed or refuse; goal >= 0.99)")
     for label in ("causes", "refusals"):
         for name, row in table.items():
             for why, examples in sorted(row[label].items(), key=lambda kv: -len(kv[1])):
