@@ -152,7 +152,8 @@ def _create_read(templates: dict[str, Any], picks: dict[str, str], work: Path) -
         if not judge(Step(), made, create):
             judge(step, made, create)
             return step
-        sent, body = example(templates[create]), (made.json().get("response") or {}).get("body")
+        sent = _sent_body(templates[create])
+        body = (made.json().get("response") or {}).get("body")
         ident = _find_id(body)
         if ident is None:
             step.failed.append(("create answered no id", f"{create}: {json.dumps(body)[:200]}"))
@@ -181,6 +182,15 @@ def _environ(values: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
+
+
+def _sent_body(template: dict[str, Any]) -> dict[str, Any]:
+    """The body fields the example sends, by their names in the body (not path inputs)."""
+    body, given = template["httpRequest"].get("body"), example(template)
+    if not isinstance(body, dict):
+        return {}
+    placeholders = {k: str(v)[2:-2].strip() for k, v in body.items() if isinstance(v, str)}
+    return {k: given[name] for k, name in placeholders.items() if name in given}
 
 
 def _collection_pair(templates: dict[str, Any]) -> tuple[str, str] | None:
