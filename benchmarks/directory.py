@@ -92,10 +92,25 @@ def _no_lookup(real: Any) -> Any:
     return lookup
 
 
+def _exit_with_parent() -> None:
+    """End this process when the harness that started it is gone (its timeout went with it)."""
+    import threading
+
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def _child(archive: Path, member: str, memory_mb: int, send: Any) -> None:
     """Run one API's walk in this process and send its steps back (as plain data)."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_mb << 20, memory_mb << 20))
     _loopback_only()
+    _exit_with_parent()
     with tempfile.TemporaryDirectory(prefix="connector-directory-") as scratch:
         work = Path(scratch)
         os.environ["CONNECTOR_CATALOG"] = str(work / "catalog")
