@@ -76,6 +76,9 @@ class Operation:
     body: Body | None = None
     responses: Mapping[str, ResponseSpec] = field(default_factory=dict)
     secured: bool = True
+    prefix: str | None = None
+    """The path of the operation's own servers (its own or its path's), where they differ
+    from the description's: it is served there, as its template's `local` URL says."""
 
     def response(self, status: int) -> ResponseSpec | None:
         """The declared response for `status` (exact, then `4XX`-style, then `default`)."""
@@ -193,9 +196,19 @@ def operations_from_description(
                         for status, spec in responses.items()
                     },
                     secured=bool(security) and not any(req == {} for req in security or []),
+                    prefix=_own_prefix(op, item),
                 )
             )
     return operations
+
+
+def _own_prefix(op: dict[str, Any], item: dict[str, Any]) -> str | None:
+    """The path of the operation's own (else its path's) first server, if it declares one."""
+    for holder in (op, item):
+        servers = holder.get("servers")
+        if isinstance(servers, list) and servers and isinstance(servers[0], dict):
+            return server_prefix(str(servers[0].get("url", "")))
+    return None
 
 
 def server_prefix(url: str) -> str:
@@ -218,7 +231,8 @@ class Router:
         rules = []
         for index, operation in enumerate(self.operations):
             names: dict[str, str] = {}
-            rule = _werkzeug_rule(prefix + operation.path, names)
+            own = operation.prefix if operation.prefix is not None else prefix
+            rule = _werkzeug_rule(own + operation.path, names)
             self._names.append(names)
             rules.append(Rule(rule, methods=[operation.method], endpoint=index))
         self.map = Map(rules, strict_slashes=True, merge_slashes=False, redirect_defaults=False)
