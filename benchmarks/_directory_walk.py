@@ -214,6 +214,11 @@ def _local_base(template: dict[str, Any], emulator_url: str) -> str:
     from urllib.parse import urlsplit
 
     local = template.get("servers", {}).get("local", "http://127.0.0.1/")
+    if isinstance(local, dict):  # a server with variables: their defaults fill the path
+        url = str(local.get("url", ""))
+        for name, spec in (local.get("variables") or {}).items():
+            url = url.replace(f"<<{name}>>", str(spec.get("default", "")))
+        local = url
     return emulator_url.rstrip("/") + urlsplit(local).path
 
 
