@@ -6,6 +6,7 @@
     │   ├── RenderError          a placeholder could not be rendered
     │   ├── InputError           the task input (or the body built from it) is invalid
     │   ├── DescriptionError     a file is not a readable OpenAPI 3.0/3.1 description
+    │   ├── WorkflowError        an Arazzo document is invalid (fields named by JSON pointer)
     │   └── UsageError           the call names no place to send to
     │       └── CredentialHostError   a credential would go to a host it is not bound to
     └── RunError                 a request was attempted
@@ -46,6 +47,7 @@ __all__ = [
     "TemplateError",
     "TransportError",
     "UsageError",
+    "WorkflowError",
 ]
 
 
@@ -109,6 +111,12 @@ class DescriptionError(DefinitionError):
     """A file is not an OpenAPI 3.0/3.1 description that can be read."""
 
     kind = "description"
+
+
+class WorkflowError(DefinitionError):
+    """An Arazzo workflow document is invalid; each field error names a JSON pointer."""
+
+    kind = "workflow"
 
 
 class UsageError(DefinitionError):

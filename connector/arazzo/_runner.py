@@ -1,0 +1,396 @@
+"""Running a checked Arazzo workflow: steps, criteria, actions, outputs, under a budget.
+
+    runner = Runner(checked, send, limits=Limits(max_steps=100, deadline_seconds=600))
+    run = runner.run("payout-lifecycle", {"id": "po-1"})
+
+Each operation step is sent by `send` (the connector's executor: validation before
+sending, host-bound credentials, redaction, the template's own per-request retries); one
+call of `send` is one Arazzo attempt. Success is the step's `successCriteria` (or, without
+any, the task's own success codes). Then the first action whose criteria hold: `end`,
+`goto` a step or a workflow, or `retry` (after `retryAfter` seconds, or the answer's
+`Retry-After`, at most `retryLimit` times, 1 when not given; when spent, the next failure
+action that applies). Without an action, the next step (success) or the end of the run
+(failure). Every step run counts against `max_steps` and the clock against
+`deadline_seconds`: a `goto` loop stops there with status STOPPED and the reason.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal
+
+from connector._result import TaskResult
+from connector.arazzo._bind import BindError, build_inputs
+from connector.arazzo._check import Checked
+from connector.arazzo._criteria import CriterionError, holds
+from connector.arazzo._expressions import (
+    Exchange,
+    ExpressionError,
+    Scope,
+    UnresolvedError,
+    resolve_value,
+)
+from connector.arazzo._flow import failure_actions, success_actions
+from connector.arazzo._inputs import check_inputs
+from connector.arazzo._model import Criterion, FailureAction, Step, SuccessAction, Workflow
+from connector.arazzo._sources import Operation
+
+__all__ = ["Limits", "Runner", "Send", "StepRecord", "WorkflowRun"]
+
+Send = Callable[[Operation, dict[str, Any], float | None], TaskResult]
+"""Sends one step: (operation, task input, deadline seconds or None) -> its result."""
+Status = Literal["COMPLETED", "FAILED", "STOPPED"]
+MAX_NESTING: Final = 8
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one run may spend: step runs (retries and gotos included) and seconds."""
+
+    max_steps: int = 100
+    deadline_seconds: float = 600.0
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """One run of one step."""
+
+    workflow_id: str
+    step_id: str
+    attempt: int
+    succeeded: bool
+    action: str
+    reason: str = ""
+    inputs: Mapping[str, Any] | None = None
+    result: TaskResult | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The record as JSON (the result as the connector writes results: redacted)."""
+        return {
+            "workflowId": self.workflow_id,
+            "stepId": self.step_id,
+            "attempt": self.attempt,
+            "succeeded": self.succeeded,
+            "action": self.action,
+            "reason": self.reason,
+            "result": self.result.to_json() if self.result is not None else None,
+        }
+
+
+@dataclass
+class WorkflowRun:
+    """What a run did: its status, outputs, every step run, and why it ended."""
+
+    workflow_id: str
+    status: Status = "COMPLETED"
+    outputs: dict[str, Any] = field(default_factory=dict)
+    steps: list[StepRecord] = field(default_factory=list)
+    reason: str = ""
+    last: Exchange | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The run as JSON."""
+        return {
+            "workflowId": self.workflow_id,
+            "status": self.status,
+            "reason": self.reason,
+            "outputs": self.outputs,
+            "steps": [record.to_json() for record in self.steps],
+        }
+
+
+class _SpentError(Exception):
+    """The budget or the deadline is spent."""
+
+
+@dataclass
+class _Outcome:
+    succeeded: bool
+    reason: str
+    exchange: Exchange | None = None
+    result: TaskResult | None = None
+    inputs: dict[str, Any] | None = None
+    retry_after: float | None = None
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Runner:
+    """Runs the workflows of one checked document."""
+
+    def __init__(
+        self,
+        checked: Checked,
+        send: Send,
+        *,
+        limits: Limits = Limits(),
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.checked = checked
+        self.send = send
+        self.limits = limits
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._spent = 0
+        self._deadline = 0.0
+        self._workflows: dict[str, dict[str, Any]] = {}
+
+    def run(self, workflow_id: str, inputs: Mapping[str, Any]) -> WorkflowRun:
+        """Run one workflow (its `dependsOn` first) with `inputs`.
+
+        Raises:
+            WorkflowError: the inputs do not match the workflow's input schema.
+        """
+        self._spent = 0
+        self._deadline = self._monotonic() + self.limits.deadline_seconds
+        return self._run(workflow_id, dict(inputs), depth=0)
+
+    def _run(self, workflow_id: str, inputs: dict[str, Any], *, depth: int) -> WorkflowRun:
+        document = self.checked.document
+        workflow = document.workflow(workflow_id)
+        assert workflow is not None  # checked
+        check_inputs(document, workflow, inputs)
+        run = WorkflowRun(workflow_id)
+        for needed in workflow.depends_on:
+            if needed not in self._workflows and depth < MAX_NESTING:
+                before = self._run(needed, inputs, depth=depth + 1)
+                run.steps += before.steps
+                if before.status != "COMPLETED":
+                    return _ended(run, before.status, f"workflow {needed!r}: {before.reason}")
+        scope = Scope(
+            inputs=inputs,
+            workflows=self._workflows,
+            sources={
+                n: {"url": s.location, "name": n} for n, s in self.checked.sources.by_name.items()
+            },
+            components=document.components.model_dump(by_alias=True),
+            self_uri=document.self_uri,
+        )
+        try:
+            self._steps(workflow, scope, run, depth)
+        except _SpentError as stop:
+            return _ended(run, "STOPPED", str(stop))
+        if run.status == "COMPLETED":
+            run.outputs = _outputs(workflow.outputs, scope, run)
+        self._workflows[workflow_id] = {"inputs": inputs, "outputs": run.outputs}
+        return run
+
+    def _steps(self, workflow: Workflow, scope: Scope, run: WorkflowRun, depth: int) -> None:
+        ids = [s.step_id for s in workflow.steps]
+        index, retries = 0, dict.fromkeys(ids, 0)
+        while index < len(workflow.steps):
+            step = workflow.steps[index]
+            self._charge(step)
+            outcome = self._attempt(workflow, step, scope, depth)
+            attempt = retries[step.step_id] + 1
+            if outcome.succeeded:
+                retries[step.step_id] = 0
+                scope.steps[step.step_id] = dict(outcome.outputs)
+                action, said = self._on_success(workflow, step, scope, outcome)
+            else:
+                action, said = self._on_failure(workflow, step, scope, outcome, retries)
+            run.last = outcome.exchange or run.last
+            run.steps.append(
+                StepRecord(workflow.workflow_id, step.step_id, attempt, outcome.succeeded, said,
+                           outcome.reason, outcome.inputs, outcome.result)
+            )  # fmt: skip
+            if action is None:
+                index += 1
+            elif action == "":
+                _ended(run, "COMPLETED" if outcome.succeeded else "FAILED", said)
+                return
+            elif action.startswith("workflow:"):
+                self._goto_workflow(action.removeprefix("workflow:"), scope, run, depth)
+                return
+            else:
+                index = ids.index(action)
+
+    def _charge(self, step: Step) -> None:
+        if self._spent >= self.limits.max_steps:
+            raise _SpentError(
+                f"the step budget of {self.limits.max_steps} step runs is spent (at step "
+                f"{step.step_id!r}: a goto or retry loop?); raise it with --max-steps"
+            )
+        if self._monotonic() > self._deadline:
+            raise _SpentError(
+                f"the deadline of {self.limits.deadline_seconds:g} s has passed (at step "
+                f"{step.step_id!r}); raise it with --deadline"
+            )
+        self._spent += 1
+
+    def _attempt(self, workflow: Workflow, step: Step, scope: Scope, depth: int) -> _Outcome:
+        scope.exchange = None
+        if step.workflow_id is not None:
+            return self._sub_workflow(step, scope, depth)
+        compiled = self.checked.step(workflow, step)
+        try:
+            inputs = build_inputs(compiled.inputs, step, compiled.operation, scope)
+        except (UnresolvedError, ExpressionError, BindError, CriterionError) as exc:
+            return _Outcome(False, f"not sent: {exc}")
+        timeout = step.timeout / 1000 if step.timeout else None
+        result = self.send(compiled.operation, inputs, timeout)
+        exchange = _exchange(result, compiled.inputs, inputs)
+        scope.exchange = exchange
+        outcome = _judge(step, result, scope)
+        outcome.exchange, outcome.result, outcome.inputs = exchange, result, inputs
+        outcome.retry_after = _retry_after(result)
+        return outcome
+
+    def _sub_workflow(self, step: Step, scope: Scope, depth: int) -> _Outcome:
+        if depth >= MAX_NESTING:
+            return _Outcome(False, f"workflows nest more than {MAX_NESTING} deep")
+        target = str(step.workflow_id)
+        try:
+            given = {
+                p.name: resolve_value(p.value, scope) for p in step.parameters if hasattr(p, "name")
+            }
+        except (UnresolvedError, ExpressionError) as exc:
+            return _Outcome(False, f"not started: {exc}")
+        inner = self._run(target, given, depth=depth + 1)
+        scope.exchange, scope.outputs = inner.last, inner.outputs
+        outcome = (
+            _judge(step, None, scope)
+            if inner.status == "COMPLETED"
+            else _Outcome(False, f"workflow {target!r} {inner.status}: {inner.reason}")
+        )
+        scope.outputs = {}
+        return outcome
+
+    def _on_success(
+        self, workflow: Workflow, step: Step, scope: Scope, outcome: _Outcome
+    ) -> tuple[str | None, str]:
+        for action in success_actions(self.checked.document, workflow, step):
+            if _all_hold(action.criteria, scope):
+                return _transfer(action)
+        return None, "next"
+
+    def _on_failure(
+        self,
+        workflow: Workflow,
+        step: Step,
+        scope: Scope,
+        outcome: _Outcome,
+        retries: dict[str, int],
+    ) -> tuple[str | None, str]:
+        for action in failure_actions(self.checked.document, workflow, step):
+            if not _all_hold(action.criteria, scope):
+                continue
+            if action.type != "retry":
+                return _transfer(action)
+            limit = 1 if action.retry_limit is None else action.retry_limit
+            if retries[step.step_id] < limit:
+                retries[step.step_id] += 1
+                wait = (
+                    outcome.retry_after
+                    if outcome.retry_after is not None
+                    else action.retry_after or 0
+                )
+                self._wait(wait)
+                return (
+                    step.step_id,
+                    f"retry ({action.name}, {retries[step.step_id]} of {limit}) after {wait:g} s",
+                )
+        return "", "end (failed: no failure action applies)"
+
+    def _wait(self, seconds: float) -> None:
+        left = self._deadline - self._monotonic()
+        if seconds > left:
+            raise _SpentError(f"a retry would wait {seconds:g} s, past the deadline")
+        self._sleep(seconds)
+
+    def _goto_workflow(self, target: str, scope: Scope, run: WorkflowRun, depth: int) -> None:
+        inner = self._run(target, dict(scope.inputs), depth=depth + 1)
+        run.steps += inner.steps
+        _ended(run, inner.status, f"went to workflow {target!r}: {inner.reason or inner.status}")
+
+
+def _transfer(action: SuccessAction | FailureAction) -> tuple[str | None, str]:
+    if action.type == "end":
+        return "", f"end ({action.name})"
+    if action.workflow_id:
+        return (
+            f"workflow:{action.workflow_id}",
+            f"goto workflow {action.workflow_id} ({action.name})",
+        )
+    return str(action.step_id), f"goto {action.step_id} ({action.name})"
+
+
+def _ended(run: WorkflowRun, status: Status, reason: str) -> WorkflowRun:
+    run.status, run.reason = status, reason
+    return run
+
+
+def _all_hold(criteria: list[Criterion], scope: Scope) -> bool:
+    return all(holds(criterion, scope)[0] for criterion in criteria)
+
+
+def _judge(step: Step, result: TaskResult | None, scope: Scope) -> _Outcome:
+    """Whether the step succeeded, and its outputs when it did."""
+    if result is not None and result.response is None:
+        error = result.error.message if result.error else "no response"
+        return _Outcome(False, f"no response: {error}")
+    for criterion in step.success_criteria:
+        passed, why = holds(criterion, scope)
+        if not passed:
+            return _Outcome(False, why)
+    if not step.success_criteria and result is not None and result.status != "COMPLETED":
+        return _Outcome(False, result.error.message if result.error else "FAILED")
+    try:
+        outputs = {k: resolve_value(_raw(v), scope) for k, v in step.outputs.items()}
+    except (UnresolvedError, ExpressionError, CriterionError) as exc:
+        return _Outcome(False, f"an output cannot be read: {exc}")
+    return _Outcome(True, "", outputs=outputs)
+
+
+def _raw(value: Any) -> Any:
+    return value.model_dump(by_alias=True) if hasattr(value, "model_dump") else value
+
+
+def _outputs(outputs: Mapping[str, Any], scope: Scope, run: WorkflowRun) -> dict[str, Any]:
+    scope.exchange = run.last
+    read: dict[str, Any] = {}
+    for name, value in outputs.items():
+        try:
+            read[name] = resolve_value(_raw(value), scope)
+        except (UnresolvedError, ExpressionError, CriterionError) as exc:
+            run.reason = (run.reason + "; " if run.reason else "") + f"output {name!r}: {exc}"
+    return read
+
+
+def _exchange(result: TaskResult, bound: list[Any], inputs: Mapping[str, Any]) -> Exchange:
+    request, response = result.request, result.response
+    where = {item.name: item.where for item in bound}
+    path = {
+        w.split(".", 1)[1]: inputs[n]
+        for n, w in where.items()
+        if w.startswith("path.") and n in inputs
+    }
+    query = {
+        w.split(".", 1)[1]: inputs[n]
+        for n, w in where.items()
+        if w.startswith("query.") and n in inputs
+    }
+    return Exchange(
+        url=request.url if request else "",
+        method=request.method if request else "",
+        status_code=response.status_code if response else None,
+        request_headers=request.headers if request else {},
+        query=query,
+        path=path,
+        request_body=request.body if request else None,
+        response_headers=response.headers if response else {},
+        response_body=response.body if response else None,
+    )
+
+
+def _retry_after(result: TaskResult) -> float | None:
+    """The answer's Retry-After in seconds, when it says one (it overrules `retryAfter`)."""
+    headers = {
+        k.lower(): v for k, v in (result.response.headers if result.response else {}).items()
+    }
+    try:
+        return max(0.0, float(headers["retry-after"])) if "retry-after" in headers else None
+    except ValueError:
+        return None
