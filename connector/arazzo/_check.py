@@ -217,7 +217,7 @@ def _unreadable(
     if expression.root in {"exchange", "url", "method", "statusCode"} and not sent:
         return "no request or response exists before the step is sent"
     if expression.root == "steps":
-        return _unreadable_step(workflow, step, expression)
+        return _unreadable_step(workflow, step, expression, sent=sent)
     if expression.root == "workflows" and not _workflow_exists(expression.id, checked):
         return f"no workflow {expression.id!r}"
     if expression.root == "sourceDescriptions" and expression.id not in checked.sources.by_name:
@@ -238,14 +238,18 @@ def _snake(name: str) -> str:
     return "".join(f"_{c.lower()}" if c.isupper() else c for c in name)
 
 
-def _unreadable_step(workflow: Workflow, step: Step | None, expression: Expression) -> str | None:
+def _unreadable_step(
+    workflow: Workflow, step: Step | None, expression: Expression, *, sent: bool
+) -> str | None:
+    """Why a step output cannot be read here (a step's actions may read its own outputs)."""
     target = next((s for s in workflow.steps if s.step_id == expression.id), None)
     if target is None:
         return f"no step {expression.id!r} in workflow {workflow.workflow_id!r}"
     head = expression.name.split(".")[0]
     if expression.name not in target.outputs and head not in target.outputs:
         return f"step {expression.id!r} has no output {expression.name!r}"
-    if step is not None and not can_precede(workflow, target, step):
+    itself = sent and step is target
+    if step is not None and not itself and not can_precede(workflow, target, step):
         return f"step {expression.id!r} cannot have run before step {step.step_id!r}"
     return None
 

@@ -164,9 +164,11 @@ def plan_text(plan: Mapping[str, Any]) -> str:
     lines = [f"workflow {plan['workflowId']} ({plan['environment']}); nothing has been sent"]
     for step in plan["steps"]:
         head = step.get("request") or f"workflow {step.get('workflow')}"
-        safe = "" if "safeToRepeat" not in step else (
-            "  safe to repeat" if step["safeToRepeat"] else "  NOT safe to repeat"
-        )  # fmt: skip
+        safe = (
+            ""
+            if "safeToRepeat" not in step
+            else ("  safe to repeat" if step["safeToRepeat"] else "  NOT safe to repeat")
+        )
         lines.append(f"\n{step['stepId']}: {head}{safe}")
         for item in step.get("inputs", []):
             source = item.get("from", repr(item.get("value")))

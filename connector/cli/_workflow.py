@@ -45,6 +45,30 @@ def register(commands: Any) -> None:
     run.add_argument("--workflow-id", metavar="ID", help="the workflow (default: the first)")
     add_run_arguments(run)
     run.set_defaults(handler=run_workflow)
+    export = _with_file(actions.add_parser("export", help="an engine's workflow definition"))
+    export.add_argument("--workflow-id", metavar="ID", help="the workflow (default: the first)")
+    export.add_argument("--engine", required=True, choices=ENGINES, help="the workflow engine")
+    export.add_argument(
+        "--environment",
+        default="sandbox",
+        metavar="NAME",
+        help="whose base URL the steps call (default: sandbox)",
+    )
+    export.add_argument("--base-url", metavar="URL", help="replaces the environment's base URL")
+    export.add_argument(
+        "--credentials",
+        metavar="ID",
+        help="SimWorkflow: saved credentials id; Conductor: secret name",
+    )
+    export.add_argument(
+        "--owner-email", metavar="EMAIL", help="Conductor: ownerEmail of the definitions"
+    )
+    export.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    export.set_defaults(handler=run_export, json=False)
+    convert = actions.add_parser("convert", help="the earlier workflow format (JSON) as Arazzo")
+    convert.add_argument("file", metavar="FILE", help="a workflow file of the earlier format")
+    convert.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    convert.set_defaults(handler=run_convert, json=False)
 
 
 def _with_file(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -128,4 +152,42 @@ def run_plan(args: argparse.Namespace) -> int:
         print_json(plan)
     else:
         sys.stdout.write(plan_text(plan))
+    return EXIT_OK
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write the engine's definition; warnings on stderr; exit 2 naming what cannot go."""
+    from connector._errors import ConnectorError
+    from connector.arazzo._export import export
+    from connector.cli._engines import _warn, _write
+    from connector.engines import ExportOptions
+
+    options = ExportOptions(
+        credentials=args.credentials,
+        environment=args.environment,
+        base_url=args.base_url,
+        owner_email=args.owner_email,
+    )
+    try:
+        checked = open_checked(args)
+        result = export(checked, workflow_id(args, checked), args.engine, options)
+    except ConnectorError as exc:
+        return fail_with(exc, as_json=False)
+    _warn(result.warnings)
+    return _write(result.document, args.output)
+
+
+def run_convert(args: argparse.Namespace) -> int:
+    """Write an earlier-format workflow file as an Arazzo document (YAML)."""
+    from connector._errors import ConnectorError
+    from connector.arazzo._convert import convert_file
+
+    try:
+        text = convert_file(Path(args.file))
+    except ConnectorError as exc:
+        return fail_with(exc, as_json=False)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
     return EXIT_OK

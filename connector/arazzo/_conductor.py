@@ -1,0 +1,352 @@
+"""An Arazzo workflow as a Conductor workflow definition: a state machine the engine runs.
+
+    SET_VARIABLE start          next = the first step
+    DO_WHILE run                while next != END, at most `max_steps` iterations
+      SWITCH dispatch on next   one case per step:
+        HTTP  STEP_http         the step's request (the task's own export; optional, so
+                                a failed answer reaches the criteria instead of failing all)
+        INLINE STEP_decide      success criteria, outputs, then the first action that holds
+                                (`_javascript`): the next step, END, or this step again
+        SET_VARIABLE STEP_set   next, this step's outputs, its retry count
+        SWITCH STEP_retry       on a retry: WAIT `retryAfter` seconds
+    SWITCH outcome              TERMINATE (FAILED) when a step failed with no action, or
+                                the budget ran out
+
+`goto` and the criteria are the dispatch SWITCH; `retry` is the DO_WHILE coming back to
+the same case. A step's input reads `${workflow.input.x}` or `${workflow.variables.STEP.o}`
+(an earlier step's outputs); the workflow's outputs read the same variables. The
+template's per-request retries stay on the HTTP task's definition. No export holds a secret.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, Final
+
+from connector.arazzo._bind import BODY
+from connector.arazzo._check import Checked, CompiledStep
+from connector.arazzo._expressions import embedded, is_expression_like, is_selector, parse
+from connector.arazzo._flow import failure_actions, success_actions
+from connector.arazzo._javascript import (
+    HELPERS,
+    JsonPaths,
+    accessor,
+    criteria_js,
+    literal,
+    unsupported,
+)
+from connector.arazzo._model import Step, Workflow
+from connector.engines._registry import load_adapter
+from connector.engines._shared import Export, ExportOptions, slim, validate
+
+__all__ = ["export_conductor"]
+
+END: Final = "END"
+_WIRED: Final = re.compile(r"(?<!\$)\$\{workflow\.input\.([A-Za-z_][A-Za-z0-9_.]*)\}")
+JSONPATH_WARNING: Final = (
+    "jsonpath criteria are evaluated by Conductor's JSONPath, which differs from RFC 9535 "
+    "in places (a filter at the root of an object); rehearse with `connector workflow run`"
+)
+
+
+def ref(step_id: str) -> str:
+    """A step id as a Conductor reference and variable name."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", step_id)
+
+
+def export_conductor(
+    checked: Checked, workflow_id: str, options: ExportOptions, *, max_steps: int = 100
+) -> Export:
+    """The workflow as `{"workflowDef", "taskDefs"}`; TemplateError naming what cannot go."""
+    document = checked.document
+    workflow = document.workflow(workflow_id)
+    assert workflow is not None
+    where = f"/workflows/{document.workflows.index(workflow)}"
+    options = replace(options, workflow=None, metadata=False)
+    cases: dict[str, list[dict[str, Any]]] = {}
+    task_defs: dict[str, Any] = {}
+    warnings: list[str] = []
+    for index, step in enumerate(workflow.steps):
+        at = f"{where}/steps/{index}"
+        if step.workflow_id is not None:
+            raise unsupported(f"{at}/workflowId", "a step that runs a workflow is not exported")
+        http, defs = _http_task(step, checked.step(workflow, step), options, at)
+        task_defs.update({d["name"]: d for d in defs})
+        paths = JsonPaths(_body_of(ref(step.step_id)))
+        decide = _decide(checked, workflow, step, paths, at)
+        if paths.used:
+            warnings.append(f"{at}: {JSONPATH_WARNING}")
+        cases[step.step_id] = [http, decide, _set(step), _retry_wait(step)]
+    definition = _definition(workflow, cases, options, max_steps, where)
+    validate(definition, "conductor-workflow-def.schema.json", "the exported workflow definition")
+    return Export(
+        document={"workflowDef": definition, "taskDefs": list(task_defs.values())},
+        warnings=warnings,
+    )
+
+
+def _http_task(
+    step: Step, compiled: CompiledStep, options: ExportOptions, at: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    body = [i.where.removeprefix("body.") for i in compiled.inputs if i.where.startswith("body.")]
+    if any(i.name == BODY for i in compiled.inputs):
+        raise unsupported(
+            f"{at}/requestBody/payload",
+            "a payload given as one expression or "
+            "as JSON text cannot be split into body fields by the engine",
+        )
+    task = compiled.operation.task
+    fields = set(body) if isinstance(task.template.http_request.body, dict) else set()
+    exported = load_adapter("conductor").export(slim(task, fields), options).document
+    values = {i.name: engine_value(i.value, i.pointer) for i in compiled.inputs}
+    http = _rewire(exported["workflowTask"], values)
+    http.update(taskReferenceName=f"{ref(step.step_id)}_http", optional=True)
+    if step.timeout:
+        http["inputParameters"]["http_request"]["readTimeOut"] = step.timeout
+    return http, list(exported["taskDefs"])
+
+
+def engine_value(value: Any, field: str) -> Any:
+    """An Arazzo value as the engine writes it: `${…}` for expressions, literals escaped."""
+    if isinstance(value, dict):
+        if is_selector(value):
+            raise unsupported(field, "selector objects are not exported")
+        return {k: engine_value(v, f"{field}/{k}") for k, v in value.items()}
+    if isinstance(value, list):
+        return [engine_value(v, f"{field}/{i}") for i, v in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+    if is_expression_like(value):
+        return "${" + _path(value, field) + "}"
+    text = value.replace("${", "$${")
+    for inner in embedded(value):
+        text = text.replace("{" + inner + "}", "${" + _path(inner, field) + "}")
+    return text
+
+
+def _path(text: str, field: str) -> str:
+    expression = parse(text)
+    pointer = [p for p in (expression.pointer or "").split("/")[1:] if p]
+    if expression.root == "inputs":
+        return ".".join(["workflow.input", expression.name, *pointer])
+    if expression.root == "steps":
+        return ".".join(["workflow.variables", ref(expression.id), expression.name, *pointer])
+    raise unsupported(field, f"{text}: not exported (only $inputs and $steps outputs)")
+
+
+def _rewire(value: Any, values: dict[str, Any]) -> Any:
+    if isinstance(value, dict):
+        return {k: _rewire(v, values) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rewire(v, values) for v in value]
+    if not isinstance(value, str):
+        return value
+    whole = _WIRED.fullmatch(value)
+    if whole and whole[1] in values:
+        return values[whole[1]]
+
+    def text(match: re.Match[str]) -> str:
+        found = values.get(match[1], match[0])
+        return found if isinstance(found, str) else json.dumps(found)
+
+    return _WIRED.sub(text, value)
+
+
+def _body_of(name: str) -> Callable[[str], str]:
+    """The engine expression of a JSONPath tail on the step's response body."""
+
+    def expression(tail: str) -> str:
+        return f"${{{name}_http.output.response.body{tail}}}"
+
+    return expression
+
+
+def _decide(
+    checked: Checked, workflow: Workflow, step: Step, paths: JsonPaths, at: str
+) -> dict[str, Any]:
+    name = ref(step.step_id)
+    script = [
+        f"(function(){{{HELPERS}var tries=$.tries||0;",
+        *_on_success(checked, workflow, step, paths, at),
+        *_on_failure(checked, workflow, step, paths, at),
+        "})()",
+    ]
+    return {
+        "name": f"{name}_decide",
+        "taskReferenceName": f"{name}_decide",
+        "type": "INLINE",
+        "inputParameters": {
+            "evaluatorType": "graaljs",
+            "expression": "".join(script),
+            "response": f"${{{name}_http.output.response}}",
+            "inputs": "${workflow.input}",
+            "steps": "${workflow.variables}",
+            "tries": f"${{workflow.variables.{name}_tries}}",
+            **paths.inputs,
+        },
+    }
+
+
+def _on_success(
+    checked: Checked, workflow: Workflow, step: Step, paths: JsonPaths, at: str
+) -> list[str]:
+    """`if(ok){…}`: the outputs, then the first success action whose criteria hold."""
+    template = checked.step(workflow, step).operation.task.template
+    codes = literal(sorted(template.success_codes()))
+    success = (
+        criteria_js(step.success_criteria, f"{at}/successCriteria", paths)
+        if step.success_criteria
+        else f"{codes}.indexOf(get($.response,['statusCode']))>=0"
+    )
+    outputs = ",".join(
+        f"{literal(k)}:{_output(v, f'{at}/outputs/{k}')}" for k, v in step.outputs.items()
+    )
+    index = workflow.steps.index(step)
+    following = workflow.steps[index + 1].step_id if index + 1 < len(workflow.steps) else END
+    lines = [f"var ok={success};if(ok){{var out={{{outputs}}};"]
+    for number, action in enumerate(success_actions(checked.document, workflow, step)):
+        when = criteria_js(action.criteria, f"{at}/onSuccess/{number}/criteria", paths)
+        lines.append(f"if({when})return {_result(_target(action), 'out')};")
+    return [*lines, f"return {_result(following, 'out')};}}"]
+
+
+def _on_failure(
+    checked: Checked, workflow: Workflow, step: Step, paths: JsonPaths, at: str
+) -> list[str]:
+    """The first failure action whose criteria hold (a retry while under its limit)."""
+    lines = []
+    for number, action in enumerate(failure_actions(checked.document, workflow, step)):
+        when = criteria_js(action.criteria, f"{at}/onFailure/{number}/criteria", paths)
+        if action.type == "retry":
+            limit = 1 if action.retry_limit is None else action.retry_limit
+            wait = literal(f"{action.retry_after or 0:g} seconds")
+            lines.append(
+                f"if(({when})&&tries<{limit})return {{next:{literal(step.step_id)},"
+                f"outputs:{{}},tries:tries+1,retry:'true',wait:{wait},failed:false,reason:''}};"
+            )
+        else:
+            lines.append(f"if({when})return {_result(_target(action), '{}')};")
+    reason = literal(f"step {step.step_id} failed and no failure action applies")
+    return [
+        *lines,
+        "return {next:'END',outputs:{},tries:0,retry:'false',wait:'0 seconds',"
+        f"failed:true,reason:{reason}}};",
+    ]
+
+
+def _target(action: Any) -> str:
+    if action.type == "end":
+        return END
+    if action.workflow_id:
+        raise unsupported(action.name, "a goto to another workflow is not exported")
+    return str(action.step_id)
+
+
+def _result(next_step: str, outputs: str) -> str:
+    return (
+        f"{{next:{literal(next_step)},outputs:{outputs},tries:0,retry:'false',"
+        "wait:'0 seconds',failed:false,reason:''}"
+    )
+
+
+def _output(value: Any, field: str) -> str:
+    if not isinstance(value, str) or not is_expression_like(value):
+        raise unsupported(field, "an output is exported only as one runtime expression")
+    return accessor(parse(value), field)
+
+
+def _set(step: Step) -> dict[str, Any]:
+    name = ref(step.step_id)
+    result = f"{name}_decide.output.result"
+    return {
+        "name": f"{name}_set",
+        "taskReferenceName": f"{name}_set",
+        "type": "SET_VARIABLE",
+        "inputParameters": {
+            "next": f"${{{result}.next}}",
+            name: f"${{{result}.outputs}}",
+            f"{name}_tries": f"${{{result}.tries}}",
+            "failed": f"${{{result}.failed}}",
+            "reason": f"${{{result}.reason}}",
+        },
+    }
+
+
+def _retry_wait(step: Step) -> dict[str, Any]:
+    name = ref(step.step_id)
+    wait = {
+        "name": f"{name}_wait",
+        "taskReferenceName": f"{name}_wait",
+        "type": "WAIT",
+        "inputParameters": {"duration": f"${{{name}_decide.output.result.wait}}"},
+    }
+    return _switch(f"{name}_retry", f"${{{name}_decide.output.result.retry}}", {"true": [wait]})
+
+
+def _switch(name: str, value: str, cases: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "taskReferenceName": name,
+        "type": "SWITCH",
+        "evaluatorType": "value-param",
+        "expression": "switchCaseValue",
+        "inputParameters": {"switchCaseValue": value},
+        "decisionCases": cases,
+        "defaultCase": [],
+    }
+
+
+def _definition(
+    workflow: Workflow,
+    cases: dict[str, list[dict[str, Any]]],
+    options: ExportOptions,
+    max_steps: int,
+    where: str,
+) -> dict[str, Any]:
+    first = workflow.steps[0].step_id
+    start = {
+        "name": "start",
+        "taskReferenceName": "start",
+        "type": "SET_VARIABLE",
+        "inputParameters": {"next": first, "failed": False, "reason": ""},
+    }
+    loop = {
+        "name": "run",
+        "taskReferenceName": "run",
+        "type": "DO_WHILE",
+        "inputParameters": {"next": "${workflow.variables.next}"},
+        "loopCondition": f"if ($.next != '{END}' && $.run['iteration'] < {max_steps}) "
+        "{ true; } else { false; }",
+        "loopOver": [_switch("dispatch", "${workflow.variables.next}", cases)],
+    }
+    terminate = {
+        "name": "stop",
+        "taskReferenceName": "stop",
+        "type": "TERMINATE",
+        "inputParameters": {
+            "terminationStatus": "FAILED",
+            "terminationReason": "${workflow.variables.reason}",
+        },
+    }
+    outcome = _switch("outcome", "${workflow.variables.failed}", {"true": [terminate]})
+    tasks = [start, loop, outcome]
+    owner = {"ownerEmail": options.owner_email} if options.owner_email else {}
+    outputs = {k: engine_value(v, f"{where}/outputs/{k}") for k, v in workflow.outputs.items()}
+    inputs = sorted(
+        set(_WIRED.findall(json.dumps(tasks))) | set((workflow.inputs or {}).get("properties", {}))
+    )
+    return {
+        "name": workflow.workflow_id,
+        "description": workflow.summary or workflow.description or workflow.workflow_id,
+        **owner,
+        "version": 1,
+        "schemaVersion": 2,
+        "inputParameters": inputs,
+        "tasks": tasks,
+        "outputParameters": outputs,
+        "timeoutPolicy": "ALERT_ONLY",
+        "timeoutSeconds": 0,
+    }
