@@ -188,13 +188,26 @@ def build_inputs(
     built: dict[str, Any] = {}
     for item in inputs:
         if item.name != BODY:
-            built[item.name] = resolve_value(item.value, scope)
+            if not _not_given(item.value, scope):
+                built[item.name] = resolve_value(item.value, scope)
             continue
         payload = _payload(item.value, scope)
         for replacement in step.request_body.replacements if step.request_body else []:
             payload = _replace(payload, replacement.target, resolve_value(replacement.value, scope))
         built.update(_split(payload, operation, item.pointer))
     return built
+
+
+def _not_given(value: Any, scope: Scope) -> bool:
+    """Whether the value is exactly a workflow input the run was not given: like a task
+    input not given, it is left out of the request rather than sent as null."""
+    if not isinstance(value, str) or not value.startswith("$inputs."):
+        return False
+    try:
+        expression = parse(value)
+    except ExpressionError:
+        return False
+    return expression.root == "inputs" and expression.name.split(".")[0] not in scope.inputs
 
 
 def _payload(value: Any, scope: Scope) -> Any:

@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Final
 
+from connector._errors import TemplateError
 from connector.arazzo._bind import BODY
 from connector.arazzo._check import Checked, CompiledStep
 from connector.arazzo._expressions import embedded, is_expression_like, is_selector, parse
@@ -100,7 +101,11 @@ def _http_task(
         )
     task = compiled.operation.task
     fields = set(body) if isinstance(task.template.http_request.body, dict) else set()
-    exported = load_adapter("conductor").export(slim(task, fields), options).document
+    try:
+        exported = load_adapter("conductor").export(slim(task, fields), options).document
+    except TemplateError as exc:
+        said = "; ".join(f"{e.field}: {e.message}" for e in exc.field_errors) or exc.message
+        raise unsupported(f"{at}/operationId", f"{task.name}: {said}") from None
     values = {i.name: engine_value(i.value, i.pointer) for i in compiled.inputs}
     http = _rewire(exported["workflowTask"], values)
     http.update(taskReferenceName=f"{ref(step.step_id)}_http", optional=True)

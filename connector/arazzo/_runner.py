@@ -136,6 +136,7 @@ class Runner:
         self._spent = 0
         self._deadline = 0.0
         self._workflows: dict[str, dict[str, Any]] = {}
+        self._inner: list[StepRecord] = []
 
     def run(self, workflow_id: str, inputs: Mapping[str, Any]) -> WorkflowRun:
         """Run one workflow (its `dependsOn` first) with `inputs`.
@@ -192,6 +193,8 @@ class Runner:
             else:
                 action, said = self._on_failure(workflow, step, scope, outcome, retries)
             run.last = outcome.exchange or run.last
+            run.steps += self._inner  # a workflow step's own steps, before its record
+            self._inner.clear()
             run.steps.append(
                 StepRecord(workflow.workflow_id, step.step_id, attempt, outcome.succeeded, said,
                            outcome.reason, outcome.inputs, outcome.result)
@@ -249,6 +252,7 @@ class Runner:
         except (UnresolvedError, ExpressionError) as exc:
             return _Outcome(False, f"not started: {exc}")
         inner = self._run(target, given, depth=depth + 1)
+        self._inner.extend(inner.steps)
         scope.exchange, scope.outputs = inner.last, inner.outputs
         outcome = (
             _judge(step, None, scope)
