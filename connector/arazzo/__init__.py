@@ -7,7 +7,8 @@ The modules, in the order a document flows through them: `_model` (the document'
 `_load` (reading it), `_sources` (its source descriptions as tasks), `_expressions`,
 `_conditions` and `_criteria` (runtime expressions and criteria), `_bind` (a step's task
 inputs), `_flow` (actions and which step can follow which), `_check` (the rules),
-`_inputs`, `_runner`, `_plan`, `_conductor`, `_simworkflow` and `_convert`.
+`_inputs`, `_runner` (with `_outcome` and `_records`), `_plan`, `_conductor` (with
+`_javascript`), `_simworkflow`, `_export` and `_convert`.
 """
 
 from __future__ import annotations

@@ -18,15 +18,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from connector._result import TaskResult
 from connector.arazzo._bind import BindError, build_inputs
 from connector.arazzo._check import Checked
 from connector.arazzo._criteria import CriterionError, holds
 from connector.arazzo._expressions import (
-    Exchange,
     ExpressionError,
     Scope,
     UnresolvedError,
@@ -35,85 +33,20 @@ from connector.arazzo._expressions import (
 from connector.arazzo._flow import failure_actions, success_actions
 from connector.arazzo._inputs import check_inputs
 from connector.arazzo._model import Criterion, FailureAction, Step, SuccessAction, Workflow
+from connector.arazzo._outcome import Outcome, exchange_of, judge, read_outputs, retry_after
+from connector.arazzo._records import Limits, Status, StepRecord, WorkflowRun
 from connector.arazzo._sources import Operation
 
 __all__ = ["Limits", "Runner", "Send", "StepRecord", "WorkflowRun"]
 
 Send = Callable[[Operation, dict[str, Any], float | None], TaskResult]
 """Sends one step: (operation, task input, deadline seconds or None) -> its result."""
-Status = Literal["COMPLETED", "FAILED", "STOPPED"]
 MAX_NESTING: Final = 8
-
-
-@dataclass(frozen=True)
-class Limits:
-    """What one run may spend: step runs (retries and gotos included) and seconds."""
-
-    max_steps: int = 100
-    deadline_seconds: float = 600.0
-
-
-@dataclass(frozen=True)
-class StepRecord:
-    """One run of one step."""
-
-    workflow_id: str
-    step_id: str
-    attempt: int
-    succeeded: bool
-    action: str
-    reason: str = ""
-    inputs: Mapping[str, Any] | None = None
-    result: TaskResult | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The record as JSON (the result as the connector writes results: redacted)."""
-        return {
-            "workflowId": self.workflow_id,
-            "stepId": self.step_id,
-            "attempt": self.attempt,
-            "succeeded": self.succeeded,
-            "action": self.action,
-            "reason": self.reason,
-            "result": self.result.to_json() if self.result is not None else None,
-        }
-
-
-@dataclass
-class WorkflowRun:
-    """What a run did: its status, outputs, every step run, and why it ended."""
-
-    workflow_id: str
-    status: Status = "COMPLETED"
-    outputs: dict[str, Any] = field(default_factory=dict)
-    steps: list[StepRecord] = field(default_factory=list)
-    reason: str = ""
-    last: Exchange | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """The run as JSON."""
-        return {
-            "workflowId": self.workflow_id,
-            "status": self.status,
-            "reason": self.reason,
-            "outputs": self.outputs,
-            "steps": [record.to_json() for record in self.steps],
-        }
+DEFAULT_LIMITS: Final = Limits()
 
 
 class _SpentError(Exception):
     """The budget or the deadline is spent."""
-
-
-@dataclass
-class _Outcome:
-    succeeded: bool
-    reason: str
-    exchange: Exchange | None = None
-    result: TaskResult | None = None
-    inputs: dict[str, Any] | None = None
-    retry_after: float | None = None
-    outputs: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Runner:
@@ -124,7 +57,7 @@ class Runner:
         checked: Checked,
         send: Send,
         *,
-        limits: Limits = Limits(),
+        limits: Limits = DEFAULT_LIMITS,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -174,7 +107,7 @@ class Runner:
         except _SpentError as stop:
             return _ended(run, "STOPPED", str(stop))
         if run.status == "COMPLETED":
-            run.outputs = _outputs(workflow.outputs, scope, run)
+            run.outputs = read_outputs(workflow.outputs, scope, run)
         self._workflows[workflow_id] = {"inputs": inputs, "outputs": run.outputs}
         return run
 
@@ -223,7 +156,7 @@ class Runner:
             )
         self._spent += 1
 
-    def _attempt(self, workflow: Workflow, step: Step, scope: Scope, depth: int) -> _Outcome:
+    def _attempt(self, workflow: Workflow, step: Step, scope: Scope, depth: int) -> Outcome:
         scope.exchange = None
         if step.workflow_id is not None:
             return self._sub_workflow(step, scope, depth)
@@ -231,39 +164,39 @@ class Runner:
         try:
             inputs = build_inputs(compiled.inputs, step, compiled.operation, scope)
         except (UnresolvedError, ExpressionError, BindError, CriterionError) as exc:
-            return _Outcome(False, f"not sent: {exc}")
+            return Outcome(False, f"not sent: {exc}")
         timeout = step.timeout / 1000 if step.timeout else None
         result = self.send(compiled.operation, inputs, timeout)
-        exchange = _exchange(result, compiled.inputs, inputs)
+        exchange = exchange_of(result, compiled.inputs, inputs)
         scope.exchange = exchange
-        outcome = _judge(step, result, scope)
+        outcome = judge(step, result, scope)
         outcome.exchange, outcome.result, outcome.inputs = exchange, result, inputs
-        outcome.retry_after = _retry_after(result)
+        outcome.retry_after = retry_after(result)
         return outcome
 
-    def _sub_workflow(self, step: Step, scope: Scope, depth: int) -> _Outcome:
+    def _sub_workflow(self, step: Step, scope: Scope, depth: int) -> Outcome:
         if depth >= MAX_NESTING:
-            return _Outcome(False, f"workflows nest more than {MAX_NESTING} deep")
+            return Outcome(False, f"workflows nest more than {MAX_NESTING} deep")
         target = str(step.workflow_id)
         try:
             given = {
                 p.name: resolve_value(p.value, scope) for p in step.parameters if hasattr(p, "name")
             }
         except (UnresolvedError, ExpressionError) as exc:
-            return _Outcome(False, f"not started: {exc}")
+            return Outcome(False, f"not started: {exc}")
         inner = self._run(target, given, depth=depth + 1)
         self._inner.extend(inner.steps)
         scope.exchange, scope.outputs = inner.last, inner.outputs
         outcome = (
-            _judge(step, None, scope)
+            judge(step, None, scope)
             if inner.status == "COMPLETED"
-            else _Outcome(False, f"workflow {target!r} {inner.status}: {inner.reason}")
+            else Outcome(False, f"workflow {target!r} {inner.status}: {inner.reason}")
         )
         scope.outputs = {}
         return outcome
 
     def _on_success(
-        self, workflow: Workflow, step: Step, scope: Scope, outcome: _Outcome
+        self, workflow: Workflow, step: Step, scope: Scope, outcome: Outcome
     ) -> tuple[str | None, str]:
         for action in success_actions(self.checked.document, workflow, step):
             if _all_hold(action.criteria, scope):
@@ -275,7 +208,7 @@ class Runner:
         workflow: Workflow,
         step: Step,
         scope: Scope,
-        outcome: _Outcome,
+        outcome: Outcome,
         retries: dict[str, int],
     ) -> tuple[str | None, str]:
         for action in failure_actions(self.checked.document, workflow, step):
@@ -328,73 +261,3 @@ def _ended(run: WorkflowRun, status: Status, reason: str) -> WorkflowRun:
 
 def _all_hold(criteria: list[Criterion], scope: Scope) -> bool:
     return all(holds(criterion, scope)[0] for criterion in criteria)
-
-
-def _judge(step: Step, result: TaskResult | None, scope: Scope) -> _Outcome:
-    """Whether the step succeeded, and its outputs when it did."""
-    if result is not None and result.response is None:
-        error = result.error.message if result.error else "no response"
-        return _Outcome(False, f"no response: {error}")
-    for criterion in step.success_criteria:
-        passed, why = holds(criterion, scope)
-        if not passed:
-            return _Outcome(False, why)
-    if not step.success_criteria and result is not None and result.status != "COMPLETED":
-        return _Outcome(False, result.error.message if result.error else "FAILED")
-    try:
-        outputs = {k: resolve_value(_raw(v), scope) for k, v in step.outputs.items()}
-    except (UnresolvedError, ExpressionError, CriterionError) as exc:
-        return _Outcome(False, f"an output cannot be read: {exc}")
-    return _Outcome(True, "", outputs=outputs)
-
-
-def _raw(value: Any) -> Any:
-    return value.model_dump(by_alias=True) if hasattr(value, "model_dump") else value
-
-
-def _outputs(outputs: Mapping[str, Any], scope: Scope, run: WorkflowRun) -> dict[str, Any]:
-    scope.exchange = run.last
-    read: dict[str, Any] = {}
-    for name, value in outputs.items():
-        try:
-            read[name] = resolve_value(_raw(value), scope)
-        except (UnresolvedError, ExpressionError, CriterionError) as exc:
-            run.reason = (run.reason + "; " if run.reason else "") + f"output {name!r}: {exc}"
-    return read
-
-
-def _exchange(result: TaskResult, bound: list[Any], inputs: Mapping[str, Any]) -> Exchange:
-    request, response = result.request, result.response
-    where = {item.name: item.where for item in bound}
-    path = {
-        w.split(".", 1)[1]: inputs[n]
-        for n, w in where.items()
-        if w.startswith("path.") and n in inputs
-    }
-    query = {
-        w.split(".", 1)[1]: inputs[n]
-        for n, w in where.items()
-        if w.startswith("query.") and n in inputs
-    }
-    return Exchange(
-        url=request.url if request else "",
-        method=request.method if request else "",
-        status_code=response.status_code if response else None,
-        request_headers=request.headers if request else {},
-        query=query,
-        path=path,
-        request_body=request.body if request else None,
-        response_headers=response.headers if response else {},
-        response_body=response.body if response else None,
-    )
-
-
-def _retry_after(result: TaskResult) -> float | None:
-    """The answer's Retry-After in seconds, when it says one (it overrules `retryAfter`)."""
-    headers = {
-        k.lower(): v for k, v in (result.response.headers if result.response else {}).items()
-    }
-    try:
-        return max(0.0, float(headers["retry-after"])) if "retry-after" in headers else None
-    except ValueError:
-        return None
