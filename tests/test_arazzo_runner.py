@@ -230,3 +230,37 @@ def test_cli_reports_a_bad_document_by_pointer_and_sends_nothing(tmp_path: Path)
         "/workflows/0/steps/1/parameters/0/value: $steps.upsert.outputs.nope: step 'upsert' has no output 'nope'"  # noqa: E501
         in done.stderr
     )
+
+
+TIMEOUT = """
+arazzo: 1.1.0
+info: {title: timeout, version: "1"}
+sourceDescriptions: [{name: rebilly, url: "catalog:rebilly", type: openapi}]
+workflows:
+  - workflowId: slow
+    steps:
+      - stepId: read
+        operationId: GetPayoutRequest
+        timeout: 300
+        parameters:
+          - {name: organizationId, in: path, value: org-1}
+          - {name: id, in: path, value: po-1}
+"""
+
+
+def test_a_step_timeout_fails_the_step_when_the_answer_is_late() -> None:
+    """A 1.1 step `timeout` (ms) bounds the step's request: a stalled answer fails it."""
+    document = parse_document(TIMEOUT, source="timeout.yaml")
+    checked = check_document(document, resolve_sources(document, Path()))
+    with ExitStack() as stack:
+        emulators = stack.enter_context(emulate(checked, []))
+        emulators["rebilly"].inject("stall", count=5, seconds=5)
+        send = offline_send(checked, emulators, stack)
+        run = Runner(checked, send).run("slow", {})
+        for emulator in emulators.values():
+            emulator.stop()
+    assert run.status == "FAILED"
+    (record,) = run.steps
+    assert record.result is not None and record.result.error is not None
+    assert record.result.response is None
+    assert record.reason.startswith("no response:")

@@ -39,6 +39,12 @@ def register(commands: Any) -> None:
     plan = _with_file(actions.add_parser("plan", help="what each step would send; nothing is sent"))
     plan.add_argument("--workflow-id", metavar="ID", help="the workflow (default: the first)")
     plan.add_argument("--input", metavar="FILE", help="the workflow inputs (JSON object)")
+    plan.add_argument(
+        "--environment",
+        default="local",
+        metavar="NAME",
+        help="whose servers the plan shows (default: local, the emulators a run starts)",
+    )
     plan.add_argument("--json", action="store_true", help="print the plan as JSON")
     plan.set_defaults(handler=run_plan)
     run = _with_file(actions.add_parser("run", help="run a workflow (default: offline)"))
@@ -143,7 +149,9 @@ def run_plan(args: argparse.Namespace) -> int:
     try:
         checked = open_checked(args)
         given = read_input(args.input) if args.input else {}
-        plan = plan_workflow(checked, workflow_id(args, checked), given)
+        plan = plan_workflow(
+            checked, workflow_id(args, checked), given, environment=args.environment
+        )
     except ConnectorError as exc:
         return fail_with(exc, as_json=args.json)
     except (OSError, ValueError) as exc:
