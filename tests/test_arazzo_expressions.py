@@ -195,3 +195,13 @@ def test_unresolvable_condition_fails_and_says_why() -> None:
     )
     assert not passed
     assert "'x' is not there" in why
+
+
+def test_a_catastrophic_regex_fails_the_criterion_instead_of_hanging() -> None:
+    """A backtracking pattern from a hostile document is bounded: it fails, saying why, or
+    matches at once; it never hangs the run."""
+    scope = Scope(exchange=Exchange(status_code=200, response_body="a" * 5000 + "!"))
+    criterion = Criterion(context="$response.body", condition=r"^(\w+\s?)*$", type="regex")
+    passed, why = holds(criterion, scope)
+    assert not passed
+    assert why

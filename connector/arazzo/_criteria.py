@@ -9,11 +9,11 @@ criterion that cannot be evaluated at run time fails; `explain` says why.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Final
 
 import jsonpath_rfc9535 as jsonpath
+import regex
 
 from connector.arazzo._conditions import ConditionError, compile_condition
 from connector.arazzo._expressions import (
@@ -32,6 +32,9 @@ __all__ = ["CriterionError", "check_criterion", "criterion_kind", "holds", "sele
 
 MAX_PATTERN: Final = 1000
 """Characters in a regex or JSONPath condition (after `{$…}` is written in)."""
+REGEX_SECONDS: Final = 1.0
+"""How long one regex condition may search: a document's pattern is hostile input, and a
+backtracking pattern must fail the criterion, not hang the run."""
 
 XPATH_REFUSED: Final = (
     "xpath conditions are not supported: the connector sends and reads JSON (use jsonpath "
@@ -96,8 +99,8 @@ def _compile_pattern(kind: str, text: str) -> Any:
     if len(text) > MAX_PATTERN:
         raise CriterionError(f"the {kind} condition is over {MAX_PATTERN} characters")
     try:
-        return re.compile(text) if kind == "regex" else jsonpath.compile(text)
-    except (re.error, jsonpath.JSONPathError) as exc:
+        return regex.compile(text) if kind == "regex" else jsonpath.compile(text)
+    except (regex.error, jsonpath.JSONPathError) as exc:
         raise CriterionError(f"not a valid {kind}: {exc}") from None
 
 
@@ -127,7 +130,10 @@ def _matches(kind: str, condition: str, context: Any) -> bool:
         return False
     compiled = _compile_pattern(kind, condition)
     if kind == "regex":
-        return compiled.search(as_text(context)) is not None
+        try:
+            return compiled.search(as_text(context), timeout=REGEX_SECONDS) is not None
+        except TimeoutError:
+            raise CriterionError(f"the regex took over {REGEX_SECONDS:g} s") from None
     return bool(compiled.find(context))
 
 
