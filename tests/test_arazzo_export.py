@@ -285,3 +285,40 @@ def test_run_refuses_an_input_that_is_not_an_object(
     given.write_text("[1, 2]")
     assert main(["workflow", "run", str(DOCUMENT), "--input", str(given)]) == 2
     assert "the workflow input is a JSON object" in capsys.readouterr().err
+
+
+PETS = Path(__file__).resolve().parents[1].parent / "shared" / "arazzo" / "examples" / "1.0.0"
+WHOLE = """
+arazzo: 1.0.1
+info: {title: order, version: "1"}
+sourceDescriptions: [{name: pets, url: pet-coupons.openapi.yaml, type: openapi}]
+workflows:
+  - workflowId: order
+    steps:
+      - stepId: whole
+        operationId: placeOrder
+        requestBody: {payload: $inputs.order}
+      - stepId: text
+        operationId: placeOrder
+        requestBody:
+          payload: '{"petId": "{$inputs.petId}", "status": "placed", "couponCode": "C-{$inputs.code}"}'
+"""
+
+
+@pytest.mark.skipif(not PETS.is_dir(), reason="no OAI examples")
+def test_a_payload_known_only_at_run_time_is_split_into_body_fields_for_conductor() -> None:
+    """A payload given as one expression is read field by field; JSON text with `{$…}` is
+    read as the object it is, each field wired to its expression."""
+    document = parse_document(WHOLE, source="whole")
+    checked = check_document(document, resolve_sources(document, PETS))
+    exported = export(checked, "order", "conductor", ExportOptions(base_url="http://127.0.0.1:1"))
+    cases = exported.document["workflowDef"]["tasks"][1]["loopOver"][0]["decisionCases"]
+    whole = cases["whole"][0]["inputParameters"]["http_request"]["body"]
+    assert whole["petId"] == "${workflow.input.order.petId}"
+    assert whole["quantity"] == "${workflow.input.order.quantity}"
+    text = cases["text"][0]["inputParameters"]["http_request"]["body"]
+    assert text == {
+        "petId": "${workflow.input.petId}",
+        "status": "placed",
+        "couponCode": "C-${workflow.input.code}",
+    }  # noqa: E501

@@ -27,7 +27,7 @@ from dataclasses import replace
 from typing import Any, Final
 
 from connector._errors import TemplateError
-from connector.arazzo._bind import BODY
+from connector.arazzo._bind import BODY, Input, body_fields
 from connector.arazzo._check import Checked, CompiledStep
 from connector.arazzo._expressions import embedded, is_expression_like, is_selector, parse
 from connector.arazzo._flow import failure_actions, success_actions
@@ -46,6 +46,7 @@ from connector.engines._shared import Export, ExportOptions, slim, validate
 __all__ = ["export_conductor"]
 
 END: Final = "END"
+_QUOTED: Final = re.compile(r'"\{(\$[^{}"]*)\}"')
 _WIRED: Final = re.compile(r"(?<!\$)\$\{workflow\.input\.([A-Za-z_][A-Za-z0-9_.]*)\}")
 JSONPATH_WARNING: Final = (
     "jsonpath criteria are evaluated by Conductor's JSONPath, which differs from RFC 9535 "
@@ -92,13 +93,8 @@ def export_conductor(
 def _http_task(
     step: Step, compiled: CompiledStep, options: ExportOptions, at: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    body = [i.where.removeprefix("body.") for i in compiled.inputs if i.where.startswith("body.")]
-    if any(i.name == BODY for i in compiled.inputs):
-        raise unsupported(
-            f"{at}/requestBody/payload",
-            "a payload given as one expression or "
-            "as JSON text cannot be split into body fields by the engine",
-        )
+    inputs = [part for item in compiled.inputs for part in _split_payload(step, compiled, item)]
+    body = [i.where.removeprefix("body.") for i in inputs if i.where.startswith("body.")]
     task = compiled.operation.task
     fields = set(body) if isinstance(task.template.http_request.body, dict) else set()
     try:
@@ -106,12 +102,34 @@ def _http_task(
     except TemplateError as exc:
         said = "; ".join(f"{e.field}: {e.message}" for e in exc.field_errors) or exc.message
         raise unsupported(f"{at}/operationId", f"{task.name}: {said}") from None
-    values = {i.name: engine_value(i.value, i.pointer) for i in compiled.inputs}
+    values = {i.name: engine_value(i.value, i.pointer) for i in inputs}
     http = _rewire(exported["workflowTask"], values)
     http.update(taskReferenceName=f"{ref(step.step_id)}_http", optional=True)
     if step.timeout:
         http["inputParameters"]["http_request"]["readTimeOut"] = step.timeout
     return http, list(exported["taskDefs"])
+
+
+def _split_payload(step: Step, compiled: CompiledStep, item: Input) -> list[Input]:
+    """A payload known only when the step runs, as the body fields the engine fills: one
+    expression (`$inputs.order`) read field by field, or JSON text with `{$…}` inside."""
+    if item.name != BODY:
+        return [item]
+    fields = body_fields(compiled.operation)
+    value = item.value
+    if not isinstance(fields, dict) or (step.request_body and step.request_body.replacements):
+        raise unsupported(item.pointer, "this payload cannot be split into body fields")
+    if isinstance(value, str) and is_expression_like(value):
+        return [
+            Input(name, f"body.{k}", f"{value}#/{k}", item.pointer) for k, name in fields.items()
+        ]
+    try:
+        parsed = json.loads(_QUOTED.sub(r'"\1"', value)) if isinstance(value, str) else None
+    except ValueError:
+        parsed = None
+    if not isinstance(parsed, dict) or not set(parsed) <= set(fields):
+        raise unsupported(item.pointer, "a payload is exported as an object of body fields")
+    return [Input(fields[k], f"body.{k}", v, f"{item.pointer}/{k}") for k, v in parsed.items()]
 
 
 def engine_value(value: Any, field: str) -> Any:
