@@ -301,7 +301,7 @@ workflows:
       - stepId: text
         operationId: placeOrder
         requestBody:
-          payload: '{"petId": "{$inputs.petId}", "status": "placed", "couponCode": "C-{$inputs.code}"}'
+          payload: '{"petId": "{$inputs.petId}", "status": "sold", "couponCode": "C{$inputs.code}"}'
 """
 
 
@@ -321,4 +321,4 @@ def test_a_payload_known_only_at_run_time_is_split_into_body_fields_for_conducto
         "petId": "${workflow.input.petId}",
         "status": "placed",
         "couponCode": "C-${workflow.input.code}",
-    }  # noqa: E501
+    }
