@@ -319,6 +319,6 @@ def test_a_payload_known_only_at_run_time_is_split_into_body_fields_for_conducto
     text = cases["text"][0]["inputParameters"]["http_request"]["body"]
     assert text == {
         "petId": "${workflow.input.petId}",
-        "status": "placed",
-        "couponCode": "C-${workflow.input.code}",
+        "status": "sold",
+        "couponCode": "C${workflow.input.code}",
     }
