@@ -251,3 +251,35 @@ def test_a_document_copy_is_not_changed_by_checking() -> None:
     before = copy.deepcopy(document.model_dump())
     check_document(document, resolve_sources(document, Path()))
     assert document.model_dump() == before
+
+
+def test_allow_remote_downloads_a_source_and_only_then(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`workflow validate` refuses a source named by URL; with `--allow-remote` it downloads
+    it (from a loopback server here) and the document validates."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    from connector.cli import main
+
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(EXAMPLES))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/pet-coupons.openapi.yaml"
+        document = tmp_path / "remote.arazzo.yaml"
+        document.write_text(
+            "arazzo: 1.0.1\ninfo: {title: t, version: '1'}\n"
+            f"sourceDescriptions: [{{name: pets, url: '{url}', type: openapi}}]\n"
+            "workflows: [{workflowId: w, steps: [{stepId: s, operationId: getPetById, "
+            "parameters: [{name: petId, in: path, value: 1}]}]}]\n"
+        )
+        assert main(["workflow", "validate", str(document)]) == 2
+        assert "is remote and is not fetched" in capsys.readouterr().err
+        assert main(["workflow", "validate", str(document), "--allow-remote"]) == 0
+        assert "w: valid (1 steps)" in capsys.readouterr().out
+    finally:
+        server.shutdown()
+        server.server_close()
