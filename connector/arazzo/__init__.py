@@ -8,7 +8,7 @@ The modules, in the order a document flows through them: `_model` (the document'
 `_conditions` and `_criteria` (runtime expressions and criteria), `_bind` (a step's task
 inputs), `_flow` (actions and which step can follow which), `_check` (the rules),
 `_inputs`, `_runner` (with `_outcome` and `_records`), `_plan`, `_conductor` (with
-`_javascript`), `_simworkflow`, `_export` and `_convert`.
+`_decide` and `_javascript`), `_simworkflow`, `_export` and `_convert`.
 """
 
 from __future__ import annotations

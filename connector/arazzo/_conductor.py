@@ -22,41 +22,27 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Final
 
 from connector._errors import TemplateError
 from connector.arazzo._bind import BODY, Input, body_fields
 from connector.arazzo._check import Checked, CompiledStep
+from connector.arazzo._decide import END, body_of, decide, ref
 from connector.arazzo._expressions import embedded, is_expression_like, is_selector, parse
-from connector.arazzo._flow import failure_actions, success_actions
-from connector.arazzo._javascript import (
-    HELPERS,
-    JsonPaths,
-    accessor,
-    criteria_js,
-    literal,
-    unsupported,
-)
+from connector.arazzo._javascript import JsonPaths, unsupported
 from connector.arazzo._model import Step, Workflow
 from connector.engines._registry import load_adapter
 from connector.engines._shared import Export, ExportOptions, slim, validate
 
 __all__ = ["export_conductor"]
 
-END: Final = "END"
 _QUOTED: Final = re.compile(r'"\{(\$[^{}"]*)\}"')
 _WIRED: Final = re.compile(r"(?<!\$)\$\{workflow\.input\.([A-Za-z_][A-Za-z0-9_.]*)\}")
 JSONPATH_WARNING: Final = (
     "jsonpath criteria are evaluated by Conductor's JSONPath, which differs from RFC 9535 "
     "in places (a filter at the root of an object); rehearse with `connector workflow run`"
 )
-
-
-def ref(step_id: str) -> str:
-    """A step id as a Conductor reference and variable name."""
-    return re.sub(r"[^A-Za-z0-9_]", "_", step_id)
 
 
 def export_conductor(
@@ -77,11 +63,11 @@ def export_conductor(
             raise unsupported(f"{at}/workflowId", "a step that runs a workflow is not exported")
         http, defs = _http_task(step, checked.step(workflow, step), options, at)
         task_defs.update({d["name"]: d for d in defs})
-        paths = JsonPaths(_body_of(ref(step.step_id)))
-        decide = _decide(checked, workflow, step, paths, at)
+        paths = JsonPaths(body_of(ref(step.step_id)))
+        judge = decide(checked, workflow, step, paths, at)
         if paths.used:
             warnings.append(f"{at}: {JSONPATH_WARNING}")
-        cases[step.step_id] = [http, decide, _set(step), _retry_wait(step)]
+        cases[step.step_id] = [http, judge, _set(step), _retry_wait(step)]
     definition = _definition(workflow, cases, options, max_steps, where)
     validate(definition, "conductor-workflow-def.schema.json", "the exported workflow definition")
     return Export(
@@ -176,109 +162,6 @@ def _rewire(value: Any, values: dict[str, Any]) -> Any:
         return found if isinstance(found, str) else json.dumps(found)
 
     return _WIRED.sub(text, value)
-
-
-def _body_of(name: str) -> Callable[[str], str]:
-    """The engine expression of a JSONPath tail on the step's response body."""
-
-    def expression(tail: str) -> str:
-        return f"${{{name}_http.output.response.body{tail}}}"
-
-    return expression
-
-
-def _decide(
-    checked: Checked, workflow: Workflow, step: Step, paths: JsonPaths, at: str
-) -> dict[str, Any]:
-    name = ref(step.step_id)
-    script = [
-        f"(function(){{{HELPERS}var tries=$.tries||0;",
-        *_on_success(checked, workflow, step, paths, at),
-        *_on_failure(checked, workflow, step, paths, at),
-        "})()",
-    ]
-    return {
-        "name": f"{name}_decide",
-        "taskReferenceName": f"{name}_decide",
-        "type": "INLINE",
-        "inputParameters": {
-            "evaluatorType": "graaljs",
-            "expression": "".join(script),
-            "response": f"${{{name}_http.output.response}}",
-            "inputs": "${workflow.input}",
-            "steps": "${workflow.variables}",
-            "tries": f"${{workflow.variables.{name}_tries}}",
-            **paths.inputs,
-        },
-    }
-
-
-def _on_success(
-    checked: Checked, workflow: Workflow, step: Step, paths: JsonPaths, at: str
-) -> list[str]:
-    """`if(ok){…}`: the outputs, then the first success action whose criteria hold."""
-    template = checked.step(workflow, step).operation.task.template
-    codes = literal(sorted(template.success_codes()))
-    success = (
-        criteria_js(step.success_criteria, f"{at}/successCriteria", paths)
-        if step.success_criteria
-        else f"{codes}.indexOf(get($.response,['statusCode']))>=0"
-    )
-    outputs = ",".join(
-        f"{literal(k)}:{_output(v, f'{at}/outputs/{k}')}" for k, v in step.outputs.items()
-    )
-    index = workflow.steps.index(step)
-    following = workflow.steps[index + 1].step_id if index + 1 < len(workflow.steps) else END
-    lines = [f"var ok={success};if(ok){{var out={{{outputs}}};"]
-    for number, action in enumerate(success_actions(checked.document, workflow, step)):
-        when = criteria_js(action.criteria, f"{at}/onSuccess/{number}/criteria", paths)
-        lines.append(f"if({when})return {_result(_target(action), 'out')};")
-    return [*lines, f"return {_result(following, 'out')};}}"]
-
-
-def _on_failure(
-    checked: Checked, workflow: Workflow, step: Step, paths: JsonPaths, at: str
-) -> list[str]:
-    """The first failure action whose criteria hold (a retry while under its limit)."""
-    lines = []
-    for number, action in enumerate(failure_actions(checked.document, workflow, step)):
-        when = criteria_js(action.criteria, f"{at}/onFailure/{number}/criteria", paths)
-        if action.type == "retry":
-            limit = 1 if action.retry_limit is None else action.retry_limit
-            wait = literal(f"{action.retry_after or 0:g} seconds")
-            lines.append(
-                f"if(({when})&&tries<{limit})return {{next:{literal(step.step_id)},"
-                f"outputs:{{}},tries:tries+1,retry:'true',wait:{wait},failed:false,reason:''}};"
-            )
-        else:
-            lines.append(f"if({when})return {_result(_target(action), '{}')};")
-    reason = literal(f"step {step.step_id} failed and no failure action applies")
-    return [
-        *lines,
-        "return {next:'END',outputs:{},tries:0,retry:'false',wait:'0 seconds',"
-        f"failed:true,reason:{reason}}};",
-    ]
-
-
-def _target(action: Any) -> str:
-    if action.type == "end":
-        return END
-    if action.workflow_id:
-        raise unsupported(action.name, "a goto to another workflow is not exported")
-    return str(action.step_id)
-
-
-def _result(next_step: str, outputs: str) -> str:
-    return (
-        f"{{next:{literal(next_step)},outputs:{outputs},tries:0,retry:'false',"
-        "wait:'0 seconds',failed:false,reason:''}"
-    )
-
-
-def _output(value: Any, field: str) -> str:
-    if not isinstance(value, str) or not is_expression_like(value):
-        raise unsupported(field, "an output is exported only as one runtime expression")
-    return accessor(parse(value), field)
 
 
 def _set(step: Step) -> dict[str, Any]:
