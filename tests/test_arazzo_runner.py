@@ -264,3 +264,37 @@ def test_a_step_timeout_fails_the_step_when_the_answer_is_late() -> None:
     assert record.result is not None and record.result.error is not None
     assert record.result.response is None
     assert record.reason.startswith("no response:")
+
+
+def test_no_real_credential_of_any_source_reaches_an_emulator() -> None:
+    """Offline, every credential variable of every step's task is replaced by the generated
+    key, even one another step's API reads (each task's own stand-in used to leave the
+    others' real values in place)."""
+    from connector.cli._workflow_run import local_credentials
+
+    checked = _open_lifecycle_and_pets()
+    tasks = [step.operation.task for step in checked.steps.values()]
+    variables = set().union(*(task.template.auth.variables() for task in tasks))
+    real = {name: f"real-secret-{index}" for index, name in enumerate(sorted(variables))}
+    local = local_credentials(tasks, {**real, "HOME": "/home/x"}, "sk_local_TEST")
+    assert local["HOME"] == "/home/x"
+    assert not any(value.startswith("real-secret") for value in local.values())
+    assert {v for k, v in local.items() if k in variables} <= {"sk_local_TEST"}
+
+
+def _open_lifecycle_and_pets() -> Checked:
+    pets = Path(__file__).resolve().parents[1].parent / "shared" / "arazzo" / "examples" / "1.0.0"
+    text = (
+        DOCUMENT.read_text()
+        .replace(
+            "  - name: rebilly\n",
+            f"  - name: pets\n    url: {pets / 'pet-coupons.openapi.yaml'}\n    type: openapi\n  - name: rebilly\n",  # noqa: E501
+        )
+        .replace(
+            "      - stepId: read\n",
+            "      - stepId: pet\n        operationId: getPetById\n"
+            "        parameters: [{name: petId, in: path, value: 1}]\n      - stepId: read\n",
+        )
+    )
+    document = parse_document(text, source="two-apis")
+    return check_document(document, resolve_sources(document, Path()))

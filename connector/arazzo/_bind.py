@@ -96,7 +96,8 @@ def _by_path(text: str, sources: Sources) -> Operation:
 def step_inputs(
     document: Document, workflow: Workflow, step: Step, operation: Operation, where: str
 ) -> list[Input]:
-    """Each task input the step fills (`where` is the step's JSON pointer)."""
+    """Each task input the step fills (`where` is the step's JSON pointer): its own
+    parameters must be the operation's; the workflow's apply where the operation takes them."""
     parameters = effective_parameters(document, workflow, step, where)
     template = operation.task.template
     by_wire: dict[tuple[str, str], str] = {
@@ -105,6 +106,8 @@ def step_inputs(
     inputs = []
     for pointer, parameter in parameters:
         key = by_wire.get((parameter.in_ or "", parameter.name))
+        if key is None and not pointer.startswith(where):
+            continue  # a workflow-level parameter applies to the operations that take it
         if key is None:
             known = ", ".join(f"{loc} {name}" for loc, name in sorted(by_wire)) or "none"
             raise BindError(

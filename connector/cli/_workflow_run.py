@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack, contextmanager
@@ -149,13 +150,23 @@ def emulate(checked: Checked, faults: list[str]) -> Iterator[dict[str, Emulator]
 def offline_send(checked: Checked, emulators: Mapping[str, Emulator], stack: ExitStack) -> Send:
     """A `send` to the emulators, with a generated local key for every task's credentials."""
     from connector._executor import Executor
-    from connector.cli._local import local_base_url, local_environ
+    from connector.cli._local import local_base_url
 
-    environ: dict[str, str] = {}
-    for step in checked.steps.values():
-        environ.update(local_environ(step.operation.task))
+    tasks = [step.operation.task for step in checked.steps.values()]
+    environ = local_credentials(tasks, os.environ, f"sk_local_{secrets.token_hex(12)}")
     executor = stack.enter_context(Executor(environ=environ))
     return _sender(executor, "local", lambda op: local_base_url(op.task, emulators[op.source].url))
+
+
+def local_credentials(tasks: list[Any], environ: Mapping[str, str], key: str) -> dict[str, str]:
+    """`environ` without any credential variable of any step's task, and the generated local
+    key in place of each task's first alternative: a real credential of one API never rides
+    along with another API's step to an emulator."""
+    names = set().union(*(task.template.auth.variables() for task in tasks))
+    local = {name: value for name, value in environ.items() if name not in names}
+    for task in tasks:
+        local.update(task.template.auth.local_environ({}, key))
+    return local
 
 
 def _sender(executor: Executor, environment: str, base_url: Any) -> Send:
