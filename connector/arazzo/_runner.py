@@ -45,7 +45,7 @@ MAX_NESTING: Final = 8
 DEFAULT_LIMITS: Final = Limits()
 
 
-class _SpentError(Exception):
+class SpentError(Exception):
     """The budget or the deadline is spent."""
 
 
@@ -66,10 +66,15 @@ class Runner:
         self.limits = limits
         self._monotonic = monotonic
         self._sleep = sleep
-        self._spent = 0
+        self.spent = 0
         self._deadline = 0.0
         self._workflows: dict[str, dict[str, Any]] = {}
         self._inner: list[StepRecord] = []
+
+    def begin(self, spent: int = 0) -> None:
+        """Start the budget and the deadline (`spent`: step runs an earlier part spent)."""
+        self.spent = spent
+        self._deadline = self._monotonic() + self.limits.deadline_seconds
 
     def run(self, workflow_id: str, inputs: Mapping[str, Any]) -> WorkflowRun:
         """Run one workflow (its `dependsOn` first) with `inputs`.
@@ -77,8 +82,7 @@ class Runner:
         Raises:
             WorkflowError: the inputs do not match the workflow's input schema.
         """
-        self._spent = 0
-        self._deadline = self._monotonic() + self.limits.deadline_seconds
+        self.begin()
         return self._run(workflow_id, dict(inputs), depth=0)
 
     def _run(self, workflow_id: str, inputs: dict[str, Any], *, depth: int) -> WorkflowRun:
@@ -93,8 +97,21 @@ class Runner:
                 run.steps += before.steps
                 if before.status != "COMPLETED":
                     return _ended(run, before.status, f"workflow {needed!r}: {before.reason}")
-        scope = Scope(
-            inputs=inputs,
+        scope = self.scope_for(inputs)
+        try:
+            self._steps(workflow, scope, run, depth)
+        except SpentError as stop:
+            return _ended(run, "STOPPED", str(stop))
+        if run.status == "COMPLETED":
+            run.outputs = read_outputs(workflow.outputs, scope, run)
+        self._workflows[workflow_id] = {"inputs": inputs, "outputs": run.outputs}
+        return run
+
+    def scope_for(self, inputs: Mapping[str, Any]) -> Scope:
+        """What the expressions of a workflow run with `inputs` read before any step."""
+        document = self.checked.document
+        return Scope(
+            inputs=dict(inputs),
             workflows=self._workflows,
             sources={
                 n: {"url": s.location, "name": n} for n, s in self.checked.sources.by_name.items()
@@ -102,59 +119,62 @@ class Runner:
             components=document.components.model_dump(by_alias=True),
             self_uri=document.self_uri,
         )
-        try:
-            self._steps(workflow, scope, run, depth)
-        except _SpentError as stop:
-            return _ended(run, "STOPPED", str(stop))
-        if run.status == "COMPLETED":
-            run.outputs = read_outputs(workflow.outputs, scope, run)
-        self._workflows[workflow_id] = {"inputs": inputs, "outputs": run.outputs}
-        return run
 
     def _steps(self, workflow: Workflow, scope: Scope, run: WorkflowRun, depth: int) -> None:
+        index: int | None = 0
+        retries = dict.fromkeys((s.step_id for s in workflow.steps), 0)
+        while index is not None and index < len(workflow.steps):
+            index = self.advance(workflow, scope, run, index, retries=retries, depth=depth)
+
+    def advance(
+        self, workflow: Workflow, scope: Scope, run: WorkflowRun, index: int, *,
+        retries: dict[str, int], depth: int = 0,
+    ) -> int | None:  # fmt: skip
+        """Run the step at `index` once and apply its action: the index of the step to run
+        next, or None when the run ended (`run.status` and `run.reason` say how).
+
+        Raises:
+            SpentError: the step budget or the deadline is spent.
+        """
         ids = [s.step_id for s in workflow.steps]
-        index, retries = 0, dict.fromkeys(ids, 0)
-        while index < len(workflow.steps):
-            step = workflow.steps[index]
-            self._charge(step)
-            outcome = self._attempt(workflow, step, scope, depth)
-            attempt = retries[step.step_id] + 1
-            if outcome.succeeded:
-                retries[step.step_id] = 0
-                scope.steps[step.step_id] = dict(outcome.outputs)
-                action, said = self._on_success(workflow, step, scope, outcome)
-            else:
-                action, said = self._on_failure(workflow, step, scope, outcome, retries)
-            run.last = outcome.exchange or run.last
-            run.steps += self._inner  # a workflow step's own steps, before its record
-            self._inner.clear()
-            run.steps.append(
-                StepRecord(workflow.workflow_id, step.step_id, attempt, outcome.succeeded, said,
-                           outcome.reason, outcome.inputs, outcome.result)
-            )  # fmt: skip
-            if action is None:
-                index += 1
-            elif action == "":
-                _ended(run, "COMPLETED" if outcome.succeeded else "FAILED", said)
-                return
-            elif action.startswith("workflow:"):
-                self._goto_workflow(action.removeprefix("workflow:"), scope, run, depth)
-                return
-            else:
-                index = ids.index(action)
+        step = workflow.steps[index]
+        self._charge(step)
+        outcome = self._attempt(workflow, step, scope, depth)
+        attempt = retries[step.step_id] + 1
+        if outcome.succeeded:
+            retries[step.step_id] = 0
+            scope.steps[step.step_id] = dict(outcome.outputs)
+            action, said = self._on_success(workflow, step, scope, outcome)
+        else:
+            action, said = self._on_failure(workflow, step, scope, outcome, retries)
+        run.last = outcome.exchange or run.last
+        run.steps += self._inner  # a workflow step's own steps, before its record
+        self._inner.clear()
+        record = StepRecord(workflow.workflow_id, step.step_id, attempt, outcome.succeeded, said,
+                            outcome.reason, outcome.inputs, outcome.result)  # fmt: skip
+        run.steps.append(record)
+        if action is None:
+            return index + 1
+        if action == "":
+            _ended(run, "COMPLETED" if outcome.succeeded else "FAILED", said)
+            return None
+        if action.startswith("workflow:"):
+            self._goto_workflow(action.removeprefix("workflow:"), scope, run, depth)
+            return None
+        return ids.index(action)
 
     def _charge(self, step: Step) -> None:
-        if self._spent >= self.limits.max_steps:
-            raise _SpentError(
+        if self.spent >= self.limits.max_steps:
+            raise SpentError(
                 f"the step budget of {self.limits.max_steps} step runs is spent (at step "
                 f"{step.step_id!r}: a goto or retry loop?); raise it with --max-steps"
             )
         if self._monotonic() > self._deadline:
-            raise _SpentError(
+            raise SpentError(
                 f"the deadline of {self.limits.deadline_seconds:g} s has passed (at step "
                 f"{step.step_id!r}); raise it with --deadline"
             )
-        self._spent += 1
+        self.spent += 1
 
     def _attempt(self, workflow: Workflow, step: Step, scope: Scope, depth: int) -> Outcome:
         scope.exchange = None
@@ -234,7 +254,7 @@ class Runner:
     def _wait(self, seconds: float) -> None:
         left = self._deadline - self._monotonic()
         if seconds > left:
-            raise _SpentError(f"a retry would wait {seconds:g} s, past the deadline")
+            raise SpentError(f"a retry would wait {seconds:g} s, past the deadline")
         self._sleep(seconds)
 
     def _goto_workflow(self, target: str, scope: Scope, run: WorkflowRun, depth: int) -> None:

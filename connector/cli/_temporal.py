@@ -39,6 +39,14 @@ def add_worker_options(parser: argparse.ArgumentParser) -> None:
     """The Temporal client options, and the task queue's rate (the worker sets it)."""
     add_options(parser)
     parser.add_argument(
+        "--arazzo",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="Temporal: an Arazzo document whose workflows this worker runs durably, served "
+        "under its file name up to the first dot (repeatable)",
+    )
+    parser.add_argument(
         "--rate",
         metavar="N/SECONDS",
         help="Temporal: at most N activities per SECONDS on the task queue, all workers "
@@ -70,12 +78,13 @@ def run_worker(args: argparse.Namespace) -> int:
     try:
         tasks = {task.name: task for task in map(load_task, args.task or task_names())}
         per_second = activities_per_second(args.rate, tasks.values())
+        documents = _documents(args.arazzo)
     except ConnectorError as exc:
         return fail_with(exc, as_json=False)
     except ValueError as exc:
         return fail("usage", f"--rate: {exc}", as_json=False)
     _log_to_stderr()
-    names = ", ".join(sorted(tasks))
+    names = ", ".join([*sorted(tasks), *(f"arazzo:{name}" for name in sorted(documents))])
 
     def ready() -> None:
         sys.stderr.write(
@@ -94,6 +103,7 @@ def run_worker(args: argparse.Namespace) -> int:
         "allow_hosts": getattr(args, "allow_host", None) or (),
         "on_ready": ready,
         "activities_per_second": per_second,
+        "documents": documents,
     }
     import asyncio  # only when serving: the parser of every command loads this module
 
@@ -102,6 +112,15 @@ def run_worker(args: argparse.Namespace) -> int:
     except RuntimeError as exc:  # temporalio's connection failure
         return exit_now(fail("usage", f"cannot reach {args.address}: {exc}", as_json=False))
     return exit_now(EXIT_OK)
+
+
+def _documents(files: list[str]) -> dict[str, Any]:
+    """Each `--arazzo` document, checked, by the name a run names it with."""
+    from pathlib import Path
+
+    from connector.arazzo import open_workflows
+
+    return {Path(file).name.split(".")[0]: open_workflows(Path(file)) for file in files}
 
 
 def activities_per_second(rate: str | None, tasks: Iterable[Task]) -> float | None:
