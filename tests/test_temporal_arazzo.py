@@ -161,3 +161,23 @@ def test_the_arazzo_workflow_module_imports_only_the_sdk_and_the_standard_librar
     }
     allowed = {"__future__", "dataclasses", "datetime", "typing"}
     assert {m for m in modules if m.split(".")[0] != "temporalio"} <= allowed
+
+
+def test_the_command_runs_a_workflow_durably(
+    server: DevServer, api: Emulator, document: Path
+) -> None:
+    """`connector workflow run FILE --engine temporal …` submits to the workers serving the
+    document and reports the run as a local one does."""
+    import json
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "connector", "workflow", "run", str(document)]
+    command += ["--workflow-id", "upsert-then-batch", "--engine", "temporal", "--json"]
+    command += ["--address", server.address, "--task-queue", QUEUE]
+    with _worker(server, api, document):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=90, check=False)
+    assert done.returncode == 0, done.stderr
+    cursor = json.loads(done.stdout)
+    assert [r["stepId"] for r in cursor["records"]] == ["upsert", "batch"]
+    assert _sent(api) == [("PUT", "po-9"), ("POST", "payout-request-batches")]

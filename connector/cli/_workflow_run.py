@@ -56,13 +56,21 @@ def add_run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--deadline", type=float, default=600.0, metavar="S", help="seconds allowed (default 600)"
     )
+    run.add_argument(
+        "--engine",
+        choices=("local", "temporal"),
+        default="local",
+        help="local (default): here; temporal: durably, on workers serving the document",
+    )
     run.add_argument("--json", action="store_true", help="print the run as JSON")
+    from connector.cli._temporal import add_options
+
+    add_options(run)
 
 
 def run_workflow(args: argparse.Namespace) -> int:
     """Check, run, report; see the module docstring for the exit codes."""
     from connector._errors import ConnectorError
-    from connector.arazzo import Limits, Runner
     from connector.cli._output import read_input
     from connector.cli._workflow import open_checked, workflow_id
 
@@ -76,6 +84,20 @@ def run_workflow(args: argparse.Namespace) -> int:
         return fail("usage", f"--input {args.input}: {exc}", as_json=args.json)
     if not isinstance(given, dict):
         return fail("validation", "--input: the workflow input is a JSON object", as_json=args.json)
+    if args.engine == "temporal":
+        from connector.cli._workflow_temporal import run_durably
+
+        return run_durably(args, chosen, given)
+    return _run_here(args, checked, chosen, given)
+
+
+def _run_here(
+    args: argparse.Namespace, checked: Checked, chosen: str, given: dict[str, Any]
+) -> int:
+    """The run in this process, where the options say."""
+    from connector._errors import ConnectorError
+    from connector.arazzo import Limits, Runner
+
     refusal = _refusal(args, checked)
     if refusal:
         return fail("usage", refusal, as_json=args.json)
