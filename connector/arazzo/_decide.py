@@ -1,7 +1,8 @@
-"""A step's decide script: the Conductor INLINE task that judges one step of an exported
-Arazzo workflow (success criteria, outputs, then the first action whose criteria hold) and
-names the next step, END, or the same step again for a retry. Its JavaScript comes from
-`_javascript`; its semantics are the runner's.
+"""A step's decide script: the Conductor INLINE task that judges one step of an export.
+
+It applies the success criteria, reads the outputs, then takes the first action whose
+criteria hold, naming the next step, END, or the same step again for a retry. Its
+JavaScript comes from `_javascript`; its semantics are the runner's.
 """
 
 from __future__ import annotations

@@ -31,7 +31,12 @@ def register(commands: Any) -> None:
     from connector.cli._workflow_run import add_run_arguments, run_workflow
 
     workflow = commands.add_parser("workflow", help="Arazzo workflows of several API steps")
-    actions = workflow.add_subparsers(dest="action", metavar="ACTION", parser_class=type(workflow))
+    actions = workflow.add_subparsers(
+        dest="action",
+        metavar="ACTION",
+        parser_class=type(workflow),
+        help="validate, plan, run, export (conductor, simworkflow) or convert the earlier format",
+    )
     actions.required = True
     validate = _with_file(actions.add_parser("validate", help="check an Arazzo document"))
     validate.add_argument("--json", action="store_true", help="print the result as JSON")
