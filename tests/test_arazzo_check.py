@@ -175,6 +175,11 @@ RULES = [
         "/workflows/0/steps/0: action 'g': no step 'nowhere' in this workflow",
     ),
     (
+        "retry through another step",
+        READ % ("a", "x", ", onFailure: [{name: r, type: retry, stepId: a}]"),
+        "/workflows/0/steps/0: action 'r': a retry that first runs another step or workflow is not supported (retry alone)",  # noqa: E501
+    ),
+    (
         "unknown operation",
         "      - {stepId: a, operationId: NoSuchOperation}\n",
         "/workflows/0/steps/0/operationId: no operation 'NoSuchOperation' in the sources 'rebilly'",

@@ -81,6 +81,8 @@ def _action_problem(
 ) -> str | None:
     if action.step_id and action.workflow_id:
         return "names both stepId and workflowId (one or the other)"
+    if action.type == "retry" and (action.step_id or action.workflow_id):
+        return "a retry that first runs another step or workflow is not supported (retry alone)"
     if action.type == "goto" and not (action.step_id or action.workflow_id):
         return "a goto names a stepId or a workflowId"
     if action.step_id and action.step_id not in ids:
