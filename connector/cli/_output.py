@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
 
 TYPE_CHECKING = False  # not typing's: `connector list` starts without importing typing
 if TYPE_CHECKING:
@@ -67,13 +66,12 @@ def fail_with(error: ConnectorError, *, as_json: bool) -> int:
 
 
 def read_input(source: str) -> Any:
-    """The task input parameters JSON from a file, or stdin for `-`.
+    """The task input parameters JSON from a file, or stdin for `-` (size-capped, UTF-8,
+    depth-bounded: `connector._read`).
 
     Raises:
-        ValueError: the text is not JSON (NaN and Infinity are not JSON either).
-        OSError: the file cannot be read.
+        UsageError: the input cannot be read, is too large, or is not JSON.
     """
-    from connector._json import loads
+    from connector._read import read_json
 
-    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    return loads(text)
+    return read_json(source, label="--input")

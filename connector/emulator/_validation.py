@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import jsonschema_rs
 from werkzeug.datastructures import MultiDict
 
+from connector._validators import validator as offline_validator
 from connector.emulator._description import follow
 from connector.emulator._http import finite, reject_constant
 from connector.emulator._operations import Operation, Parameter
@@ -67,7 +68,7 @@ def compiled(schema: dict[str, Any]) -> jsonschema_rs.Validator:
         hit = _COMPILED.get(id(schema))
         if hit is not None and hit[0] is schema:
             return hit[1]
-    validator = jsonschema_rs.validator_for(schema, formats={"uri": _is_uri}, validate_formats=True)
+    validator = offline_validator(schema, formats={"uri": _is_uri}, validate_formats=True)
     with _LOCK:
         _COMPILED[id(schema)] = (schema, validator)
     return validator
