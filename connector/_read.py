@@ -16,6 +16,7 @@ a description `DescriptionError`, anything else `UsageError`) with one message n
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from pathlib import Path
@@ -74,11 +75,19 @@ def read_bytes(
     name = name_of(source, label)
     try:
         if str(source) == STDIN:
-            return _bounded(sys.stdin.buffer, cap, name, error)
+            return _bounded(_stdin(), cap, name, error)
         with Path(source).open("rb") as handle:
             return _bounded(handle, cap, name, error)
     except OSError as exc:
         raise error(f"cannot read {name}: {exc.strerror or exc}") from None
+
+
+def _stdin() -> IO[bytes]:
+    """stdin's bytes (a text stream put in its place, as tests do, is read as UTF-8)."""
+    binary = getattr(sys.stdin, "buffer", None)
+    if binary is not None:
+        return binary  # type: ignore[no-any-return]
+    return io.BytesIO(sys.stdin.read().encode("utf-8", "surrogatepass"))
 
 
 def _bounded(handle: IO[bytes], cap: int, name: str, error: type[ConnectorError]) -> bytes:

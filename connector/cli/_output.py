@@ -39,9 +39,13 @@ def print_json(value: Any) -> None:
 def fail(kind: str, message: str, *, as_json: bool, field_errors: Any = ()) -> int:
     """Report a failure where nothing was sent; returns exit code 2."""
     if as_json:
-        from connector._result import ErrorInfo, TaskResult
+        from typing import get_args
 
-        error = ErrorInfo(kind=kind, message=message, field_errors=list(field_errors))
+        from connector._result import ErrorInfo, ErrorKind, TaskResult
+
+        # a kind the result format has no name for (a description error) is a usage error
+        shown = kind if kind in get_args(ErrorKind) else "usage"
+        error = ErrorInfo(kind=shown, message=message, field_errors=list(field_errors))
         print_json(TaskResult(status="FAILED", error=error).to_json())
     else:
         lines = [
