@@ -77,7 +77,14 @@ def compiled(schema: dict[str, Any]) -> jsonschema_rs.Validator:
 def field_errors(schema: dict[str, Any], value: Any, prefix: str = "") -> list[dict[str, str]]:
     """Every problem of `value` against `schema`: `[{field, message}]`, dot notation."""
     problems = []
-    for error in compiled(schema).iter_errors(value):
+    try:
+        validator = compiled(schema)
+    except ValueError as exc:  # a `$ref` outside the description, a pattern beyond linear time
+        reason = str(getattr(exc, "message", exc)).splitlines()[0]
+        return [
+            {"field": prefix, "message": f"cannot be checked: its schema is unusable: {reason}"}
+        ]
+    for error in validator.iter_errors(value):
         path = [str(part) for part in error.instance_path]
         message = error.message
         if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Required):
