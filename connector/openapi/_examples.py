@@ -79,7 +79,7 @@ def example_for(schema: Any, root: Schema | None = None) -> Any:
         return generator.value(schema, 0)
     except OverBudgetError as exc:
         note(f"no example generated ({exc}): a minimal placeholder is used")
-        return _minimal(schema, generator)
+        return _minimal(schema, root)
 
 
 _MINIMAL: dict[str, list[Any]] = {
@@ -93,11 +93,12 @@ _MINIMAL: dict[str, list[Any]] = {
 }
 
 
-def _minimal(schema: Any, generator: _Generator) -> Any:
+def _minimal(schema: Any, root: Schema | None) -> Any:
+    """The first of the type's two smallest values that `schema` accepts (at most two checks)."""
     if not isinstance(schema, dict):
         return None
     candidates = _MINIMAL.get(_type_of(schema), [""])
-    valid = (value for value in candidates if generator._valid(schema, value))
+    valid = (value for value in candidates if is_valid(schema, value, root))
     return next(valid, candidates[0])
 
 
@@ -112,6 +113,7 @@ class _Generator:
         """is_valid, each schema compiled once per generation (they stay alive meanwhile)."""
         known = self._validators.get(id(schema))
         if known is None or known[0] is not schema:
+            self._budget.step()
             known = (schema, _validator(schema, self._root))
             self._validators[id(schema)] = known
         return known[1] is not None and bool(known[1].is_valid(value))
