@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from connector._validators import validator as offline_validator
 from connector.emulator._description import follow
-from connector.emulator._http import finite, reject_constant
+from connector.emulator._http import finite, float_sized, reject_constant
 from connector.emulator._operations import Operation, Parameter
 
 __all__ = [
@@ -164,7 +164,9 @@ def _follow_spec(root: dict[str, Any] | None, spec: Any) -> dict[str, Any]:
 def parse_json(raw: bytes) -> Any:
     """Strict JSON: no NaN or infinities, numbers that fit a float, valid Unicode."""
     try:
-        value = json.loads(raw, parse_constant=reject_constant, parse_float=finite)
+        value = json.loads(
+            raw, parse_constant=reject_constant, parse_float=finite, parse_int=float_sized
+        )
     except (ValueError, RecursionError) as exc:
         raise BodyError(f"The body is not valid JSON: {exc}") from exc
     return value
