@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from connector._errors import ConnectorError, UsageError
-from connector._json import MAX_DEPTH, loads
+from connector._json import MAX_DEPTH, loads, problems
 
 SIZE_ENV: Final = "CONNECTOR_MAX_INPUT_SIZE"
 """The environment variable that raises (or lowers) the size cap: bytes, or `64K`/`256M`/`2G`."""
@@ -137,14 +137,17 @@ def read_json(
     error: type[ConnectorError] = UsageError,
     max_depth: int = MAX_DEPTH,
     label: str = "",
+    surrogates: bool = False,
 ) -> Any:
     """The JSON value of a file or of stdin (`-`): size-capped, UTF-8, depth-bounded.
 
     Raises:
-        error: unreadable, too large, not UTF-8, not JSON (line and column), or too deep.
+        error: unreadable, too large, not UTF-8, not JSON (line and column), too deep, or
+            holding a lone surrogate (unless `surrogates`).
     """
     text = read_text(source, error=error, label=label)
-    return parse_json(text, name_of(source, label), error=error, max_depth=max_depth)
+    name = name_of(source, label)
+    return parse_json(text, name, error=error, max_depth=max_depth, surrogates=surrogates)
 
 
 def parse_json(
@@ -153,9 +156,16 @@ def parse_json(
     *,
     error: type[ConnectorError] = UsageError,
     max_depth: int = MAX_DEPTH,
+    surrogates: bool = False,
 ) -> Any:
-    """`text` parsed as JSON; `error` names `name`, and the line and column where it breaks."""
+    """`text` parsed as JSON; `error` names `name`, and the line and column where it breaks.
+    A lone surrogate (`"\\ud800"`, valid JSON but not Unicode) is refused naming its field,
+    unless `surrogates` (task inputs report it per field themselves)."""
     try:
-        return loads(text, max_depth=max_depth)
+        value = loads(text, max_depth=max_depth)
     except ValueError as exc:
         raise error(f"{name} is not JSON: {exc}") from None
+    if not surrogates:
+        for problem in problems(value, max_depth=max_depth + 1):
+            raise error(f"{name}: {problem.field or 'the document'} {problem.message}")
+    return value

@@ -78,4 +78,4 @@ def read_input(source: str) -> Any:
     """
     from connector._read import read_json
 
-    return read_json(source, label="--input")
+    return read_json(source, label="--input", surrogates=True)  # named per field later
