@@ -33,8 +33,9 @@ KNOWN_DRAFTS: Final = frozenset(
 )
 """`$schema` values read as the draft they name; any other is a name, read as 2020-12."""
 
-PATTERN_SIZE_LIMIT: Final = 1 << 20
-"""Bytes one compiled pattern may take (a counted repeat such as `a{100000}` grows it)."""
+PATTERN_SIZE_LIMIT: Final = 16 << 20
+"""Bytes one compiled pattern may take (a counted repeat such as `a{100000}` grows it). Real
+descriptions need more than 1 MiB: `[\\P{M}\\p{M}]{1,10000}` takes about 10."""
 
 _Formats = Mapping[str, Callable[[str], bool]]
 
@@ -94,7 +95,7 @@ def matches(pattern: str, text: str) -> bool:
     return compiled is not None and bool(compiled.is_valid(text))
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def _compiled_pattern(pattern: str) -> tuple[jsonschema_rs.Validator | None, str | None]:
     try:
         return validator({"type": "string", "pattern": pattern}), None
