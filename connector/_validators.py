@@ -66,12 +66,19 @@ def _named_draft(schema: Any) -> Any:
     return schema
 
 
+_NOT_LINEAR: Final = (
+    "the linear-time engine runs no lookaround or backreference, and no pattern compiling "
+    "to more than 16 MiB"
+)
+
+
 def schema_problem(schema: Any) -> str | None:
     """Why `schema` cannot be used (not a schema, a pattern, a `$ref` outside it), or None."""
     try:
         validator(schema)
     except ValueError as exc:
-        return _first_line(exc)
+        problem = _first_line(exc)
+        return f"{problem} ({_NOT_LINEAR})" if 'is not a "regex"' in problem else problem
     return None
 
 
@@ -102,7 +109,7 @@ def _compiled_pattern(pattern: str) -> tuple[jsonschema_rs.Validator | None, str
     except ValueError as exc:
         message = getattr(exc, "message", "") or _first_line(exc)
         if 'is not a "regex"' in message:
-            message = "the pattern is not a regular expression the linear engine runs"
+            message = f"it is not a regular expression, or {_NOT_LINEAR}"
         return None, message
 
 
