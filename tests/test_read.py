@@ -167,3 +167,12 @@ def test_an_endless_pipe_on_stdin_is_refused(tmp_path: Path, command: str) -> No
     assert done.returncode == 2, done.stderr
     assert "Traceback" not in done.stderr
     assert "1,048,576-byte limit" in done.stderr
+
+
+def test_a_lone_surrogate_escape_is_refused_naming_its_field(tmp_path: Path) -> None:
+    """`"\\ud800"` is JSON but not Unicode: refused with the field that holds it."""
+    path = tmp_path / "doc.json"
+    path.write_text('{"tasks": [{"method": "\\ud800"}]}')
+    with pytest.raises(UsageError, match=r"tasks\.0\.method holds a lone surrogate"):
+        read_json(path)
+    assert read_json(path, surrogates=True)["tasks"][0]["method"] == "\ud800"
