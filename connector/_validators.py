@@ -7,6 +7,9 @@ same way, here:
   local file is an unresolvable reference, reported by its address only (never the file's
   values); `$schema` and `$id` are names: a `$schema` that is not a draft this validator
   knows is read as 2020-12's rather than looked up;
+- **checks are bounded**: a schema whose `$ref`s expand past `MAX_EXPANDED` nodes (a maze of
+  branches naming the level below twice) is refused, since checking a value against it
+  could take exponential time;
 - **patterns run in linear time**: the `pattern` keyword and `patternProperties` use Rust's
   `regex` crate (finite automata, no backtracking; `RegexOptions`) instead of `fancy-regex`,
   so `^(a+)+$` answers at once whatever the input. What that engine cannot express
@@ -49,6 +52,11 @@ def validator(
         ValueError: the schema is not valid, a pattern is beyond the linear engine, or a
             `$ref` names something outside the schema (`jsonschema_rs.ValidationError`).
     """
+    if expanded_size(schema) > MAX_EXPANDED:
+        raise ValueError(
+            f"the schema expands to more than {MAX_EXPANDED:,} nodes through its $refs "
+            "(checking a value could take exponential time)"
+        )
     return jsonschema_rs.validator_for(
         _named_draft(schema),
         formats=dict(formats) if formats else None,
@@ -56,6 +64,62 @@ def validator(
         offline=True,
         pattern_options=jsonschema_rs.RegexOptions(size_limit=PATTERN_SIZE_LIMIT),
     )
+
+
+MAX_EXPANDED: Final = 50_000
+"""Schema nodes a validator may visit for one value, `$ref`s expanded (cycles cut): past it,
+a maze of `anyOf` branches that each name the level below twice would take exponential time
+to check an invalid value (2^30 branches from a 5 KB description; listing the errors of 2^16
+takes 16 s). The largest body schema of the public descriptions we import expands to 3,414."""
+
+_DATA_KEYWORDS: Final = frozenset({"$defs", "definitions", "enum", "const", "examples", "default"})
+
+
+def expanded_size(schema: Any, *, cap: int = MAX_EXPANDED) -> int:
+    """The nodes of `schema` with each local `$ref` replaced by its target (a reference back
+    to a schema being expanded counts 1), at most `cap` + 1; no recursion."""
+    sizes: dict[int, int] = {}
+    expanding: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(schema, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if done:
+            expanding.discard(key)
+            total = 1 + sum(sizes.get(id(child), 1) for child in _parts(node, schema))
+            sizes[key] = min(total, cap + 1)
+        elif key not in sizes and key not in expanding:
+            expanding.add(key)
+            stack.append((node, True))
+            stack.extend((child, False) for child in _parts(node, schema))
+    return sizes.get(id(schema), 1)
+
+
+def _parts(node: Any, root: Any) -> list[Any]:
+    if isinstance(node, list):
+        return [item for item in node if isinstance(item, dict | list)]
+    if not isinstance(node, dict):
+        return []
+    parts = [v for k, v in node.items() if k not in _DATA_KEYWORDS and isinstance(v, dict | list)]
+    ref = node.get("$ref")
+    if isinstance(ref, str) and ref.startswith("#"):
+        target = _pointer(root, ref[1:])
+        if target is not None:
+            parts.append(target)
+    return parts
+
+
+def _pointer(root: Any, pointer: str) -> Any:
+    node = root
+    for raw in pointer.split("/")[1:] if pointer else []:
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return None
+    return node if isinstance(node, dict | list) else None
 
 
 def _named_draft(schema: Any) -> Any:

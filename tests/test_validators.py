@@ -23,7 +23,14 @@ from typing import Any
 import pytest
 import requests
 
-from connector._validators import is_valid, matches, pattern_problem, schema_problem, validator
+from connector._validators import (
+    expanded_size,
+    is_valid,
+    matches,
+    pattern_problem,
+    schema_problem,
+    validator,
+)
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "task_templates"
 EVIL = "^(a+)+$"
@@ -278,3 +285,70 @@ def test_the_emulator_of_a_description_fetches_nothing(listener: Listener, tmp_p
         _out, err = process.communicate(timeout=10)
     assert "Traceback" not in err
     assert listener.connections == []
+
+
+# -- bounded checks ----------------------------------------------------------------------
+
+
+def _maze(depth: int) -> dict[str, Any]:
+    """Each level an object that is one of two branches, both naming the level below."""
+    defs: dict[str, Any] = {"m0": {"type": "object", "properties": {"a": {"type": "string"}}}}
+    for level in range(1, depth + 1):
+        below = {"$ref": f"#/$defs/m{level - 1}"}
+        defs[f"m{level}"] = {"type": "object", "anyOf": [below, {"allOf": [below]}]}
+    return {"$ref": f"#/$defs/m{depth}", "$defs": defs}
+
+
+def test_a_maze_of_refs_is_refused_before_it_is_checked() -> None:
+    """2^30 branches written in a few kilobytes: refused when compiled, never walked."""
+    with pytest.raises(ValueError, match="expands to more than"):
+        validator(_maze(30))
+    assert "expands to more than" in (schema_problem(_maze(30)) or "")
+    assert validator(_maze(8)).is_valid({"a": "x"})
+
+
+def test_a_recursive_schema_is_not_a_maze() -> None:
+    """A tree that names itself (a cycle) counts once, and validates as before."""
+    tree = {
+        "$defs": {
+            "node": {
+                "type": "object",
+                "properties": {"kids": {"type": "array", "items": {"$ref": "#/$defs/node"}}},
+            }
+        },
+        "$ref": "#/$defs/node",
+    }
+    assert expanded_size(tree) < 20
+    assert validator(tree).is_valid({"kids": [{"kids": []}]})
+    assert not validator(tree).is_valid({"kids": [1]})
+
+
+def test_catalog_import_of_a_maze_is_one_skip(tmp_path: Path) -> None:
+    """`catalog import` of a 30-level maze body: the operation is skipped with the reason,
+    in bounded time (it ran for minutes)."""
+    maze = _maze(30)
+    schemas = {
+        name: json.loads(json.dumps(schema).replace("#/$defs/", "#/components/schemas/"))
+        for name, schema in maze["$defs"].items()
+    }
+    operation = {
+        "requestBody": {
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/m30"}}}
+        },
+        "responses": {"200": {"description": "ok"}},
+    }
+    spec = tmp_path / "maze.json"
+    spec.write_text(
+        json.dumps(
+            {
+                "openapi": "3.1.0",
+                "info": {"title": "Maze", "version": "1"},
+                "paths": {"/x": {"post": operation}},
+                "components": {"schemas": schemas},
+            }
+        )
+    )
+    done = _connector(tmp_path, "catalog", "import", str(spec), "--json")
+    assert done.returncode == 0, done.stderr
+    [skipped] = json.loads(done.stdout)["skipped"]
+    assert "expands to more than" in json.dumps(skipped)
