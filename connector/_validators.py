@@ -131,8 +131,8 @@ def _named_draft(schema: Any) -> Any:
 
 
 _NOT_LINEAR: Final = (
-    "the linear-time engine runs no lookaround or backreference, and no pattern compiling "
-    "to more than 16 MiB"
+    "the linear-time engine cannot run it: not a regular expression, a lookaround or "
+    "backreference, or over 16 MiB compiled"
 )
 
 
@@ -173,7 +173,7 @@ def _compiled_pattern(pattern: str) -> tuple[jsonschema_rs.Validator | None, str
     except ValueError as exc:
         message = getattr(exc, "message", "") or _first_line(exc)
         if 'is not a "regex"' in message:
-            message = f"it is not a regular expression, or {_NOT_LINEAR}"
+            message = _NOT_LINEAR
         return None, message
 
 
