@@ -7,37 +7,28 @@ A shape error is reported once per field, named by its JSON pointer
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from connector._errors import DescriptionError, FieldError, WorkflowError
 from connector._model import plain_message
+from connector._read import read_text
 from connector.arazzo._model import Document
 from connector.openapi import parse_text
 
-__all__ = ["MAX_BYTES", "load_document", "parse_document", "pointer"]
-
-MAX_BYTES: Final = 4 << 20
+__all__ = ["load_document", "parse_document", "pointer"]
 
 
 def load_document(path: Path) -> Document:
-    """The Arazzo document in `path`.
+    """The Arazzo document in `path` (read by the connector's bounded reader: size-capped,
+    UTF-8 errors named by line and column).
 
     Raises:
         WorkflowError: the file cannot be read, is not JSON/YAML, or not Arazzo's shape.
     """
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise WorkflowError(f"{path}: {size} bytes is over the {MAX_BYTES}-byte limit")
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise WorkflowError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise WorkflowError(f"{path} is not UTF-8 text") from None
-    return parse_document(text, source=str(path))
+    return parse_document(read_text(path, error=WorkflowError), source=str(path))
 
 
 def parse_document(text: str, *, source: str) -> Document:

@@ -20,10 +20,11 @@ import requests
 
 from connector._catalog import load_task
 from connector._errors import ConnectorError, FieldError, WorkflowError
+from connector._read import max_input_bytes, read_text
 from connector._store import all_rows
 from connector._task import Task
 from connector._template import parse_template
-from connector.arazzo._load import MAX_BYTES, from_data
+from connector.arazzo._load import from_data
 from connector.arazzo._model import Document, SourceDescription
 from connector.openapi import import_description, parse_text
 
@@ -168,12 +169,7 @@ def _read(location: str, base: Path, fetch: Fetch | None) -> tuple[str, str, Pat
     if parts.scheme not in {"", "file"}:
         raise WorkflowError(f"{location}: the scheme {parts.scheme!r} cannot be read")
     path = base / unquote(parts.path)
-    try:
-        if path.stat().st_size > MAX_BYTES:
-            raise WorkflowError(f"{path} is over the {MAX_BYTES}-byte limit")
-        return path.read_text(encoding="utf-8-sig"), str(path), path.parent
-    except (OSError, UnicodeDecodeError) as exc:
-        raise WorkflowError(f"cannot read {path}: {getattr(exc, 'strerror', exc)}") from None
+    return read_text(path, error=WorkflowError), str(path), path.parent
 
 
 def _openapi_source(name: str, data: dict[str, Any], where: str) -> Source:
@@ -219,9 +215,9 @@ def fetch_remote(url: str, *, timeout: float = 10.0) -> str:
     try:
         with requests.get(url, timeout=timeout, stream=True, allow_redirects=True) as answer:
             answer.raise_for_status()
-            data = answer.raw.read(MAX_BYTES + 1, decode_content=True)
+            data = answer.raw.read(max_input_bytes() + 1, decode_content=True)
     except (requests.RequestException, OSError) as exc:
         raise WorkflowError(f"cannot download {url}: {exc}") from None
-    if len(data) > MAX_BYTES:
-        raise WorkflowError(f"{url} is over the {MAX_BYTES}-byte limit")
+    if len(data) > max_input_bytes():
+        raise WorkflowError(f"{url} is over the {max_input_bytes()}-byte limit")
     return bytes(data).decode("utf-8", errors="replace")
