@@ -5,6 +5,8 @@ against emulators of their own OpenAPI descriptions, and exported to Conductor."
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -89,7 +91,8 @@ def test_fixed_example_validates_plans_and_exports(name: str, tmp_path: Path) ->
 
 
 EXPORTS = {
-    "pet-coupons.arazzo.yaml": {"place-order"},
+    # apply-coupon: its array query parameter (tags) has no text form in Conductor's HTTP task
+    "pet-coupons.arazzo.yaml": {"buy-available-pet", "place-order"},
     "oauth.arazzo.yaml": set(),  # form bodies: the engine's HTTP task sends JSON only
     "FAPI-PAR.arazzo.yaml": set(),
 }
@@ -170,3 +173,27 @@ def test_oauth_client_credentials_offline(offline: Any) -> None:
     result = run.steps[0].result
     assert result is not None and result.request is not None
     assert result.request.content_type == "application/x-www-form-urlencoded"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="no JavaScript engine")
+def test_a_workflow_step_exports_as_an_inline_sub_workflow(tmp_path: Path) -> None:
+    """buy-available-pet's place-order step is a SUB_WORKFLOW carrying place-order's own
+    export; its decide script reads the sub-workflow's outputs and last status code."""
+    checked = _open("pet-coupons.arazzo.yaml", tmp_path)
+    definition = export(checked, "buy-available-pet", "conductor", TO_LOCAL).document["workflowDef"]
+    case = definition["tasks"][1]["loopOver"][0]["decisionCases"]["place-order"]
+    assert case[0]["type"] == "SUB_WORKFLOW"
+    assert case[0]["inputParameters"] == {"pet_id": "${workflow.variables.find_pet.my_pet_id}"}
+    assert case[0]["subWorkflowParam"]["workflowDefinition"]["name"] == "place-order"
+    task = case[1]["inputParameters"]
+    given = {
+        "response": {"statusCode": 200},
+        "outputs": {"workflow_order_id": 5},
+        "completed": True,
+    }
+    script = f"var $ = {json.dumps({**given, 'tries': 0})};console.log(JSON.stringify({task['expression']}));"  # noqa: E501
+    done = subprocess.run(
+        ["node", "-e", script], capture_output=True, text=True, timeout=30, check=True
+    )
+    decided = json.loads(done.stdout)
+    assert (decided["next"], decided["outputs"]) == ("END", {"my_order_id": 5})

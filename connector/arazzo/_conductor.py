@@ -31,7 +31,7 @@ from connector.arazzo._check import Checked, CompiledStep
 from connector.arazzo._decide import END, body_of, decide, ref
 from connector.arazzo._expressions import embedded, is_expression_like, is_selector, parse
 from connector.arazzo._javascript import JsonPaths, unsupported
-from connector.arazzo._model import Step, Workflow
+from connector.arazzo._model import Parameter, Step, Workflow
 from connector.engines._registry import load_adapter
 from connector.engines._shared import Export, ExportOptions, slim, validate
 
@@ -45,35 +45,84 @@ JSONPATH_WARNING: Final = (
 )
 
 
+LAST_STATUS: Final = "connectorLastStatusCode"
+"""A workflow's output (and variable) read by a step that runs it, as its `$statusCode`."""
+COMPLETED: Final = "connectorCompleted"
+"""Present only in the output of a workflow that completed (a terminated one has none)."""
+MAX_NESTING: Final = 4
+"""How deep workflow steps are exported as inline sub-workflows."""
+
+
 def export_conductor(
     checked: Checked, workflow_id: str, options: ExportOptions, *, max_steps: int = 100
 ) -> Export:
-    """The workflow as `{"workflowDef", "taskDefs"}`; TemplateError naming what cannot go."""
+    """The workflow as `{"workflowDef", "taskDefs"}`; TemplateError naming what cannot go.
+    A step that runs another workflow of the document is a SUB_WORKFLOW task carrying that
+    workflow's own export inline (nothing else to register)."""
+    options = replace(options, workflow=None, metadata=False)
+    task_defs: dict[str, Any] = {}
+    warnings: list[str] = []
+    found = (task_defs, warnings)
+    definition = _workflow_def(checked, workflow_id, options, max_steps=max_steps, found=found)
+    validate(definition, "conductor-workflow-def.schema.json", "the exported workflow definition")
+    return Export(
+        document={"workflowDef": definition, "taskDefs": list(task_defs.values())},
+        warnings=warnings,
+    )
+
+
+def _workflow_def(
+    checked: Checked, workflow_id: str, options: ExportOptions, *, max_steps: int,
+    found: tuple[dict[str, Any], list[str]], depth: int = 0,
+) -> dict[str, Any]:  # fmt: skip
     document = checked.document
     workflow = document.workflow(workflow_id)
     assert workflow is not None
     where = f"/workflows/{document.workflows.index(workflow)}"
-    options = replace(options, workflow=None, metadata=False)
+    task_defs, warnings = found
     cases: dict[str, list[dict[str, Any]]] = {}
-    task_defs: dict[str, Any] = {}
-    warnings: list[str] = []
     for index, step in enumerate(workflow.steps):
         at = f"{where}/steps/{index}"
         if step.workflow_id is not None:
-            raise unsupported(f"{at}/workflowId", "a step that runs a workflow is not exported")
-        http, defs = _http_task(step, checked.step(workflow, step), options, at)
+            if depth >= MAX_NESTING or document.workflow(step.workflow_id) is None:
+                said = f"only this document's workflows, {MAX_NESTING} deep, are sub-workflows"
+                raise unsupported(f"{at}/workflowId", said)
+            inner = _workflow_def(
+                checked,
+                step.workflow_id,
+                options,
+                max_steps=max_steps,
+                found=found,
+                depth=depth + 1,
+            )
+            http, defs = _sub_workflow(step, inner, at), list[dict[str, Any]]()
+        else:
+            http, defs = _http_task(step, checked.step(workflow, step), options, at)
         task_defs.update({d["name"]: d for d in defs})
         paths = JsonPaths(body_of(ref(step.step_id)))
         judge = decide(checked, workflow, step, paths, at)
         if paths.used:
             warnings.append(f"{at}: {JSONPATH_WARNING}")
         cases[step.step_id] = [http, judge, _set(step), _retry_wait(step)]
-    definition = _definition(workflow, cases, options, max_steps, where)
-    validate(definition, "conductor-workflow-def.schema.json", "the exported workflow definition")
-    return Export(
-        document={"workflowDef": definition, "taskDefs": list(task_defs.values())},
-        warnings=warnings,
-    )
+    return _definition(workflow, cases, options, max_steps, where)
+
+
+def _sub_workflow(step: Step, inner: dict[str, Any], at: str) -> dict[str, Any]:
+    """A workflow step: the other workflow's definition inline, its inputs the step's
+    parameters."""
+    given = {
+        p.name: engine_value(p.value, f"{at}/parameters/{i}")
+        for i, p in enumerate(step.parameters)
+        if isinstance(p, Parameter)
+    }
+    return {
+        "name": f"{ref(step.step_id)}_http",
+        "taskReferenceName": f"{ref(step.step_id)}_http",
+        "type": "SUB_WORKFLOW",
+        "optional": True,
+        "inputParameters": given,
+        "subWorkflowParam": {"name": inner["name"], "version": 1, "workflowDefinition": inner},
+    }
 
 
 def _http_task(
@@ -177,6 +226,11 @@ def _set(step: Step) -> dict[str, Any]:
             f"{name}_tries": f"${{{result}.tries}}",
             "failed": f"${{{result}.failed}}",
             "reason": f"${{{result}.reason}}",
+            LAST_STATUS: (
+                f"${{{name}_http.output.response.statusCode}}"
+                if step.workflow_id is None
+                else f"${{{name}_http.output.{LAST_STATUS}}}"
+            ),
         },
     }
 
@@ -252,7 +306,11 @@ def _definition(
         "schemaVersion": 2,
         "inputParameters": inputs,
         "tasks": tasks,
-        "outputParameters": outputs,
+        "outputParameters": {
+            **outputs,
+            LAST_STATUS: f"${{workflow.variables.{LAST_STATUS}}}",
+            COMPLETED: True,
+        },
         "timeoutPolicy": "ALERT_ONLY",
         "timeoutSeconds": 0,
     }

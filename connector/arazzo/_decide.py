@@ -60,7 +60,7 @@ def decide(
         "inputParameters": {
             "evaluatorType": "graaljs",
             "expression": "".join(script),
-            "response": f"${{{name}_http.output.response}}",
+            **_reads(step, name),
             "inputs": "${workflow.input}",
             "steps": "${workflow.variables}",
             "tries": f"${{workflow.variables.{name}_tries}}",
@@ -69,16 +69,32 @@ def decide(
     }
 
 
+def _reads(step: Step, name: str) -> dict[str, Any]:
+    """What the script reads of the step's task: an HTTP task's response, or a workflow
+    step's outputs, its last status code and whether it completed."""
+    if step.workflow_id is None:
+        return {"response": f"${{{name}_http.output.response}}"}
+    return {
+        "response": {"statusCode": f"${{{name}_http.output.connectorLastStatusCode}}"},
+        "outputs": f"${{{name}_http.output}}",
+        "completed": f"${{{name}_http.output.connectorCompleted}}",
+    }
+
+
 def _on_success(
     checked: Checked, workflow: Workflow, step: Step, paths: JsonPaths, at: str
 ) -> list[str]:
     """`if(ok){…}`: the outputs, then the first success action whose criteria hold."""
-    template = checked.step(workflow, step).operation.task.template
-    codes = literal(sorted(template.success_codes()))
+    if step.workflow_id is not None:  # a workflow step: its run completed, or it failed
+        default = "$.completed===true"
+    else:
+        template = checked.step(workflow, step).operation.task.template
+        codes = literal(sorted(template.success_codes()))
+        default = f"{codes}.indexOf(get($.response,['statusCode']))>=0"
     success = (
         criteria_js(step.success_criteria, f"{at}/successCriteria", paths)
         if step.success_criteria
-        else f"{codes}.indexOf(get($.response,['statusCode']))>=0"
+        else default
     )
     outputs = ",".join(
         f"{literal(k)}:{_output(v, f'{at}/outputs/{k}')}" for k, v in step.outputs.items()

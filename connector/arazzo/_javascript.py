@@ -69,6 +69,8 @@ def accessor(expression: Expression, field: str) -> str:
             return f"get($.response,{literal(['body', *path])})"
     if expression.root == "inputs":
         return f"get($.inputs,{literal([expression.name, *path])})"
+    if expression.root == "outputs":
+        return f"get($.outputs,{literal([expression.name, *path])})"
     if expression.root == "steps":
         return f"get($.steps,{literal([expression.id, expression.name, *path])})"
     raise unsupported(field, f"{expression.source}: not readable by the engine's script")
