@@ -175,10 +175,10 @@ def test_a_file_that_is_not_openapi_exits_2_saying_why(
 ) -> None:
     """Exit 2 and one message; nothing is written."""
     path = tmp_path / "swagger.yaml"
-    path.write_text("swagger: '2.0'\ninfo: {title: x}\n")
+    path.write_text("swagger: '1.2'\ninfo: {title: x}\n")
     code, _, err = _run(capsys, "catalog", "import", str(path))
     assert code == 2
-    assert "not an OpenAPI description" in err and "Swagger 2.0" in err
+    assert "not an OpenAPI description" in err and "Swagger '1.2'" in err
 
 
 def test_list_and_search_show_shipped_and_imported_tasks(

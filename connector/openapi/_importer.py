@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector.openapi._load import check_openapi
+from connector.openapi._load import as_openapi3
 from connector.openapi._names import api_slug, env_prefix, unique
 from connector.openapi._operations import (
     Context,
@@ -24,6 +24,7 @@ from connector.openapi._operations import (
 from connector.openapi._refs import RefError, Refs, as_dict
 from connector.openapi._schemas import SchemaBuilder
 from connector.openapi._security import scheme_table
+from connector.openapi._swagger2 import CONVERTED, original_pointer
 from connector.openapi._validate import check_template
 
 
@@ -69,7 +70,10 @@ def import_description(
     source: str = "description",
     check: bool = True,
 ) -> ImportResult:
-    """Turn each operation of an OpenAPI 3.0/3.1 description into a format-2 task template.
+    """Turn each operation of an OpenAPI 3.x description into a format-2 task template.
+
+    A Swagger 2.0 description is converted first (`_swagger2`); its skips name the 2.0
+    document's places.
 
     Args:
         document: the parsed description (see `load_description`).
@@ -80,9 +84,9 @@ def import_description(
         check: validate each template against the format (and skip those it rejects).
 
     Raises:
-        DescriptionError: the document is not OpenAPI 3.0/3.1.
+        DescriptionError: the document is neither OpenAPI 3.x nor Swagger 2.0.
     """
-    check_openapi(document, source=source)
+    document = as_openapi3(document, source=source)
     name = api or api_slug(_title(document))
     refs = Refs(document)
     prefix = env_prefix(name)
@@ -102,7 +106,14 @@ def import_description(
             continue
         selected = _selected(found, unique(default_name(found), taken), operations, tags)
         _one(context, found, selected, result, check=check)
+    if CONVERTED in as_dict(document.get("info")):
+        result.skipped = [_in_original(skip) for skip in result.skipped]
     return result
+
+
+def _in_original(skip: Skipped) -> Skipped:
+    """A skip of a converted description, its pointer naming the original document's place."""
+    return Skipped(skip.operation_id, skip.method, skip.path, original_pointer(skip.reason))
 
 
 def _one(

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from connector._errors import DescriptionError
+from connector.openapi._swagger2 import is_swagger2, to_openapi3
 
 MAX_BYTES = 64 * 1024 * 1024
 """The largest description read (the biggest public ones are under 10 MiB)."""
@@ -130,7 +131,7 @@ def check_openapi(document: dict[str, Any], *, source: str) -> str:
     """The description's OpenAPI version; DescriptionError when it is not 3.0.x or 3.1.x."""
     version = document.get("openapi")
     if version is None:
-        hint = " (Swagger 2.0 is not supported)" if "swagger" in document else ""
+        hint = f" (Swagger {document['swagger']!r} is not 2.0)" if "swagger" in document else ""
         raise DescriptionError(f"{source} is not an OpenAPI description: no 'openapi' key{hint}")
     if not isinstance(version, str) or not version.startswith(SUPPORTED_VERSIONS):
         raise DescriptionError(
@@ -142,11 +143,20 @@ def check_openapi(document: dict[str, Any], *, source: str) -> str:
     return version
 
 
+def as_openapi3(document: dict[str, Any], *, source: str) -> dict[str, Any]:
+    """`document` as OpenAPI 3: a Swagger 2.0 description converted, any other checked."""
+    if is_swagger2(document):
+        document = to_openapi3(document, source=source)
+    check_openapi(document, source=source)
+    return document
+
+
 def load_description(path: Path) -> dict[str, Any]:
-    """Read one OpenAPI 3.0/3.1 description file (JSON or YAML) as parsed JSON.
+    """Read one OpenAPI 3.x or Swagger 2.0 description file (JSON or YAML) as OpenAPI 3.
 
     Raises:
-        DescriptionError: the file cannot be read, is too large, or is not OpenAPI 3.0/3.1.
+        DescriptionError: the file cannot be read, is too large, or is not OpenAPI 3.x
+            or Swagger 2.0.
     """
     try:
         size = path.stat().st_size
@@ -157,6 +167,4 @@ def load_description(path: Path) -> dict[str, Any]:
         raise DescriptionError(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise DescriptionError(f"{path} is not UTF-8 text") from None
-    document = parse_text(text, source=str(path))
-    check_openapi(document, source=str(path))
-    return document
+    return as_openapi3(parse_text(text, source=str(path)), source=str(path))
