@@ -23,7 +23,7 @@ from connector.openapi._swagger2 import is_swagger2, to_openapi3
 MAX_BYTES = 64 * 1024 * 1024
 """The largest description read (the biggest public ones are under 10 MiB)."""
 
-SUPPORTED_VERSIONS = ("3.0.", "3.1.")
+SUPPORTED_VERSIONS = ("3.0.", "3.1.", "3.2.")
 
 
 class _Yaml12Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -128,7 +128,7 @@ def _first_line(exc: Exception) -> str:
 
 
 def check_openapi(document: dict[str, Any], *, source: str) -> str:
-    """The description's OpenAPI version; DescriptionError when it is not 3.0.x or 3.1.x."""
+    """The description's OpenAPI version; DescriptionError when it is not 3.0, 3.1 or 3.2."""
     version = document.get("openapi")
     if version is None:
         hint = f" (Swagger {document['swagger']!r} is not 2.0)" if "swagger" in document else ""

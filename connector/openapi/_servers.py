@@ -1,7 +1,8 @@
 """Servers as named environments, and the hosts an API's credentials are bound to.
 
 The servers that apply to an operation (its own, else its path's, else the description's) are
-the template's environments, named from their descriptions (`Sandbox server` -> `sandbox`), else
+the template's environments, named from their `name` (OpenAPI 3.2) or else their descriptions
+(`Sandbox server` -> `sandbox`), else
 `server1`, `server2`, ...; `{var}` becomes `<<var>>`. A variable whose default is a real value
 stays a server variable (default and enum). A default that only stands in for a value (Rebilly's
 `'{organizationId}'`, an empty string) makes the variable a required input instead. `local` is
@@ -63,7 +64,7 @@ def build_servers(entries: list[Any], prefix: str) -> Servers:
         result.hosts.update(
             _hosts(urlsplit(url.replace("<<", "{").replace(">>", "}")).netloc, variables)
         )
-        name = _environment_name(entry.get("description"), index, taken)
+        name = _environment_name(_label(entry), index, taken)
         server: dict[str, Any] = {"url": url.rstrip("/")}
         if isinstance(entry.get("description"), str) and entry["description"]:
             server["description"] = entry["description"]
@@ -137,6 +138,12 @@ def _hosts(host: str, variables: dict[str, Any]) -> set[str]:
         values = spec.get("enum") or [spec["default"]]
         hosts = {h.replace(f"{{{key}}}", str(v)) for h in hosts for v in values}
     return {h.split("@")[-1].split(":")[0].lower() for h in hosts if "{" not in h and h}
+
+
+def _label(entry: dict[str, Any]) -> object:
+    """What names a server's environment: its `name` (OpenAPI 3.2), else its description."""
+    name = entry.get("name")
+    return name if isinstance(name, str) and name.strip() else entry.get("description")
 
 
 def _environment_name(description: object, index: int, taken: set[str]) -> str:
