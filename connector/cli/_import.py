@@ -27,10 +27,18 @@ def register(commands: Any) -> None:
     )
     actions.required = True
     importing = actions.add_parser(
-        "import", help="import every operation of an OpenAPI 3.0/3.1 description as a task"
+        "import",
+        help="import every operation of an OpenAPI 3.x or Swagger 2.0 description as a task",
     )
     importing.add_argument("spec", metavar="SPEC", help="OpenAPI description file (JSON or YAML)")
     importing.add_argument("--api", help="API name (default: a slug of info.title)")
+    importing.add_argument(
+        "--overlay",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="apply this OpenAPI Initiative overlay first (repeatable; applied in order)",
+    )
     importing.add_argument(
         "--operation",
         action="append",
@@ -58,16 +66,20 @@ def register(commands: Any) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    """Import a description into the catalogue; exit 2 when it is not OpenAPI 3.0/3.1."""
+    """Import a description into the catalogue; exit 2 when it is not OpenAPI 3.x/Swagger 2.0
+    or an overlay cannot be applied."""
     from connector._errors import DescriptionError
     from connector._store import catalog_dir, check_api_name, write_api
     from connector.auth import record_bindings
-    from connector.openapi import import_description, load_description
+    from connector.openapi import import_description
+    from connector.openapi._load import as_openapi3, read_document
+    from connector.openapi._oai_overlay import overlaid
 
     try:
         if args.api is not None:
             check_api_name(args.api)
-        document = load_description(Path(args.spec))
+        written = read_document(Path(args.spec))
+        document = as_openapi3(overlaid(written, [Path(p) for p in args.overlay]), source=args.spec)
         result = import_description(
             document, api=args.api, operations=args.operation, tags=args.tag, source=args.spec
         )

@@ -158,6 +158,15 @@ def load_description(path: Path) -> dict[str, Any]:
         DescriptionError: the file cannot be read, is too large, or is not OpenAPI 3.x
             or Swagger 2.0.
     """
+    return as_openapi3(read_document(path), source=str(path))
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    """Read one JSON or YAML mapping (a description as written, an overlay), bounded in size.
+
+    Raises:
+        DescriptionError: the file cannot be read, is too large, or is not a mapping.
+    """
     try:
         size = path.stat().st_size
         if size > MAX_BYTES:
@@ -167,4 +176,4 @@ def load_description(path: Path) -> dict[str, Any]:
         raise DescriptionError(f"cannot read {path}: {exc.strerror}") from None
     except UnicodeDecodeError:
         raise DescriptionError(f"{path} is not UTF-8 text") from None
-    return as_openapi3(parse_text(text, source=str(path)), source=str(path))
+    return parse_text(text, source=str(path))
