@@ -53,6 +53,10 @@ class Operation(StrictModel):
         default=None, description="The palette group (a tag path), when not the first tag"
     )
     deprecated: bool = False
+    overlays: list[str] = Field(
+        default_factory=list,
+        description="The overlays applied to the description before import, in order",
+    )
 
 
 class ServerVariable(StrictModel):

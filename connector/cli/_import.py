@@ -81,7 +81,12 @@ def run_import(args: argparse.Namespace) -> int:
         written = read_document(Path(args.spec))
         document = as_openapi3(overlaid(written, [Path(p) for p in args.overlay]), source=args.spec)
         result = import_description(
-            document, api=args.api, operations=args.operation, tags=args.tag, source=args.spec
+            document,
+            api=args.api,
+            operations=args.operation,
+            tags=args.tag,
+            source=args.spec,
+            overlays=[Path(p).name for p in args.overlay],
         )
     except DescriptionError as exc:
         return fail_with(exc, as_json=args.json)

@@ -7,7 +7,7 @@ recorded as a skip naming the operation and a JSON pointer, and the rest carry o
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +69,7 @@ def import_description(
     tags: Collection[str] = (),
     source: str = "description",
     check: bool = True,
+    overlays: Sequence[str] = (),
 ) -> ImportResult:
     """Turn each operation of an OpenAPI 3.x description into a format-2 task template.
 
@@ -82,6 +83,7 @@ def import_description(
         tags: import only operations with one of these tags.
         source: how messages name the description.
         check: validate each template against the format (and skip those it rejects).
+        overlays: the overlays already applied to `document`, recorded in each template.
 
     Raises:
         DescriptionError: the document is neither OpenAPI 3.x nor Swagger 2.0.
@@ -98,6 +100,7 @@ def import_description(
         api=name,
         prefix=prefix,
         schemes=scheme_table(_security_schemes(document, refs, result), prefix),
+        overlays=tuple(overlays),
     )
     taken: set[str] = set()
     for found in find_operations(document, refs):

@@ -102,6 +102,7 @@ class Context:
     api: str
     prefix: str
     schemes: SchemeTable
+    overlays: tuple[str, ...] = ()
 
 
 @dataclass
@@ -234,6 +235,8 @@ def _assemble(context: Context, op: OperationRef, name: str, parts: _Parts) -> d
             operation["group"] = group
     if op.operation.get("deprecated") is True:
         operation["deprecated"] = True
+    if context.overlays:
+        operation["overlays"] = list(context.overlays)
     request: dict[str, Any] = {"url": parts.url, "method": op.method.upper()}
     accept = _accept(parts.responses)
     if accept:
