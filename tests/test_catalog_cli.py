@@ -84,11 +84,11 @@ def spec(tmp_path: Path) -> Path:
 def test_import_prints_every_operation_in_exactly_one_list(
     spec: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """--json has the issue's shape; TRACE is skipped with a reason naming its pointer."""
+    """--json lists imported, skipped, events; TRACE is skipped with a reason naming its pointer."""
     code, out, _ = _run(capsys, "catalog", "import", str(spec), "--json")
     assert code == 0
     report = json.loads(out)
-    assert set(report) == {"api", "imported", "skipped"}
+    assert set(report) == {"api", "imported", "skipped", "events"}
     assert report["api"] == "pet-store"
     assert [(i["operationId"], i["name"], i["method"]) for i in report["imported"]] == [
         ("listPets", "list-pets", "GET"),

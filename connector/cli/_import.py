@@ -128,6 +128,7 @@ def _as_json(result: Any, folder: Path) -> dict[str, Any]:
             {"operationId": s.operation_id, "method": s.method, "path": s.path, "reason": s.reason}
             for s in result.skipped
         ],
+        "events": [event.to_json() for event in result.events],
     }
 
 
@@ -150,6 +151,9 @@ def _print_summary(result: Any, changes: Any, folder: Path) -> None:
             out(f"  {label}: ... and {len(names) - 20} more\n")
     for skipped in result.skipped:
         out(f"  skipped: {skipped.reason}\n")
+    if result.events:
+        kinds = sorted({event.kind + "s" for event in result.events})
+        out(f"  {len(result.events)} {' and '.join(kinds)} the API sends (--json lists them)\n")
     warned = sum(1 for i in result.imported if i.warnings)
     if warned:
         out(f"  {warned} imported with warnings (--json lists them)\n")

@@ -11,6 +11,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from connector.openapi._events import Event, find_events
 from connector.openapi._load import as_openapi3
 from connector.openapi._names import api_slug, env_prefix, unique
 from connector.openapi._operations import (
@@ -52,13 +53,15 @@ class Skipped:
 
 @dataclass
 class ImportResult:
-    """What importing a description made: templates, skips, and credential bindings."""
+    """What importing a description made: templates, skips, credential bindings, events."""
 
     api: str
     imported: list[Imported] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     bindings: dict[str, set[str]] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    """The webhooks and callbacks the API sends (see `_events`)."""
 
 
 def import_description(
@@ -109,6 +112,7 @@ def import_description(
             continue
         selected = _selected(found, unique(default_name(found), taken), operations, tags)
         _one(context, found, selected, result, check=check)
+    result.events = find_events(document, refs, context.schemas, result.warnings)
     if CONVERTED in as_dict(document.get("info")):
         result.skipped = [_in_original(skip) for skip in result.skipped]
     return result
