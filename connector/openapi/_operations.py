@@ -174,7 +174,7 @@ def _build(context: Context, op: OperationRef, name: str) -> Built:
         for scheme in auth.auth["schemes"].values():
             hosts = set(servers.hosts)
             if scheme.get("type") == "oauth2":
-                hosts.add(_host(scheme["tokenUrl"]))
+                hosts.add(_host(scheme.get("tokenUrl") or scheme["metadataUrl"]))
             for variable in credential_variables(scheme):
                 built.bindings.setdefault(variable, set()).update(hosts)
     example = {**dict.fromkeys(servers.inputs, "example"), **parameters.example}
