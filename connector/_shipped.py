@@ -108,7 +108,11 @@ def generate(root: Path | None = None) -> dict[str, str]:
             f"not in the description {extra}"
         )
     result = import_description(
-        document, api=decided.api, operations=sorted(listed), overlays=[OVERLAY]
+        document,
+        api=decided.api,
+        operations=sorted(listed),
+        prefix="REBILLY",
+        overlays=[OVERLAY],
     )
     stopped = [skip.reason for skip in result.skipped if skip.operation_id in listed]
     if stopped:

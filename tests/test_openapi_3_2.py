@@ -21,11 +21,11 @@ FEATURES = Path(__file__).parent / "data" / "openapi-3.2" / "features.yaml"
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "openapi" / "corpus"
 HOSTS = ["sandbox.example.test", "auth.example.test", "login.example.test"]
 ENVIRON = {
-    "NOTES_API_KEY": "k",
-    "NOTES_OAUTH_CLIENT_ID": "i",
-    "NOTES_OAUTH_CLIENT_SECRET": "s",
-    "NOTES_DISCOVERED_CLIENT_ID": "i",
-    "NOTES_DISCOVERED_CLIENT_SECRET": "s",
+    "CONNECTOR_NOTES_API_KEY": "k",
+    "CONNECTOR_NOTES_OAUTH_CLIENT_ID": "i",
+    "CONNECTOR_NOTES_OAUTH_CLIENT_SECRET": "s",
+    "CONNECTOR_NOTES_DISCOVERED_CLIENT_ID": "i",
+    "CONNECTOR_NOTES_DISCOVERED_CLIENT_SECRET": "s",
 }
 
 
@@ -157,7 +157,7 @@ def test_a_sequential_media_type_is_read_whole() -> None:
 
 def test_oauth2_scheme_with_metadata_url_binds_the_token_host() -> None:
     """The token endpoint's host is bound to the client credentials, and only the API's hosts."""
-    bindings = _imported().bindings["NOTES_OAUTH_CLIENT_ID"]
+    bindings = _imported().bindings["CONNECTOR_NOTES_OAUTH_CLIENT_ID"]
     assert bindings == {"auth.example.test", "api.example.test", "sandbox.example.test"}
 
 
@@ -166,5 +166,6 @@ def test_without_a_token_url_the_metadata_url_is_read_for_it() -> None:
     [scheme] = _template("find-notes")["auth"]["schemes"].values()
     assert scheme["metadataUrl"].startswith("https://login.example.test/")
     assert "tokenUrl" not in scheme
-    bound = _imported().bindings["NOTES_DISCOVERED_CLIENT_SECRET"]
+    bound = _imported().bindings["CONNECTOR_NOTES_DISCOVERED_CLIENT_SECRET"]
     assert bound == {"login.example.test", "api.example.test", "sandbox.example.test"}
+    assert _imported().hosts["login.example.test"] == "OAuth2 metadata URL"  # shown at import
