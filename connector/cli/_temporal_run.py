@@ -141,11 +141,17 @@ def _record(item: ItemResult, method: str) -> dict[str, Any]:
 
 
 def _plan(args: argparse.Namespace, task: Task, items: list[InputItem]) -> BatchPlan:
-    from connector._retry import is_safe_to_repeat
+    from connector._retry import may_repeat
     from connector.temporal import ActivityOptions, BatchPlan, Item
 
     readable = [Item(item.line, item.inputs) for item in items if item.inputs is not None]
-    safe = is_safe_to_repeat(task.template.http_request.method, task.template.retry)
+    safe = may_repeat(task.template)
+    if not safe:
+        sys.stderr.write(
+            f"note: {task.template.http_request.method} is not idempotent and declares no "
+            "idempotency key, so Temporal attempts each input once (an input whose worker is "
+            "lost is UNKNOWN, never sent twice)\n"
+        )
     options = ActivityOptions(
         start_to_close_seconds=task.template.deadline_seconds + START_TO_CLOSE_MARGIN,
         # a request not safe to repeat is never sent by a second attempt: a lost worker's
