@@ -116,3 +116,27 @@ def test_no_batch_is_followed_on_a_queue_no_worker_polls(server: DevServer, tmp_
     assert elsewhere.returncode == 2, elsewhere.stderr
     said = elsewhere.stdout + elsewhere.stderr
     assert "runs on task queue 'nobody-polls', not 'served-queue'" in said
+
+
+def test_a_local_temporal_worker_serves_from_an_emulator_it_started(
+    server: DevServer, tmp_path: Path
+) -> None:
+    """`--environment local` with nothing at the template's local URL: the worker starts an
+    emulator (and says so) and the batch completes there, with a local key."""
+    from tests._templates import free_local
+
+    template = free_local(tmp_path, TASK)
+    queue = f"local-{time.monotonic_ns()}"
+    options = ["--address", server.address, "--task-queue", queue, "--rate", "none"]
+    options += ["--task", template, "--environment", "local"]
+    with WorkerProcess(*options, environ={"REBILLY_API_KEY": "sk_sandbox_NOTSENT"}) as local:
+        command = [sys.executable, "-m", "connector", "run", template, "--json"]
+        command += ["--inputs", str(_inputs(tmp_path, 2)), "--engine", "temporal"]
+        command += ["--address", server.address, "--task-queue", queue]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        output = local.output()
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["completed"] == 2
+    assert "started the Rebilly emulator" in output
+    results = (tmp_path / "payouts.results.jsonl").read_text()
+    assert "sk_sandbox_NOTSENT" not in results
