@@ -20,15 +20,11 @@ A refusal is one usage error naming the task (exit 2); nothing was polled.
 from __future__ import annotations
 
 import argparse
-import socket
-import urllib.request
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
-
-from connector._errors import UsageError
 
 if TYPE_CHECKING:
     from connector._task import Task
@@ -81,6 +77,7 @@ def worker_targets(
 def _target(
     task: Task, args: argparse.Namespace, stack: ExitStack, started: list[str]
 ) -> WorkerTarget:
+    from connector._errors import UsageError
     from connector.cli._local import local_target
     from connector.cli._test_request import _unsafe_target, default_environment
 
@@ -104,6 +101,11 @@ def _target(
 
 def _probe(targets: Sequence[tuple[Task, WorkerTarget]]) -> None:
     """Refuse a target nothing listens at (each host and port once)."""
+    import socket
+    import urllib.request
+
+    from connector._errors import UsageError
+
     seen: set[tuple[str, int]] = set()
     for task, target in targets:
         url = target.base_url or task.template.base_urls.get(target.environment or "")
