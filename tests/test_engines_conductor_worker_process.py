@@ -257,3 +257,24 @@ def test_sigterm_stops_the_worker_and_its_processes(tmp_path: Path) -> None:
         while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not [pid for pid in children if _alive(pid)]
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_a_dead_worker_process_ends_the_command_with_an_error(tmp_path: Path) -> None:
+    """`kill -9` of one of two worker processes: the command stops the other, says which
+    exit it saw and exits 1 (it no longer serves every task type it was asked to)."""
+    tasks = ["upsert-payout-request", "get-payout-request"]
+    with ConductorStandIn() as conductor, Emulator(host="127.0.0.1", port=0) as emulator:
+        running = _start(tmp_path, conductor, emulator, *tasks, processes=2)
+        for task_type in (SHIPPED, "get_payout_request"):
+            conductor.wait_for_poll(task_type, START_TIMEOUT)
+        served = [p for p in _children(running.process.pid) if b"spawn_main" in _cmdline(p)]
+        os.kill(served[0], signal.SIGKILL)
+        try:
+            code = running.process.wait(30)
+        except subprocess.TimeoutExpired:
+            running.process.kill()
+            raise
+        assert code == 1
+        assert "a worker process exited with -9" in running.stderr.read_text()
+        assert not [pid for pid in served if _alive(pid)]

@@ -12,7 +12,7 @@ import sys
 import threading
 from typing import Any
 
-from connector.cli._output import EXIT_OK, fail, fail_with
+from connector.cli._output import EXIT_FAILED, EXIT_OK, fail, fail_with
 
 
 class ConductorWorkerCommand:
@@ -88,7 +88,10 @@ def _serve(workers: list[Any], server: str, processes: int) -> int:
 
     for number in (signal.SIGINT, signal.SIGTERM):
         signal.signal(number, stopping)
-    serve(workers, Configuration(server_api_url=server), processes, stop)
+    ended = serve(workers, Configuration(server_api_url=server), processes, stop)
+    if ended is not None:
+        sys.stderr.write(f"error: a worker process exited with {ended}: stopping the others\n")
+        return EXIT_FAILED
     return code[0]
 
 

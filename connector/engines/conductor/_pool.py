@@ -36,19 +36,27 @@ def deal(workers: Sequence[Any], processes: int) -> list[list[Any]]:
 
 def serve(
     workers: Sequence[Any], configuration: Any, processes: int, stop: threading.Event
-) -> None:
-    """Serve every worker until `stop` is set: in this process, or in `processes` children."""
+) -> int | None:
+    """Serve every worker until `stop` is set: in this process, or in `processes` children.
+
+    Returns:
+        None when stopped; a child's exit code when one ended on its own (the others are
+        stopped with it: a worker that lost part of its task types says so and ends).
+    """
     groups = deal(workers, processes)
     if len(groups) == 1:
         _serve_threads(groups[0], configuration, stop)
-        return
+        return None
     context = multiprocessing.get_context("spawn")
     children = [context.Process(target=_child, args=(group, configuration)) for group in groups]
     for child in children:
         child.start()
     try:
-        while not stop.wait(0.5) and all(child.is_alive() for child in children):
-            pass
+        while not stop.wait(0.5):
+            ended = [child.exitcode for child in children if not child.is_alive()]
+            if ended:
+                return ended[0]
+        return None
     finally:
         for child in children:
             child.terminate()  # SIGTERM: the child stops its runners
