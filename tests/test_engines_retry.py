@@ -103,3 +103,23 @@ def test_temporal_gives_an_unsafe_step_one_activity_attempt(
     safe = may_repeat(task.template)
     assert plan.activity.maximum_attempts == (ActivityOptions.maximum_attempts if safe else 1)
     assert ("attempts each input once" in capsys.readouterr().err) is not safe
+
+
+@pytest.mark.parametrize("engine", ["simworkflow", "conductor"])
+def test_a_workflow_export_retries_no_step_that_may_not_be_repeated(engine: str) -> None:
+    """The example payout workflow: its POST step (cancel) has no engine retry, with the
+    reason among the warnings; its PUT and GET steps keep theirs."""
+    from connector.engines import export_workflow, load_workflow
+
+    root = Path(__file__).resolve().parents[1]
+    workflow = load_workflow(root / "examples" / "payout-workflow" / "workflow.json")
+    result = export_workflow(workflow, engine, ExportOptions(owner_email="o@example.com"))
+    if engine == "simworkflow":
+        tasks = result.document["tasks"]
+        attempts = {name: t.get("retry", {}).get("maxAttempts", 1) for name, t in tasks.items()}
+        assert (attempts["upsert"], attempts["read"], attempts["cancel"]) == (3, 3, 1)
+    else:
+        counts = {d["name"]: d["retryCount"] for d in result.document["taskDefs"]}
+        assert counts["cancel_payout_request"] == 0
+        assert counts["upsert_payout_request"] == 2
+    assert any("steps.2 (cancel): retry" in w for w in result.warnings)
