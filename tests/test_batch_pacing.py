@@ -96,13 +96,26 @@ def test_a_remaining_count_without_a_reset_never_slows_the_batch(clock: FakeCloc
     assert subject.slowdowns == 0
 
 
-def test_a_full_window_without_a_reset_widens_the_margin_only(clock: FakeClock) -> None:
-    """Nothing remaining and no reset: the server's window is full at this pace, so the pace
-    keeps a wider margin for jitter, still above 95 % of the rate."""
-    subject = pacer(Rate(20, 1), clock)
+@pytest.mark.parametrize(
+    ("rate", "headers"),
+    [
+        pytest.param(Rate(20, 1), {"X-RateLimit-Remaining": "0"}, id="nothing-remaining"),
+        pytest.param(
+            Rate(200, 10),
+            {"X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "19"},
+            id="shorter-window",
+        ),
+    ],
+)
+def test_a_full_or_shorter_window_without_a_reset_widens_the_margin_only(
+    rate: Rate, headers: dict[str, str], clock: FakeClock
+) -> None:
+    """Nothing remaining, or a quota smaller than the rate's count (a shorter window at the
+    same pace), and no reset: the pace keeps a wider margin for jitter, above 95 %."""
+    subject = pacer(rate, clock)
     assert subject.acquire()
-    subject.observe(200, {"X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "0"})
-    assert subject.interval == pytest.approx(1 / (20 * TIGHT))
+    subject.observe(200, headers)
+    assert subject.interval == pytest.approx(rate.seconds / (rate.requests * TIGHT))
     assert TIGHT >= 0.95
     assert subject.slowdowns == 0
 
@@ -304,12 +317,31 @@ def test_ietf_fields_lower_the_pace_only_when_the_budget_cannot_last(
 
 
 def test_a_send_later_than_its_slot_moves_the_later_slots(clock: FakeClock) -> None:
-    """A slot taken, then a slow journal write before the send: the next slot keeps a full
-    interval (less the slack) after the send itself, not after the slot."""
+    """Once the server's window is full: a slot taken, then a slow journal write before the
+    send, and the next slot keeps a full interval (less the slack) after the send itself."""
     subject = pacer(Rate(10, 1), clock)
-    interval = 1 / (10 * HEADROOM)
+    subject.observe(200, {"X-RateLimit-Remaining": "0"})  # the server's window is full
+    interval = 1 / (10 * TIGHT)
     assert subject.acquire()
     clock.now += interval  # the write took a whole interval
     subject.sending()
     assert subject.acquire()
     assert clock.now == pytest.approx(START + interval * 1.5)
+
+
+@pytest.mark.parametrize("full", [pytest.param(False, id="room"), pytest.param(True, id="full")])
+def test_a_late_waiter_catches_up_only_while_the_server_has_room(
+    full: bool, clock: FakeClock
+) -> None:
+    """A slot taken 80 ms late at 20 a second over 10 s: made up at once while the server
+    has room; once its window is full, the next slot still comes half an interval later."""
+    subject = pacer(Rate(200, 10), clock)
+    if full:
+        subject.observe(200, {"X-RateLimit-Remaining": "0"})
+    interval = subject.interval
+    assert interval is not None
+    assert subject.acquire()
+    clock.now += interval + 0.08
+    late = send_times(subject, clock, 2)
+    gap = late[1] - late[0]
+    assert gap == (pytest.approx(interval / 2) if full else pytest.approx(0.0, abs=1e-9))

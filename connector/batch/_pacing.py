@@ -123,8 +123,8 @@ class Pacer:
         self.refusals = 0
         """How many 429 answers were seen."""
         self.full = False
-        """A server said its window was full (nothing remaining) at this pace: the pace
-        keeps the wider margin `TIGHT` from then on."""
+        """A server said its window is full at this pace (nothing remaining), or shorter
+        than ours (a smaller quota): the pace keeps the wider margin `TIGHT` from then on."""
         self.slowdowns = 0
         """How many answers lowered the pace (their budget could not last at the rate)."""
 
@@ -172,25 +172,29 @@ class Pacer:
             return 0.0
 
     def sending(self) -> None:
-        """The calling thread sends now, on the slot it took: a send later than its slot by
-        more than the slack (a slow journal write between the two) moves the later slots
-        by as much, so no window the server counts over sees them closer than the grid."""
+        """The calling thread sends now, on the slot it took. Once a server's window is full
+        (`full`), a send later than its slot by more than the slack (a slow journal write
+        between the two) moves the later slots by as much, so the server's window does not
+        see them closer than the grid; otherwise the lost time is made up by the slack."""
         with self._lock:
             interval, taken = self.interval, getattr(self._taken, "at", None)
-            if interval is None or taken is None:
-                return
             self._taken.at = None
+            if interval is None or taken is None or not self.full:
+                return
             late = self._clock.monotonic() - taken - self._slack(interval)
             if late > 0:
                 self._next += late
 
     def _slack(self, interval: float) -> float:
         """How late a slot may be taken and still keep the grid (no drift when a waiter
-        wakes late): half an interval, so two sends are never closer than half an interval
-        and no window of any length holds more than the grid's share. Idle time beyond it
-        is not banked (a server counting over a shorter window than the rate's would
-        refuse the catch-up burst)."""
-        return interval / 2
+        wakes late): 1 % of the window, half the 2 % headroom, so two requests `limit`
+        slots apart stay more than a window apart; idle time beyond it is not banked. Once
+        a server said its window is full (`full`), half an interval only: its window may be
+        shorter than ours, and a catch-up burst would overfill it."""
+        assert self.rate is not None
+        if self.full:
+            return interval / 2
+        return max(interval / 2, self.rate.seconds * (1 - HEADROOM) / 2)
 
     def observe(self, status_code: int, headers: Mapping[str, str]) -> None:
         """Learn from one answer: a 429, and any budget that cannot last at the rate (the
@@ -199,11 +203,18 @@ class Pacer:
             if status_code == 429:
                 self._refused(headers)
             found = budgets(headers, self._clock.time())
-            self.full = self.full or any(b.remaining == 0 and b.reset is None for b in found)
+            self.full = self.full or any(self._fills(b) for b in found if b.reset is None)
             timed = [b for b in found if b.reset]
             if timed:
                 spreads = [s for s in map(self._spread, timed) if s is not None]
                 self._slowed = max(spreads, default=None)
+
+    def _fills(self, budget: Budget) -> bool:
+        """Whether a budget without a reset says our pace fills the server's window: nothing
+        remains, or its quota is smaller than the rate's count (at the same pace, its window
+        is shorter than ours, so jitter has less time to hide in)."""
+        small = self.rate is not None and (budget.quota or self.rate.requests) < self.rate.requests
+        return budget.remaining == 0 or small
 
     def _refused(self, headers: Mapping[str, str]) -> None:
         self.refusals += 1
