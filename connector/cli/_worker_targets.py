@@ -67,9 +67,10 @@ def worker_targets(
     Raises:
         UsageError: a task cannot be served as asked (the reason, naming the task).
     """
+    asked = argparse.Namespace(**vars(args))  # `live` is confirmed once for every task
     with ExitStack() as stack:
         started: list[str] = []
-        targets = {task.name: _target(task, args, stack, started) for task in tasks}
+        targets = {task.name: _target(task, asked, stack, started) for task in tasks}
         _probe([(task, targets[task.name]) for task in tasks])
         yield targets
 
@@ -86,6 +87,8 @@ def _target(
     refusal = _unsafe_target(task, environment, base_url, args)
     if refusal is not None:
         raise UsageError(refusal, task=task.name)
+    if environment == "live":
+        args.yes = True  # confirmed (or --yes): not asked again for the next task
     if environment == "local" and base_url is None:
         local_url, environ = stack.enter_context(local_target(task, started))
         return WorkerTarget("local", local_url, environ)
