@@ -1,15 +1,18 @@
 """Whether a worker serves a batch's task queue: a batch is never followed without one.
 
-Temporal keeps a task queue's recent pollers (`DescribeTaskQueue`); a queue none polls for
-workflow tasks has no worker of any batch on it. `wait_for_worker` waits a bounded time for
-one to appear; `watch` ends a follow when none has polled for that long (a worker that died
-and was not replaced), so `connector run --engine temporal` never waits for ever.
+Temporal keeps a task queue's recent pollers (`DescribeTaskQueue`), each with when it last
+polled; a queue none has polled for workflow tasks lately has no worker of any batch on it.
+`wait_for_worker` waits a bounded time for one to appear; `watch` ends a follow when none
+has polled for that long (a worker that died and was not replaced), so `connector run
+--engine temporal` never waits for ever.
 """
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
+from datetime import UTC
 from typing import Any
 
 from temporalio.api.enums.v1 import TaskQueueType
@@ -24,10 +27,16 @@ from connector._errors import UsageError
 __all__ = ["has_worker", "no_worker", "wait_for_worker", "watch"]
 
 CHECK_SECONDS = 1.0
+STALE_SECONDS = 75.0
+"""A live worker's long poll lasts up to a minute, and its poller's last access is when the
+poll began: a poller not seen for longer belongs to a worker that is gone."""
 
 
-async def has_worker(client: Client, task_queue: str) -> bool:
-    """Whether some worker polled the queue for workflow tasks lately."""
+async def has_worker(
+    client: Client, task_queue: str, *, now: Callable[[], float] = time.time
+) -> bool:
+    """Whether some worker polled the queue for workflow tasks in the last STALE_SECONDS
+    (the server lists a dead worker's poller for minutes)."""
     request = DescribeTaskQueueRequest(
         namespace=client.namespace,
         task_queue=TaskQueue(name=task_queue),
@@ -37,7 +46,11 @@ async def has_worker(client: Client, task_queue: str) -> bool:
         answer = await client.workflow_service.describe_task_queue(request)
     except RPCError:
         return False
-    return bool(answer.pollers)
+    moment = now()
+    return any(
+        moment - poller.last_access_time.ToDatetime(UTC).timestamp() <= STALE_SECONDS
+        for poller in answer.pollers
+    )
 
 
 async def wait_for_worker(
