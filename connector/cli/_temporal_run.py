@@ -30,13 +30,9 @@ from connector.cli._output import EXIT_FAILED, EXIT_OK, fail, fail_with
 from connector.cli._temporal import exit_now, missing_options
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator
-
-    from temporalio.client import Client
-
     from connector._task import Task
     from connector.batch import InputItem, Progress
-    from connector.temporal import BatchPlan, Counts, ItemResult, Submission
+    from connector.temporal import BatchPlan, Counts, ItemResult
 
 EXIT_INTERRUPTED = 130
 START_TO_CLOSE_MARGIN = 30.0
@@ -115,6 +111,7 @@ async def _run(args: argparse.Namespace, task: Task, items: list[InputItem], res
     from temporalio.client import Client
 
     from connector.batch import invalid_record, open_progress
+    from connector.cli._temporal_follow import earlier_run, results_of
     from connector.temporal import submit
 
     plan = _plan(args, task, items)
@@ -122,7 +119,7 @@ async def _run(args: argparse.Namespace, task: Task, items: list[InputItem], res
     client = await Client.connect(args.address, namespace=args.namespace)
     started = time.monotonic()
     submission = await submit(client, plan, task_queue=args.task_queue)
-    finished = await _earlier_run(submission, plan, args)
+    finished = await earlier_run(submission, plan, args)
     if finished is None:
         verb = "submitted" if submission.started else "already submitted, following"
         sys.stderr.write(
@@ -133,85 +130,12 @@ async def _run(args: argparse.Namespace, task: Task, items: list[InputItem], res
             progress.note(str(record["error"]["message"]))
             progress.advance("FAILED")
         shown = _Shown(progress)
-        async for item in _results(client, submission, plan, args, shown, finished=finished):
+        async for item in results_of(
+            client, submission, plan, args, shown.update, finished=finished
+        ):
             records[item.line] = _record(item, task.template.http_request.method)
     elapsed = time.monotonic() - started
     return _finish(records, results, elapsed, sent=submission.started, as_json=args.json)
-
-
-async def _earlier_run(
-    submission: Submission, plan: BatchPlan, args: argparse.Namespace
-) -> bool | None:
-    """For a batch id that already ran: True when it ran to the end (said on stderr, with
-    how to run the inputs again); None for a batch this command started or one still running
-    on this task queue.
-
-    Raises:
-        UsageError: it ended otherwise (failed, terminated, timed out), or it runs on another
-            task queue (following it here would wait for a worker that never comes).
-    """
-    from temporalio.client import WorkflowExecutionStatus
-
-    from connector._errors import UsageError
-
-    if submission.started:
-        return None
-    described = await submission.handle.describe()
-    again = f"to send these inputs again, give another --batch-id (for example {plan.batch_id}-2)"
-    if described.status == WorkflowExecutionStatus.COMPLETED:
-        when = f" at {described.close_time:%Y-%m-%d %H:%M:%S} UTC" if described.close_time else ""
-        sys.stderr.write(
-            f"batch {plan.batch_id} already ran to the end{when}: its results are written "
-            f"again and nothing is sent; {again}\n"
-        )
-        return True
-    if described.status != WorkflowExecutionStatus.RUNNING:
-        status = described.status.name if described.status else "closed"
-        raise UsageError(f"batch {plan.batch_id} ended {status}: nothing is sent; {again}")
-    if described.task_queue != args.task_queue:
-        raise UsageError(
-            f"batch {plan.batch_id} runs on task queue {described.task_queue!r}, not "
-            f"{args.task_queue!r}: start a worker on {described.task_queue!r} to finish it, "
-            f"or {again}"
-        )
-    return None
-
-
-async def _results(
-    client: Client,
-    submission: Submission,
-    plan: BatchPlan,
-    args: argparse.Namespace,
-    shown: _Shown,
-    *,
-    finished: bool | None,
-) -> AsyncIterator[ItemResult]:
-    """The batch's results: read back when it already ran to the end; else followed while a
-    worker polls its task queue (a bounded wait for one, `--wait-for-worker`)."""
-    from connector.temporal import finished_results, follow, no_worker, wait_for_worker, watch
-
-    if finished:
-        async for item in finished_results(client, plan):
-            yield item
-        return
-    seconds, queue = args.wait_for_worker, args.task_queue
-    if not await wait_for_worker(client, queue, seconds):
-        raise no_worker(queue, seconds, args.address)
-    watchdog = asyncio.ensure_future(watch(client, queue, seconds, args.address))
-    try:
-        following = follow(client, submission.handle, plan, on_progress=shown.update)
-        while True:
-            step = asyncio.ensure_future(anext(following))
-            await asyncio.wait({step, watchdog}, return_when=asyncio.FIRST_COMPLETED)
-            if not step.done():
-                step.cancel()
-                watchdog.result()  # raises: no worker
-            try:
-                yield step.result()
-            except StopAsyncIteration:
-                return
-    finally:
-        watchdog.cancel()
 
 
 def _record(item: ItemResult, method: str) -> dict[str, Any]:

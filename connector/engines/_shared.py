@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -27,7 +27,6 @@ from connector._errors import FieldError, TemplateError
 from connector._hosts import is_absolute
 from connector._model import StrictModel, field_errors, suggesting, wire_names
 from connector._render import is_placeholder_only
-from connector._retry import may_repeat
 from connector._suggest import did_you_mean, shown
 from connector._task import Task
 from connector._template import DEFAULT_STYLE, TaskTemplate, parse_template
@@ -207,26 +206,6 @@ def finish(data: dict[str, Any], source: str) -> TaskTemplate:
     return template
 
 
-def precise_retry(
-    template: TaskTemplate,
-    data: dict[str, Any],
-    meta: Metadata,
-    written: Callable[[TaskTemplate], object],
-) -> TaskTemplate:
-    """The imported template with the metadata's exact retry policy when that policy writes
-    the engine's retry fields as the document has them (an export sends an unsafe step once
-    whatever `maxAttempts` says); otherwise the engine's own fields win.
-    """
-    exact = meta.template.get("retry")
-    if not isinstance(exact, dict) or exact == data.get("retry"):
-        return template
-    try:
-        candidate = finish({**data, "retry": exact}, template.name)
-    except TemplateError:
-        return template
-    return candidate if written(candidate) == written(template) else template
-
-
 def slug(text: str) -> str:
     """A template name made of `text` (`Upsert payout request` -> `upsert-payout-request`)."""
     name = re.sub(r"[^a-z0-9_.-]+", "-", text.lower()).strip("-._")
@@ -371,21 +350,6 @@ def unsupported_field(field_name: str, message: str) -> TemplateError:
 
 
 # -- numbers -------------------------------------------------------------------------------
-
-
-def engine_attempts(template: TaskTemplate, warnings: list[str]) -> int:
-    """How many times the engine may send the step: the template's `maxAttempts` when the
-    one rule (`may_repeat`) allows a repeat, else once, with the reason in `warnings`."""
-    attempts = template.retry.max_attempts
-    if attempts > 1 and not may_repeat(template):
-        method = template.http_request.method
-        warnings.append(
-            f"retry: {method} is not idempotent and declares no idempotency key, so the engine "
-            f"sends it once (maxAttempts {attempts} written as 1): a retry after a timeout "
-            "could do it twice"
-        )
-        return 1
-    return attempts
 
 
 def number(value: float) -> int | float:

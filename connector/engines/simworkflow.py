@@ -15,6 +15,7 @@ from pydantic import JsonValue
 
 from connector._task import Task
 from connector._template import TaskTemplate
+from connector.engines._attempts import engine_attempts, precise_retry
 from connector.engines._expressions import (
     escape_literal,
     from_engine,
@@ -31,7 +32,6 @@ from connector.engines._shared import (
     Import,
     Metadata,
     differences,
-    engine_attempts,
     finish,
     full_url,
     metadata,
@@ -39,7 +39,6 @@ from connector.engines._shared import (
     null_warning,
     number,
     parameter_wiring,
-    precise_retry,
     read_metadata,
     require_json_body,
     slug,

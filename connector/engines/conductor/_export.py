@@ -17,11 +17,11 @@ from typing import Any
 
 from connector._task import Task
 from connector._template import TaskTemplate
+from connector.engines._attempts import engine_attempts
 from connector.engines._expressions import is_identifier, map_strings, to_engine
 from connector.engines._shared import (
     Export,
     ExportOptions,
-    engine_attempts,
     full_url,
     metadata,
     null_warning,

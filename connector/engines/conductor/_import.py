@@ -10,6 +10,7 @@ from connector._errors import TemplateError
 from connector._task import Task
 from connector._template import TaskTemplate
 from connector.auth import Auth
+from connector.engines._attempts import engine_attempts, precise_retry
 from connector.engines._expressions import from_engine, map_strings, unsupported
 from connector.engines._shared import (
     METADATA_KEY,
@@ -17,11 +18,9 @@ from connector.engines._shared import (
     Import,
     Metadata,
     differences,
-    engine_attempts,
     finish,
     no_such_http_task,
     number,
-    precise_retry,
     read_metadata,
     slug,
     split_url,
