@@ -15,7 +15,10 @@ says its budget cannot sustain it.
   Then the remaining requests are spread until the reset (none left: a pause until it),
   and the user's pace returns after it. A remaining count without a reset (Rebilly's
   `X-RateLimit-Remaining`) says nothing about when it refills, so it never slows the batch;
-  the server's 429 does.
+  the server's 429 does. It only tells when the server's window is full at this pace
+  (nothing remains) or shorter than ours (a quota below the rate's count): then the pace
+  keeps a wider margin for jitter (96 %, `TIGHT`), late waiters no longer catch up in a
+  burst, and a send later than its slot moves the later slots.
 - A 429 pauses every worker until the server's `X-RateLimit-Retry-After` (UTC epoch seconds)
   or `Retry-After` (seconds or HTTP-date), read by the same code that times retries
   (`connector._retry.server_wait`); with neither, one interval (or one second).
