@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from _conductor_stand_in import ConductorStandIn  # noqa: E402
 
 from connector._catalog import task_names  # noqa: E402
+from connector.emulator import Emulator  # noqa: E402
 from connector.engines.conductor._export import conductor_name  # noqa: E402
 
 BASELINE = (
@@ -34,7 +35,7 @@ BASELINE = (
     "from conductor.client.configuration.configuration import Configuration; "
     "from connector._catalog import task_names; "
     "from connector.engines.conductor.worker import worker_for; "
-    "workers = [worker_for(n, base_url='http://127.0.0.1:9') for n in task_names()]; "
+    "workers = [worker_for(n, base_url=sys.argv[2]) for n in task_names()]; "
     "configuration = Configuration(server_api_url=sys.argv[1]); "
     "handler = TaskHandler(workers=workers, configuration=configuration, "
     "scan_for_annotated_workers=False); handler.start_processes(); handler.join_processes()"
@@ -91,20 +92,23 @@ def measure(label: str, command: list[str], conductor: ConductorStandIn) -> None
 
 
 def main() -> None:
-    """The baseline, then the command with one and with four processes."""
-    worker = [sys.executable, "-m", "connector", "worker", "--engine", "conductor"]
-    worker += ["--base-url", "http://127.0.0.1:9"]
-    print(f"conductor worker serving {len(task_names())} task types:")
-    with ConductorStandIn() as conductor:
-        baseline = [sys.executable, "-c", BASELINE, conductor.url]
-        measure("SDK TaskHandler (baseline)", baseline, conductor)
-    for processes in (1, 4):
+    """The baseline, then the command with one and with four processes (the workers'
+    target: an emulator, which the command checks is listening before it polls)."""
+    with Emulator() as emulator:
+        target = emulator.base_url("org-bench")
+        worker = [sys.executable, "-m", "connector", "worker", "--engine", "conductor"]
+        worker += ["--base-url", target]
+        print(f"conductor worker serving {len(task_names())} task types:")
         with ConductorStandIn() as conductor:
             measure(
-                f"connector worker --processes {processes}",
-                [*worker, "--processes", str(processes)],
+                "SDK TaskHandler (baseline)",
+                [sys.executable, "-c", BASELINE, conductor.url, target],
                 conductor,
             )
+        for processes in (1, 4):
+            with ConductorStandIn() as conductor:
+                command = [*worker, "--processes", str(processes)]
+                measure(f"connector worker --processes {processes}", command, conductor)
 
 
 if __name__ == "__main__":
