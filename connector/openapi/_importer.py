@@ -11,6 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from connector.openapi._budget import collecting
 from connector.openapi._load import check_openapi
 from connector.openapi._names import api_slug, env_prefix, unique
 from connector.openapi._operations import (
@@ -121,7 +122,9 @@ def _one(
         result.skipped.append(_skip(op, f"{op.label}: not selected (--operation/--tag)"))
         return
     try:
-        built = build_template(context, op, name)
+        with collecting() as notes:
+            built = build_template(context, op, name)
+        built.warnings.extend(f"{op.label}: {text}" for text in notes)
         if check:
             check_template(built.template, op)
     except SkipError as exc:
