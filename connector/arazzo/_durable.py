@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connector._errors import FieldError, UsageError
-from connector._retry import is_safe_to_repeat
+from connector._retry import may_repeat
 from connector.arazzo._check import Checked
 from connector.arazzo._flow import failure_actions, success_actions
 from connector.arazzo._inputs import check_inputs
@@ -126,8 +126,7 @@ def lost(checked: Checked, cursor: Mapping[str, Any], why: str) -> dict[str, Any
 
 
 def _safe(checked: Checked, workflow: Workflow, index: int) -> bool:
-    """Whether the step at `index` may be sent twice (an idempotent method, or its template
-    says so)."""
+    """Whether the step at `index` may be sent twice (the connector's one rule, `may_repeat`)."""
     step = workflow.steps[index]
     template = checked.step(workflow, step).operation.task.template
-    return is_safe_to_repeat(template.http_request.method, template.retry)
+    return may_repeat(template)

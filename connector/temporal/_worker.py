@@ -24,7 +24,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 
 from connector._task import Task
 from connector.arazzo import Checked
-from connector.temporal._activities import TaskActivities
+from connector.temporal._activities import Target, TaskActivities
 from connector.temporal._arazzo_activities import ArazzoActivities
 from connector.temporal._arazzo_workflow import ArazzoWorkflow
 from connector.temporal._workflows import BatchWorkflow, ChunkWorkflow
@@ -52,6 +52,7 @@ async def serve(
     activities_per_second: float | None = None,
     stop: asyncio.Event | None = None,
     on_ready: Callable[[], None] | None = None,
+    targets: Mapping[str, Target] | None = None,
     documents: Mapping[str, Checked] | None = None,
 ) -> None:
     """Run the worker until `stop` is set (or forever).
@@ -65,7 +66,11 @@ async def serve(
     """
     client = await Client.connect(address, namespace=namespace)
     activities = TaskActivities(
-        tasks, environment=environment, base_url=base_url, allow_hosts=allow_hosts
+        tasks,
+        environment=environment,
+        base_url=base_url,
+        allow_hosts=allow_hosts,
+        targets=targets,
     )
     arazzo = ArazzoActivities(
         documents or {}, environment=environment, base_url=base_url, allow_hosts=allow_hosts
