@@ -5,7 +5,9 @@
     │   ├── TemplateError        a template file is not a valid task template
     │   ├── RenderError          a placeholder could not be rendered
     │   ├── InputError           the task input (or the body built from it) is invalid
-    │   ├── DescriptionError     a file is not a readable OpenAPI 3.0/3.1 description
+    │   ├── DescriptionError     a file is not a readable OpenAPI 3.x or Swagger 2.0 description
+    │   │   └── OverlayError     an overlay is invalid, or one of its actions cannot be applied
+    │   ├── WorkflowError        an Arazzo document is invalid (fields named by JSON pointer)
     │   └── UsageError           the call names no place to send to
     │       └── CredentialHostError   a credential would go to a host it is not bound to
     └── RunError                 a request was attempted
@@ -40,6 +42,7 @@ __all__ = [
     "DescriptionError",
     "FieldError",
     "InputError",
+    "OverlayError",
     "ReadTimeoutError",
     "RenderError",
     "RetriesExhaustedError",
@@ -48,6 +51,7 @@ __all__ = [
     "TemplateError",
     "TransportError",
     "UsageError",
+    "WorkflowError",
 ]
 
 
@@ -108,9 +112,21 @@ class InputError(DefinitionError):
 
 
 class DescriptionError(DefinitionError):
-    """A file is not an OpenAPI 3.0/3.1 description that can be read."""
+    """A file is not an OpenAPI 3.x (or Swagger 2.0) description that can be read."""
 
     kind = "description"
+
+
+class OverlayError(DescriptionError):
+    """An overlay is not valid, or one of its actions cannot be applied (index and target)."""
+
+    kind = "overlay"
+
+
+class WorkflowError(DefinitionError):
+    """An Arazzo workflow document is invalid; each field error names a JSON pointer."""
+
+    kind = "workflow"
 
 
 class UsageError(DefinitionError):

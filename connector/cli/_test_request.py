@@ -114,7 +114,7 @@ def run(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         if environment == "local" and base_url is None:
             try:
-                base_url, environ = stack.enter_context(local_target(task, choice.note))
+                base_url, environ = stack.enter_context(local_target(task, reason=choice.note))
             except ConnectorError as exc:  # no emulator for the task's API: nothing sent
                 return fail_with(exc, as_json=args.json)
         result = _send(
@@ -127,6 +127,14 @@ def run(args: argparse.Namespace) -> int:
         )
     _report(result, task.name, as_json=args.json)
     return _exit_code(result)
+
+
+def default_environment(task: Task, environment: str | None, base_url: str | None) -> str | None:
+    """The environment named; else `connector._target.choose`'s (the test environment when
+    its credentials are set, else `local`; never production). Workers choose theirs here."""
+    from connector._target import choose
+
+    return choose(task.template, environment, base_url).environment
 
 
 def _send(
