@@ -30,12 +30,6 @@ def register(commands: Any) -> None:
         help="where the worker sends: one of the tasks' environments (default: a task's test "
         "environment when its credentials are set, else local)",
     )
-    worker.add_argument(
-        "--no-credentials",
-        action="store_true",
-        help="send to a real environment without credentials on purpose (refused otherwise)",
-    )
-    worker.add_argument("--yes", action="store_true", help="confirm sending to production")
     worker.add_argument("--base-url", metavar="URL", help="replaces the environment's base URL")
     add_allow_host(worker)
     add_start_options(worker)

@@ -15,7 +15,7 @@ from typing import Any
 from connector._errors import TemplateError
 from connector._retry import may_repeat
 from connector._template import TaskTemplate
-from connector.engines._shared import Metadata, finish
+from connector.engines._shared import Metadata, finish, kept_metadata
 
 __all__ = ["engine_attempts", "precise_retry"]
 
@@ -45,7 +45,8 @@ def precise_retry(
     the engine's retry fields as the document has them (an export sends an unsafe step once
     whatever `maxAttempts` says); otherwise the engine's own fields win.
     """
-    exact = meta.template.get("retry")
+    # a --full export that wrote no retry had the default policy: that is what it carries
+    exact = meta.template.get("retry", {} if kept_metadata(meta, present=True) else None)
     if not isinstance(exact, dict) or exact == data.get("retry"):
         return template
     try:
