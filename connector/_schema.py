@@ -298,8 +298,12 @@ def _simple_leaves(value: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[st
 
 
 def _schema_at(schema: Mapping[str, Any], path: tuple[str, ...]) -> tuple[dict[str, Any], bool]:
+    node: Any
     node, required = schema, True
-    for key in path:
-        required = required and key in node.get("required", [])
-        node = node.get("properties", {}).get(key, {})
+    for key in path:  # a described schema may hold anything where a list or object belongs
+        listed = node.get("required")
+        required = required and isinstance(listed, list) and key in listed
+        properties = node.get("properties")
+        node = properties.get(key, {}) if isinstance(properties, Mapping) else {}
+        node = node if isinstance(node, Mapping) else {}
     return dict(node), required

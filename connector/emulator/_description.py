@@ -89,10 +89,13 @@ def bundle(document: dict[str, Any], schema: Any) -> dict[str, Any]:
 
 def _place(root: dict[str, Any], ref: str, value: Any) -> None:
     parts = [raw.replace("~1", "/").replace("~0", "~") for raw in ref[2:].split("/")]
-    node = root
+    node: Any = root
     for part in parts[:-1]:
+        if not isinstance(node, dict):
+            return  # a pointer through a list or a value: nothing to place it in
         node = node.setdefault(part, {})
-    node[parts[-1]] = value
+    if isinstance(node, dict):
+        node[parts[-1]] = value
 
 
 def normalise(schema: Any) -> Any:
