@@ -137,7 +137,7 @@ def _create_read(templates: dict[str, Any], picks: dict[str, str], work: Path) -
     template = parse_template(templates[create], source=create)
     emulation = emulation_for(template)
     # as `connector emulator --spec` and a key made for it: --base-url names the emulator
-    keys = dict.fromkeys(template.auth.variables(), "sk_local_directory")
+    keys = template.auth.local_environ({}, "sk_local_directory")  # stand-ins, as local uses
     with Emulator(host="127.0.0.1", port=0, api=emulation.api) as emulator, _environ(keys):
         base = _local_base(templates[create], emulator.url)
         made = cli(
