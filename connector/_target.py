@@ -170,7 +170,7 @@ def refusal(
     if found == "production" and not confirmed:
         return Refusal(
             f"environment '{environment}' is production"
-            f"{' (it moves real money)' if environment == 'live' else ''}: confirm with --yes "
+            f"{' and moves real money' if environment == 'live' else ''}: confirm with --yes "
             "(nothing was sent)",
             confirmable=True,
         )

@@ -59,7 +59,7 @@ def export_conductor(
     """The workflow as `{"workflowDef", "taskDefs"}`; TemplateError naming what cannot go.
     A step that runs another workflow of the document is a SUB_WORKFLOW task carrying that
     workflow's own export inline (nothing else to register)."""
-    options = replace(options, workflow=None, metadata=False)
+    options = replace(options, workflow=None, metadata=None)
     task_defs: dict[str, Any] = {}
     warnings: list[str] = []
     found = (task_defs, warnings)

@@ -242,7 +242,7 @@ def _native(source: dict[str, Any], meta: Metadata) -> dict[str, Any]:
 
 def _written_retry(template: TaskTemplate) -> dict[str, Any] | None:
     """The `retry` an export writes for the template (None: the task is sent once)."""
-    task = _task(template, ExportOptions(metadata=False), {}, [], [])
+    task = _task(template, ExportOptions(metadata=None), {}, [], [])
     written: dict[str, Any] | None = task.get("retry")
     return written
 
