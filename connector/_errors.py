@@ -7,7 +7,8 @@
     │   ├── InputError           the task input (or the body built from it) is invalid
     │   ├── DescriptionError     a file is not a readable OpenAPI 3.0/3.1 description
     │   └── UsageError           the call names no place to send to
-    │       └── CredentialHostError   a credential would go to a host it is not bound to
+    │       ├── CredentialHostError   a credential would go to a host it is not bound to
+    │       └── JournalError     a batch journal is busy, damaged, of other inputs, unwritable
     └── RunError                 a request was attempted
         ├── TransportError       no usable response: connect failure, reset, timeout
         │   ├── ConnectError     could not connect: nothing reached the server
@@ -38,6 +39,7 @@ __all__ = [
     "DescriptionError",
     "FieldError",
     "InputError",
+    "JournalError",
     "ReadTimeoutError",
     "RenderError",
     "RetriesExhaustedError",
@@ -119,6 +121,11 @@ class UsageError(DefinitionError):
 
 class CredentialHostError(UsageError):
     """A credential would be sent to a host it is not bound to, or over plain http."""
+
+
+class JournalError(UsageError):
+    """A batch journal cannot be used: another run holds it, it is damaged, it belongs to
+    other inputs, or it cannot be written (a full disk); nothing is sent unjournaled."""
 
 
 class RunError(ConnectorError):

@@ -26,6 +26,7 @@ from connector._body import FileReader
 from connector._catalog import load_task
 from connector._clock import SYSTEM_CLOCK, Clock
 from connector._errors import DefinitionError, TransportError, UsageError
+from connector._idempotency import with_key
 from connector._report import log_attempt, make_attempt, task_result
 from connector._request import PreparedRequest
 from connector._result import Attempt, TaskResult
@@ -126,8 +127,9 @@ class Executor:
         try:
             loaded = _load(task)
             target = resolve_environment(loaded, environment, base_url, self.environ)
+            keyed, _key = with_key(loaded.template, inputs, None)  # one key for every attempt
             request = loaded.prepare(
-                inputs,
+                keyed,
                 environment=target,
                 base_url=base_url,
                 environ=self.environ,
@@ -179,7 +181,9 @@ class Executor:
             if self.on_wait is not None:
                 self.on_wait(attempts[-1])
 
-        retrying = build_retrying(policy.retry, request.method, schedule, before_sleep=before_sleep)
+        retrying = build_retrying(
+            policy.retry, schedule, repeatable=policy.repeatable, before_sleep=before_sleep
+        )
         final = run_attempts(retrying, attempt)
         log_attempt(request, attempts[-1], policy)
         elapsed = (self._clock.monotonic() - started) * 1000

@@ -19,6 +19,7 @@ import jsonschema_rs
 from pydantic import Field, JsonValue, ValidationError, model_validator
 
 from connector._errors import TemplateError
+from connector._idempotency import Idempotency, declares_input
 from connector._json import loads
 from connector._model import StrictModel, field_errors
 from connector._suggest import did_you_mean
@@ -26,8 +27,6 @@ from connector.auth import Auth
 from connector.auth._base import ENV_NAME
 
 HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
-
-IDEMPOTENT_METHODS: frozenset[str] = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
 
 MAX_REQUEST_BODY_BYTES: Final = 1 << 20
 """The largest encoded request body a template sends unless it declares `maxBodyBytes`."""
@@ -195,6 +194,10 @@ class TaskTemplate(StrictModel):
     success_status_codes: list[StatusCode] = Field(default_factory=_default_success_codes)
     responses: dict[str, ResponseSpec] = Field(default_factory=dict)
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
+    idempotency: Idempotency = Field(
+        default_factory=Idempotency,
+        description="What makes the step safe to repeat: an idempotency key input, a read-back",
+    )
     connection_timeout_seconds: float = Field(default=5, gt=0, le=600)
     read_timeout_seconds: float = Field(default=10, gt=0, le=3600)
     deadline_seconds: float = Field(default=60, gt=0, le=86400)
@@ -211,6 +214,12 @@ class TaskTemplate(StrictModel):
                 response.json_schema
             ):
                 raise ValueError(f"responses.{key}.schema is not a valid JSON Schema")
+        named = self.idempotency.key
+        if named is not None and not declares_input(self, named):
+            raise ValueError(
+                f"idempotency.key: {named!r} is not an input of the template (a parameter or a "
+                "<<placeholder>> of the body)"
+            )
         return self
 
     @property

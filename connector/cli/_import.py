@@ -104,6 +104,7 @@ def _as_json(result: Any, folder: Path) -> dict[str, Any]:
                 "path": i.path,
                 "file": str(folder / f"{i.name}.json"),
                 "warnings": list(i.warnings),
+                "idempotency": i.idempotency,
             }
             for i in result.imported
         ],
@@ -133,6 +134,8 @@ def _print_summary(result: Any, changes: Any, folder: Path) -> None:
             out(f"  {label}: ... and {len(names) - 20} more\n")
     for skipped in result.skipped:
         out(f"  skipped: {skipped.reason}\n")
+    for line in _idempotency_lines(result.imported):
+        out(line)
     warned = sum(1 for i in result.imported if i.warnings)
     if warned:
         out(f"  {warned} imported with warnings (--json lists them)\n")
@@ -165,3 +168,16 @@ def format_row(row: Any) -> str:
         f"{row['name']:<36} {row['api'] or ''!s:<12} {row['method'] or ''!s:<6} "
         f"{row['path'] or ''}  {row['title']}"
     )
+
+
+def _idempotency_lines(imported: list[Any]) -> list[str]:
+    """What the import inferred about keys and read-backs, and which POST/PATCH are unkeyed."""
+    keyed = [i for i in imported if i.idempotency.startswith("keyed")]
+    unkeyed = [i for i in imported if i.idempotency.startswith("not idempotent")]
+    lines = [f"  {i.name}: {i.idempotency}\n" for i in keyed[:20]]
+    if unkeyed:
+        lines.append(
+            f"  {len(unkeyed)} {'POST/PATCH'} without an idempotency key: never retried "
+            "(declare idempotency.key in the template if the API takes one)\n"
+        )
+    return lines

@@ -5,8 +5,12 @@ Where it sends follows `test-request`: `sandbox` when credentials are configured
 command); `live` only when named and confirmed (`--yes`); `--base-url` anywhere else.
 Results go to `--results` (default: beside the inputs, `NAME.results.jsonl`), the journal to
 `--journal` (default: beside the results, `NAME.results.journal`). The same command again
-resumes: nothing that completed is sent twice. The summary goes to stdout (`--json`: the
-`Summary` object), progress and per-line notes to stderr.
+resumes: nothing that completed is sent twice, also after the inputs file was edited (the
+journal knows inputs by content). `--resolve` looks unknown outcomes up with the template's
+read-back; `--mark LINE=completed|failed` settles one by hand. Ctrl-C or SIGTERM, once or
+more, still writes the results and the summary, and prints the command that resumes. The
+summary goes to stdout (`--json`: the `Summary` object), progress and per-line notes to
+stderr.
 
 Exit codes: 0 every input COMPLETED; 1 some FAILED or UNKNOWN; 2 nothing was sent (bad
 arguments, an unreadable inputs file, a journal of another batch); 130 interrupted.
@@ -15,9 +19,10 @@ arguments, an unreadable inputs file, a journal of another batch); 130 interrupt
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -28,7 +33,7 @@ from connector.cli._temporal_run import add_options as add_temporal_run_options
 
 if TYPE_CHECKING:
     from connector._task import Task
-    from connector.batch import Journal, Outcome, Rate, Summary
+    from connector.batch import InputItem, Journal, Outcome, Rate, Summary
 
 EXIT_INTERRUPTED = 130
 MAX_CONCURRENCY = 64
@@ -76,6 +81,25 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument(
+        "--resolve",
+        action="store_true",
+        help="before resending, look each input whose outcome is unknown up with the "
+        "template's read-back (idempotency.readBack): found is completed, not found is sent",
+    )
+    parser.add_argument(
+        "--mark",
+        action="append",
+        default=[],
+        type=_mark,
+        metavar="LINE=completed|failed",
+        help="settle the UNKNOWN input on LINE of the inputs, after checking on the server",
+    )
+    parser.add_argument(
+        "--resend-changed",
+        action="store_true",
+        help="send inputs that were edited after they were sent (refused by default)",
+    )
+    parser.add_argument(
         "--engine",
         choices=["local", "temporal"],
         default="local",
@@ -94,6 +118,15 @@ def _concurrency(text: str) -> int:
     return value
 
 
+def _mark(text: str) -> Any:
+    from connector.batch import parse_mark
+
+    try:
+        return parse_mark(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _rate(text: str) -> Rate | str:
     from connector.batch import parse_rate
 
@@ -107,26 +140,28 @@ def run(args: argparse.Namespace) -> int:
     """Run the batch, write the results, print the summary."""
     from connector._catalog import load_task
     from connector._errors import ConnectorError
-    from connector._retry import is_safe_to_repeat
+    from connector._idempotency import kind
     from connector.batch import Journal, journal_path
+    from connector.cli._interrupts import catching_interrupts
 
     results = args.results or default_results(args.inputs)
     if args.engine == "temporal":
         from connector.cli._temporal_run import run as run_on_temporal
 
         return run_on_temporal(args, results)
-    try:
-        task = load_task(args.task)
-        safe = is_safe_to_repeat(task.template.http_request.method, task.template.retry)
-        path = args.journal or journal_path(results)
-        journal = Journal(path, task=task.name, durable_sends=not safe)
-    except ConnectorError as exc:
-        return fail_with(exc, as_json=args.json)
-    with journal:
+    with catching_interrupts() as interrupts:
         try:
-            return _run(args, task, journal, results)
+            task = load_task(args.task)
+            path = args.journal or journal_path(results)
+            # a key or an unkeyed POST must survive a power cut before it is sent
+            journal = Journal(path, task=task.name, durable_sends=kind(task.template) != "method")
         except ConnectorError as exc:
             return fail_with(exc, as_json=args.json)
+        with journal:
+            try:
+                return _run(args, task, journal, results, interrupts)
+            except ConnectorError as exc:
+                return fail_with(exc, as_json=args.json)
 
 
 def default_results(inputs: Path) -> Path:
@@ -134,8 +169,10 @@ def default_results(inputs: Path) -> Path:
     return inputs.with_name(f"{inputs.stem}.results.jsonl")
 
 
-def _run(args: argparse.Namespace, task: Task, journal: Journal, results: Path) -> int:
-    from connector.batch import BatchRunner, Pacer, check_inputs, open_progress, read_inputs
+def _run(
+    args: argparse.Namespace, task: Task, journal: Journal, results: Path, interrupts: Any
+) -> int:
+    from connector.batch import BatchRunner, Pacer, check_inputs, mark, open_progress, read_inputs
     from connector.cli._test_request import _unsafe_target
 
     schema = task.input_schema()
@@ -143,6 +180,8 @@ def _run(args: argparse.Namespace, task: Task, journal: Journal, results: Path) 
     def items() -> Any:
         return read_inputs(args.inputs, schema=schema, input_format=args.format)
 
+    if args.mark:
+        mark(journal, items(), args.mark, task.template.http_request.method)
     plan = check_inputs(items(), journal)
     environment = _environment(args, task)
     refusal = _unsafe_target(task, environment, args.base_url, args)
@@ -155,15 +194,39 @@ def _run(args: argparse.Namespace, task: Task, journal: Journal, results: Path) 
             target=target,
             pacer=Pacer(_chosen_rate(args.rate, task)),
             concurrency=args.concurrency,
+            resolve=args.resolve,
+            resend_changed=args.resend_changed,
         )
+        interrupts.attach(runner)
         with open_progress(plan.total, plan.done) as progress:
             outcome = runner.run(items(), progress, plan)
-    summary = finish(journal, results, outcome)
+    summary = finish(journal, results, outcome, items())
     show_summary(summary, as_json=args.json)
+    return _ending(outcome, summary)
+
+
+def _ending(outcome: Outcome, summary: Summary) -> int:
+    """What the user must know after the summary, and the exit code."""
+    resume = f"to resume, run the same command again: {_command()}"
+    if outcome.halted is not None:
+        sys.stderr.write(f"stopped: {outcome.halted.message}\n{resume}\n")
+        return EXIT_FAILED
     if outcome.interrupted:
-        sys.stderr.write("interrupted: run the same command again to finish the rest\n")
+        if outcome.in_flight:
+            sys.stderr.write(
+                f"{outcome.in_flight} request(s) were on the wire when the run stopped waiting: "
+                "the journal records them as sent, the next run resolves them\n"
+            )
+        sys.stderr.write(f"interrupted: {resume}\n")
         return EXIT_INTERRUPTED
     return EXIT_OK if summary.ok else EXIT_FAILED
+
+
+def _command() -> str:
+    """The command line of this process, as it can be typed again."""
+    import shlex
+
+    return shlex.join(["connector", *sys.argv[1:]])
 
 
 def _chosen_rate(rate: Rate | str | None, task: Task) -> Rate | None:
@@ -199,23 +262,30 @@ def _target(task: Task, environment: str | None, base_url: str | None) -> Iterat
     yield Target(environment or ("sandbox" if base_url is None else None), base_url, environ)
 
 
-def finish(journal: Journal, results: Path, outcome: Outcome) -> Summary:
-    """Write the results file from the journal (input order) and count the summary."""
-    from connector.batch import Tally, write_results
+def finish(
+    journal: Journal, results: Path, outcome: Outcome, items: Iterable[InputItem]
+) -> Summary:
+    """Write the results file in the order of the inputs as they are now (each with its
+    line now), from the journal and this run's unjournaled lines; count the summary."""
+    from connector.batch import Tally, identify, write_results
     from connector.batch._results import parse_record
 
     tally = Tally()
 
     def lines() -> Iterator[str]:
-        for text in journal.records():
-            record = parse_record(text)
-            tally.add(record, sent=record["line"] in outcome.sent)
-            yield text
+        for identity, item in identify(items):
+            text = journal.record_of(identity)
+            record = parse_record(text) if text else outcome.unjournaled.get(identity)
+            if record is None:
+                continue  # not reached: the next run sends it
+            record["line"] = item.line
+            tally.add(record, sent=identity in outcome.sent)
+            yield json.dumps(record, ensure_ascii=False)
 
     write_results(results, lines())
     return tally.summary(
         outcome.elapsed_seconds,
-        interrupted=outcome.interrupted,
+        interrupted=outcome.interrupted or outcome.halted is not None,
         results=str(results),
         journal=str(journal.path),
     )

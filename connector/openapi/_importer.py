@@ -11,6 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
+from connector._idempotency import describe
 from connector.openapi._load import check_openapi
 from connector.openapi._names import api_slug, env_prefix, unique
 from connector.openapi._operations import (
@@ -37,6 +38,8 @@ class Imported:
     path: str
     template: dict[str, Any]
     warnings: tuple[str, ...] = ()
+    idempotency: str = ""
+    """What was inferred about its idempotency (`_idempotency.describe`), when checked."""
 
 
 @dataclass(frozen=True)
@@ -112,10 +115,11 @@ def _one(
     if name is None:
         result.skipped.append(_skip(op, f"{op.label}: not selected (--operation/--tag)"))
         return
+    idempotency = ""
     try:
         built = build_template(context, op, name)
         if check:
-            check_template(built.template, op)
+            idempotency = describe(check_template(built.template, op).template)
     except SkipError as exc:
         result.skipped.append(_skip(op, str(exc)))
         return
@@ -127,7 +131,13 @@ def _one(
         result.bindings.setdefault(variable, set()).update(hosts)
     result.imported.append(
         Imported(
-            name, op.operation_id, op.method.upper(), op.path, built.template, tuple(built.warnings)
+            name,
+            op.operation_id,
+            op.method.upper(),
+            op.path,
+            built.template,
+            tuple(built.warnings),
+            idempotency,
         )
     )
 

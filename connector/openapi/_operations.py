@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from connector.openapi._bodies import Body, build_body, kind_of
+from connector.openapi._keys import infer_idempotency
 from connector.openapi._names import identifier, kebab
 from connector.openapi._parameters import build_parameters, effective
 from connector.openapi._refs import RefError, Refs, as_dict, pointer_join
@@ -154,6 +155,11 @@ def _build(context: Context, op: OperationRef, name: str) -> Built:
     built.warnings.extend(auth.warnings)
     parts = _Parts(servers.environments, inputs, url, body, success, responses)
     template = _assemble(context, op, name, parts)
+    idempotency = infer_idempotency(
+        context.document, method=op.method, path=op.path, url=url, inputs=inputs, body=body
+    )
+    if idempotency:
+        template["idempotency"] = idempotency
     if auth.auth is not None:
         template["auth"] = auth.auth
         for scheme in auth.auth["schemes"].values():

@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from connector._idempotency import IDEMPOTENT_METHODS
 from connector._task import Task
-from connector._template import IDEMPOTENT_METHODS, RetryPolicy, TaskTemplate
+from connector._template import RetryPolicy, TaskTemplate
 from connector.engines._expressions import is_identifier, map_strings, to_engine
 from connector.engines._shared import (
     Export,
