@@ -96,7 +96,7 @@ def test_a_journal_copied_without_its_wal_after_a_crash_is_refused(tmp_path: Pat
     copy.parent.mkdir()
     shutil.copy(path, copy)  # the run is still going (as after kill -9): its rows are in -wal
     journal.close()
-    with pytest.raises(JournalError, match="run.journal-wal is missing"):
+    with pytest.raises(JournalError, match=r"run\.journal-wal is missing"):
         Journal(copy, task=TASK)
     with Journal(path, task=TASK) as reopened:  # the original, closed properly, is fine
         assert reopened.record_of(one) is not None
