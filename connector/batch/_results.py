@@ -173,11 +173,14 @@ class Tally:
         if sent:
             self.latencies.append(float(record.get("elapsedMs") or 0.0))
 
-    def summary(self, elapsed_seconds: float, **fields: Any) -> Summary:
-        """The summary of what was counted; `fields` adds `interrupted`, `results`, ..."""
+    def summary(
+        self, elapsed_seconds: float, *, total: int | None = None, **fields: Any
+    ) -> Summary:
+        """The summary of what was counted; `total`: the inputs (default: the lines counted);
+        `fields` adds `interrupted`, `results`, ..."""
         sent = len(self.latencies)
         return Summary(
-            total=sum(self.statuses.values()),
+            total=sum(self.statuses.values()) if total is None else total,
             completed=self.statuses["COMPLETED"],
             failed=dict(sorted(self.failed.items())),
             unknown=self.statuses["UNKNOWN"],

@@ -4,7 +4,9 @@ The first SIGINT or SIGTERM stops handing out work (requests on the wire finish 
 recorded); the second and any later one stops waiting for those too (they stay `sending` in
 the journal and are resolved by the next run). Neither raises: the command always goes on
 to write the results file for what completed, print the summary and the command that
-resumes. Handlers are installed only in the main thread, and put back on exit.
+resumes. Handlers are installed only in the main thread, and put back on exit; after an
+interrupt they are put back as "ignore" (the command is finishing: a late Ctrl-C must not
+cut the summary short).
 """
 
 from __future__ import annotations
@@ -72,4 +74,4 @@ def catching_interrupts() -> Iterator[Interrupts]:
         yield interrupts
     finally:
         for number, handler in previous.items():
-            signal.signal(number, handler)
+            signal.signal(number, signal.SIG_IGN if interrupts.count else handler)

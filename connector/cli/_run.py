@@ -271,9 +271,12 @@ def finish(
     from connector.batch._results import parse_record
 
     tally = Tally()
+    total = 0
 
     def lines() -> Iterator[str]:
+        nonlocal total
         for identity, item in identify(items):
+            total += 1
             text = journal.record_of(identity)
             record = parse_record(text) if text else outcome.unjournaled.get(identity)
             if record is None:
@@ -285,6 +288,7 @@ def finish(
     write_results(results, lines())
     return tally.summary(
         outcome.elapsed_seconds,
+        total=total,
         interrupted=outcome.interrupted or outcome.halted is not None,
         results=str(results),
         journal=str(journal.path),
