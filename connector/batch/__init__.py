@@ -8,12 +8,14 @@ The pieces, one module each, reusable by any engine that runs a batch (`connecto
     _pacing     Rate, parse_rate, Pacer (a shared rate lowered by the server's headers, paused
                 by a 429), PacedSession (a requests.Session that waits for its slot)
     _journal    Journal: SQLite, inputs by content; `sending` (and the key) committed before
-                the request, `done` with the result; one run per journal (`_lock`)
+                the request, `done` with the result; one run per journal (`_lock`);
+                damaged journals refused (`_journal_open`)
     _resolve    read_back (an unknown outcome looked up), mark (settled by the user)
     _results    line_record / invalid_record / unknown_record, write_results (JSON Lines in
                 input order), Tally -> Summary, summary_lines
     _progress   open_progress: rich's bar on a terminal, plain lines otherwise
-    _runner     check_inputs, BatchRunner: the inputs over N threads, one Executor each
+    _plan       check_inputs -> Plan: the inputs matched with the journal, nothing sent
+    _runner     BatchRunner: the inputs over N threads, one Executor each
 
 `connector run` (connector/cli/_run.py) wires them together.
 """
@@ -30,6 +32,7 @@ from connector.batch._pacing import (
     Rate,
     parse_rate,
 )
+from connector.batch._plan import Plan, check_inputs
 from connector.batch._progress import PlainProgress, Progress, RichProgress, open_progress
 from connector.batch._resolve import Mark, mark, parse_mark, read_back, read_back_task
 from connector.batch._results import (
@@ -43,7 +46,7 @@ from connector.batch._results import (
     unknown_record,
     write_results,
 )
-from connector.batch._runner import BatchRunner, Outcome, Plan, Target, check_inputs
+from connector.batch._runner import BatchRunner, Outcome, Target
 
 __all__ = [
     "KNOWN_LIMITS",

@@ -18,13 +18,13 @@ renamed into place, so an empty file is always damage); a table was dropped or r
 (an insert trigger counts rows into `meta.rows`); it was left open by a run and its `-wal`
 file is missing (a copy without it has lost the latest rows); it belongs to another task; or
 it cannot be written (a full disk: the run stops before sending the input it could not
-record). Every read of a recorded result line goes through `record_of` and `records`.
+record; `_journal_open` holds these checks). Every read of a recorded result line goes
+through `record_of` and `records`.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 import time
@@ -32,34 +32,14 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Literal
 
-from connector._errors import JournalError
 from connector.batch._inputs import InputItem
-from connector.batch._lock import JournalLock, try_lock
+from connector.batch._journal_open import check, connect, create, hold, owner, wal, write_error
 
 __all__ = ["Journal", "JournalEntry", "identify", "journal_path"]
 
 State = Literal["sending", "done"]
-FORMAT: Final = "2"
-
-_SCHEMA: Final = """
-CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE items (
-    identity TEXT PRIMARY KEY,
-    line INTEGER NOT NULL,
-    digest TEXT NOT NULL,
-    key TEXT,
-    state TEXT NOT NULL CHECK (state IN ('sending', 'done')),
-    status TEXT,
-    record TEXT,
-    sent_at REAL,
-    done_at REAL
-);
-CREATE TRIGGER count_rows AFTER INSERT ON items
-BEGIN UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'rows'; END;
-"""
-_COLUMNS: Final = ("identity", "line", "digest", "key", "state", "status", "record")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,13 +81,13 @@ class Journal:
         self.durable_sends = durable_sends
         self._lock = threading.Lock()
         if not path.exists():
-            _create(path, task)
-        self._held = _hold(path)
+            create(path, task)
+        self._held = hold(path)
         try:
-            had_wal = _wal(path).exists()
-            self._db = _connect(path)
-            _check(self._db, path, task, had_wal=had_wal)
-            self._set({"state": "open", "owner": _owner()})
+            had_wal = wal(path).exists()
+            self._db = connect(path)
+            check(self._db, path, task, had_wal=had_wal)
+            self._set({"state": "open", "owner": owner()})
             self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # `open` reaches the main file
         except BaseException:
             self._held.release()
@@ -227,122 +207,4 @@ class _Writing:
 
     def __exit__(self, kind: object, exc: BaseException | None, _tb: object) -> None:
         if isinstance(exc, sqlite3.Error):
-            raise JournalError(
-                f"cannot write the journal {self.path} ({exc}): the run stops here, and "
-                "nothing was sent that the journal does not record; free disk space, then run "
-                "the same command again"
-            ) from None
-
-
-# -- opening ---------------------------------------------------------------------------------
-
-
-def _wal(path: Path) -> Path:
-    return path.with_name(path.name + "-wal")
-
-
-def _create(path: Path, task: str) -> None:
-    """Build a new journal aside and link it into place (a racing run's journal wins)."""
-    aside = path.with_name(f".{path.name}.{os.getpid()}.new")
-    aside.unlink(missing_ok=True)
-    try:
-        with _Writing(path):
-            db = sqlite3.connect(aside, isolation_level=None)
-            try:
-                db.executescript(_SCHEMA)
-                created = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-                meta = {"format": FORMAT, "task": task, "rows": "0", "state": "closed"}
-                db.executemany(
-                    "INSERT INTO meta VALUES (?, ?)", [*meta.items(), ("created", created)]
-                )
-            finally:
-                db.close()
-        os.link(aside, path)
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        raise JournalError(f"cannot create the journal {path}: {exc.strerror or exc}") from None
-    finally:
-        aside.unlink(missing_ok=True)
-
-
-def _hold(path: Path) -> JournalLock:
-    try:
-        held = try_lock(path)
-    except OSError as exc:
-        raise JournalError(f"cannot open the journal {path}: {exc.strerror or exc}") from None
-    if held is None:
-        raise JournalError(
-            f"the journal {path} is in use by another run ({_holder(path)}): one run per "
-            "journal; wait for it to finish, or stop it and run the same command again"
-        )
-    return held
-
-
-def _holder(path: Path) -> str:
-    """`process 4242, started 2026-01-01T10:00:00Z`, read from the journal without locking."""
-    try:
-        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=2) as db:
-            row = db.execute("SELECT value FROM meta WHERE key = 'owner'").fetchone()
-        owner = json.loads(row[0]) if row else {}
-        return f"process {int(owner['pid'])}, started {str(owner['started'])[:40]}"
-    except (sqlite3.Error, ValueError, KeyError, TypeError):
-        return "process unknown"
-
-
-def _owner() -> str:
-    started = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-    return json.dumps({"pid": os.getpid(), "started": started})
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    if path.stat().st_size == 0:
-        raise JournalError(_damaged(path, "it is empty (0 bytes)"))
-    try:
-        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=10)
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=NORMAL")
-    except sqlite3.DatabaseError as exc:
-        raise JournalError(_damaged(path, f"it is not a batch journal ({exc})")) from None
-    return db
-
-
-def _check(db: sqlite3.Connection, path: Path, task: str, *, had_wal: bool) -> None:
-    """Refuse a journal that is damaged, incomplete, or of another task."""
-    try:
-        (verdict,) = db.execute("PRAGMA quick_check").fetchone()
-        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
-    except sqlite3.DatabaseError as exc:
-        raise JournalError(_damaged(path, f"it is not a batch journal ({exc})")) from None
-    if verdict != "ok":
-        raise JournalError(_damaged(path, f"SQLite finds it damaged ({str(verdict)[:200]})"))
-    missing = {"meta", "items", "count_rows"} - tables
-    if missing:
-        raise JournalError(_damaged(path, f"it lacks {', '.join(sorted(missing))}"))
-    meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
-    columns = tuple(row[1] for row in db.execute("PRAGMA table_info(items)"))
-    if meta.get("format") != FORMAT or columns[: len(_COLUMNS)] != _COLUMNS:
-        raise JournalError(_damaged(path, "it is not a journal of this format"))
-    (rows,) = db.execute("SELECT count(*) FROM items").fetchone()
-    if str(rows) != meta.get("rows"):
-        counted = f"it records {meta.get('rows')} inputs but holds {rows}"
-        raise JournalError(_damaged(path, f"rows were deleted ({counted})"))
-    if meta.get("state") == "open" and not had_wal:
-        raise JournalError(
-            _damaged(
-                path, f"its last run did not close it and its log {_wal(path).name} is missing"
-            )
-        )
-    if meta.get("task") != task:
-        raise JournalError(
-            f"the journal {path} belongs to a batch of task '{meta.get('task')}', not '{task}': "
-            "name another --journal (or --results) for this batch"
-        )
-
-
-def _damaged(path: Path, why: str) -> str:
-    return (
-        f"the journal {path} cannot be trusted: {why}. It is not used as a fresh start (that "
-        "could send completed inputs again): restore it (with its -wal file), or name another "
-        "--journal once you know which inputs took effect"
-    )
+            raise write_error(self.path, exc) from None

@@ -1,6 +1,6 @@
 """The batch runner: every input of a file through the executor, on N threads, journaled.
 
-    plan = check_inputs(read_inputs(path, schema=...), journal)   # nothing sent yet
+    plan = check_inputs(read_inputs(path, schema=...), journal)   # nothing sent yet (_plan)
     runner = BatchRunner(task, journal, target=Target("sandbox"), pacer=Pacer(rate))
     outcome = runner.run(read_inputs(path, schema=...), progress, plan)
 
@@ -42,15 +42,15 @@ from connector._task import Task
 from connector.batch._inputs import InputItem
 from connector.batch._journal import Journal, JournalEntry, identify
 from connector.batch._pacing import PacedSession, Pacer, PacerClosedError
+from connector.batch._plan import Plan
 from connector.batch._progress import Progress
 from connector.batch._resolve import read_back, read_back_task
 from connector.batch._results import changed_record, invalid_record, line_record, unknown_record
 
-__all__ = ["BatchRunner", "Outcome", "Plan", "Target", "check_inputs"]
+__all__ = ["BatchRunner", "Outcome", "Target"]
 
 NOT_SENT_KINDS: Final = frozenset({"validation", "render", "template", "usage", "changed"})
 _POLL_SECONDS: Final = 0.1
-_TOOK_EFFECT: Final = frozenset({"COMPLETED", "UNKNOWN"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,25 +60,6 @@ class Target:
     environment: str | None = None
     base_url: str | None = None
     environ: Mapping[str, str] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """What the inputs and the journal say before anything is sent."""
-
-    total: int
-    done: int
-    entries: dict[str, JournalEntry]
-    gone_by_line: dict[int, JournalEntry] = field(default_factory=dict)
-    """Inputs the journal records as (maybe) taken effect that the file no longer has."""
-    gone_by_key: dict[str, JournalEntry] = field(default_factory=dict)
-
-    def changed(self, item: InputItem, key_name: str | None) -> JournalEntry | None:
-        """The journaled input `item` replaces after it took effect, if any."""
-        given = (item.inputs or {}).get(key_name or "")
-        if isinstance(given, str) and given in self.gone_by_key:
-            return self.gone_by_key[given]
-        return self.gone_by_line.get(item.line)
 
 
 @dataclass(slots=True)
@@ -94,35 +75,6 @@ class Outcome:
     """Requests abandoned on the wire (`abandon`): resolved by the next run."""
     unjournaled: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Result lines of this run that are not journaled (an input changed after it was sent)."""
-
-
-def check_inputs(items: Iterable[InputItem], journal: Journal) -> Plan:
-    """Count the inputs and match them with the journal.
-
-    Raises:
-        JournalError: the journal records inputs that took effect and none of them is in the
-            file: it belongs to other inputs (nothing is sent).
-    """
-    entries = journal.entries()
-    total = done = 0
-    seen: set[str] = set()
-    for identity, _item in identify(items):
-        total += 1
-        seen.add(identity)
-        entry = entries.get(identity)
-        done += entry is not None and entry.state == "done" and entry.status != "UNKNOWN"
-    gone = [e for i, e in entries.items() if i not in seen and _took_effect(e)]
-    if gone and len(gone) == sum(_took_effect(e) for e in entries.values()):
-        raise JournalError(
-            f"the journal {journal.path} belongs to other inputs: none of the {len(gone)} inputs "
-            "it records as sent is in this file; name another --journal (or --results)"
-        )
-    by_key = {e.key: e for e in gone if e.key}
-    return Plan(total, done, entries, {e.line: e for e in gone}, by_key)
-
-
-def _took_effect(entry: JournalEntry) -> bool:
-    return entry.state == "sending" or entry.status in _TOOK_EFFECT
 
 
 @dataclass(frozen=True, slots=True)

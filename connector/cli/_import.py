@@ -177,7 +177,7 @@ def _idempotency_lines(imported: list[Any]) -> list[str]:
     lines = [f"  {i.name}: {i.idempotency}\n" for i in keyed[:20]]
     if unkeyed:
         lines.append(
-            f"  {len(unkeyed)} {'POST/PATCH'} without an idempotency key: never retried "
+            f"  {len(unkeyed)} POST/PATCH without an idempotency key: never retried "
             "(declare idempotency.key in the template if the API takes one)\n"
         )
     return lines
