@@ -184,6 +184,36 @@ def test_a_request_not_safe_to_repeat_gets_one_activity_attempt(
     assert plan.activity.maximum_attempts == attempts
 
 
+def test_a_keyed_post_carries_its_key_in_the_workflow_input_the_same_on_every_plan(
+    tmp_path: Path,
+) -> None:
+    """The key is made from the batch and the input before submission (so it is in Temporal's
+    history before the first send): activity retries and reruns of the batch send it again."""
+    import argparse
+
+    from connector import load_task
+    from connector.batch import InputItem
+    from connector.cli._temporal_run import _plan
+
+    template = json.loads((templates_dir() / f"{TASK}.json").read_text())
+    template["httpRequest"]["method"] = "POST"
+    template["parameters"]["key"] = {"in": "header", "name": "Idempotency-Key"}
+    template["idempotency"] = {"key": "key"}
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(template))
+    args = argparse.Namespace(batch_id=None, concurrency=4)
+    items = [InputItem(1, _payout(1)), InputItem(2, _payout(2))]
+
+    def keys() -> list[str]:
+        plan = _plan(args, load_task(str(path)), items)
+        assert plan.activity.maximum_attempts > 1  # keyed: retried safely
+        return [item.inputs["key"] for chunk in plan.chunks for item in chunk.items]
+
+    first = keys()
+    assert len(set(first)) == 2
+    assert keys() == first
+
+
 # -- real server, real workers ---------------------------------------------------------------
 
 

@@ -198,6 +198,9 @@ class BatchRunner:
         elif entry.state == "sending":
             method = self.task.template.http_request.method
             self._record(identity, item, unknown_record(item.line, method))
+        else:  # UNKNOWN since an earlier run: kept as it is
+            why = f"line {item.line}: still unknown (--resolve or --mark settles it)"
+            self._advance({"status": "UNKNOWN", "line": item.line, "error": {"message": why}})
 
     def _put(self, job: _Job | None) -> None:
         while not self._abandoned.is_set():
