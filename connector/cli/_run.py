@@ -281,9 +281,10 @@ def finish(
             record = parse_record(text) if text else outcome.unjournaled.get(identity)
             if record is None:
                 continue  # not reached: the next run sends it
-            record["line"] = item.line
             tally.add(record, sent=identity in outcome.sent)
-            yield json.dumps(record, ensure_ascii=False)
+            if text is None or record["line"] != item.line:  # moved, or not journaled
+                text = json.dumps({**record, "line": item.line}, ensure_ascii=False)
+            yield text
 
     write_results(results, lines())
     return tally.summary(
