@@ -7,7 +7,7 @@ Measured in process, on a temporary directory, N inputs of the shape `connector 
    every step not idempotent by its method) and without (PUT). Figure: microseconds per
    input.
 2. **Results**: reading the result lines in the order of the inputs, by identity
-   (`record_of` per input, parsed for the summary; rewritten only when the input moved: what
+   (`record_of` per input, parsed for the summary, written with its current line: what
    `connector run` does now) against the baseline, one scan of the journal in line order,
    parsed (`records()`: what it did when inputs were known by line).
 3. **Opening**: `Journal(...)` of a journal of N rows (lock, `PRAGMA quick_check`, the
@@ -59,11 +59,9 @@ def by_identity(journal: Journal, inputs: list[InputItem], *, moved: bool) -> No
     """The results as `connector run` writes them now (each line parsed for the summary,
     rewritten when the input moved)."""
     for identity, item in identify(inputs):
-        text = journal.record_of(identity)
-        if text is not None:
-            record = parse_record(text)
-            if moved:
-                json.dumps({**record, "line": item.line + 1}, ensure_ascii=False)
+        record = journal.record_of(identity)
+        if record is not None:
+            json.dumps({**record, "line": item.line + int(moved)}, ensure_ascii=False)
 
 
 def by_scan(journal: Journal) -> None:

@@ -126,3 +126,17 @@ def test_the_key_recorded_first_is_kept_on_every_later_send(tmp_path: Path) -> N
         journal.sending(one, 1, first.digest, "key-a")
         journal.sending(one, 1, first.digest, "key-b")
         assert journal.entries()[one].key == "key-a"
+
+
+@pytest.mark.parametrize(
+    "record", ["not json", "[1]", '{"line": 1}'], ids=["text", "list", "no-status"]
+)
+def test_a_result_line_that_is_not_one_is_refused_when_read(tmp_path: Path, record: str) -> None:
+    """An edited record is one JournalError when read, never a traceback or a wrong result."""
+    path = tmp_path / "run.journal"
+    journal_with_rows(path)
+    _sql(f"UPDATE items SET record = '{record}' WHERE state = 'done'")(path)
+    with Journal(path, task=TASK) as journal:
+        (one, _), *_ = identify([item(1)])
+        with pytest.raises(JournalError, match="holds a result line that is not one"):
+            journal.record_of(one)

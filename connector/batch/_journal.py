@@ -34,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from connector._errors import JournalError
 from connector.batch._inputs import InputItem
 from connector.batch._journal_open import check, connect, create, hold, owner, wal, write_error
 
@@ -136,13 +137,29 @@ class Journal:
                 (identity, line, digest, str(record["status"]), text, time.time()),
             )
 
-    def record_of(self, identity: str) -> str | None:
-        """The recorded result line of one input, or None."""
+    def record_of(self, identity: str) -> dict[str, Any] | None:
+        """The recorded result line of one input, or None.
+
+        Raises:
+            JournalError: the recorded line is not a result line (the journal was edited).
+        """
         with self._lock:
             row = self._db.execute(
                 "SELECT record FROM items WHERE identity = ? AND state = 'done'", (identity,)
             ).fetchone()
-        return None if row is None else str(row[0])
+        return None if row is None else self._parsed(row[0])
+
+    def _parsed(self, text: object) -> dict[str, Any]:
+        try:
+            record = json.loads(text) if isinstance(text, str) else None
+        except ValueError:
+            record = None
+        if not isinstance(record, dict) or not isinstance(record.get("status"), str):
+            raise JournalError(
+                f"the journal {self.path} holds a result line that is not one (was it edited?): "
+                "restore it, or name another --journal once you know which inputs took effect"
+            )
+        return record
 
     def records(self) -> Iterator[str]:
         """Every recorded result line, by line (read a thousand at a time)."""

@@ -268,7 +268,6 @@ def finish(
     """Write the results file in the order of the inputs as they are now (each with its
     line now), from the journal and this run's unjournaled lines; count the summary."""
     from connector.batch import Tally, identify, write_results
-    from connector.batch._results import parse_record
 
     tally = Tally()
     total = 0
@@ -277,14 +276,11 @@ def finish(
         nonlocal total
         for identity, item in identify(items):
             total += 1
-            text = journal.record_of(identity)
-            record = parse_record(text) if text else outcome.unjournaled.get(identity)
+            record = journal.record_of(identity) or outcome.unjournaled.get(identity)
             if record is None:
                 continue  # not reached: the next run sends it
             tally.add(record, sent=identity in outcome.sent)
-            if text is None or record["line"] != item.line:  # moved, or not journaled
-                text = json.dumps({**record, "line": item.line}, ensure_ascii=False)
-            yield text
+            yield json.dumps({**record, "line": item.line}, ensure_ascii=False)
 
     write_results(results, lines())
     return tally.summary(
