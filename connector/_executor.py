@@ -112,6 +112,7 @@ class Executor:
         max_attempts: int | None = None,
         deadline: float | None = None,
         read_file: FileReader | None = None,
+        idempotency_key: str | None = None,
     ) -> TaskResult:
         """Render, validate and send one task; a definition error is a FAILED result.
 
@@ -123,11 +124,14 @@ class Executor:
             base_url: replaces the environment's base URL.
             connect_timeout, read_timeout, max_attempts, deadline: override the template.
             read_file: reads file parts given as `{"path": ...}` (None: paths are refused).
+            idempotency_key: for a keyed step whose inputs give no key, the key to send (an
+                engine passes one derived from its workflow and step, the same on each of its
+                retries); None: a new one for this call, sent on every attempt of it.
         """
         try:
             loaded = _load(task)
             target = resolve_environment(loaded, environment, base_url, self.environ)
-            keyed, _key = with_key(loaded.template, inputs, None)  # one key for every attempt
+            keyed, _key = with_key(loaded.template, inputs, idempotency_key)
             request = loaded.prepare(
                 keyed,
                 environment=target,
