@@ -102,7 +102,9 @@ def test_import_prints_every_operation_in_exactly_one_list(
         "path",
         "file",
         "warnings",
+        "idempotency",
     }
+    assert report["imported"][1]["idempotency"].startswith("not idempotent (POST")
     assert Path(report["imported"][0]["file"]).is_file()
     assert any("deprecated" in w for w in report["imported"][2]["warnings"])
     (skipped,) = report["skipped"]

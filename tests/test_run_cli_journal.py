@@ -386,3 +386,12 @@ def test_a_full_disk_stops_the_run_before_an_unjournaled_send_and_the_command_re
     assert json.loads(again.stdout)["completed"] == 60
     posted = Counter(json.loads(p.body)["id"] for p in payments.posts("/payouts"))
     assert posted == {f"p-{n}": 1 for n in range(60)}
+
+
+def test_journal_options_are_refused_for_the_temporal_engine(tmp_path: Path) -> None:
+    """--resolve, --mark and --resend-changed act on the local journal only: exit 2."""
+    inputs = write_jsonl(tmp_path / "payouts.jsonl", payouts(1))
+    base = [sys.executable, "-m", "connector", "run", "create-payout", "--inputs", str(inputs)]
+    done = run([*base, "--engine", "temporal", "--resolve", "--mark", "1=failed"], tmp_path)
+    assert done.returncode == 2
+    assert "--resolve, --mark: only with --engine local" in done.stderr

@@ -37,6 +37,11 @@ if TYPE_CHECKING:
 
 EXIT_INTERRUPTED = 130
 MAX_CONCURRENCY = 64
+_LOCAL_ONLY: dict[str, Any] = {
+    "--resolve": lambda args: args.resolve,
+    "--mark": lambda args: bool(args.mark),
+    "--resend-changed": lambda args: args.resend_changed,
+}
 
 
 def register(commands: Any) -> None:
@@ -147,6 +152,11 @@ def run(args: argparse.Namespace) -> int:
     results = args.results or default_results(args.inputs)
     if args.engine == "temporal":
         from connector.cli._temporal_run import run as run_on_temporal
+
+        local_only = [o for o, on in _LOCAL_ONLY.items() if on(args)]
+        if local_only:
+            message = f"{', '.join(local_only)}: only with --engine local (its journal)"
+            return fail("usage", message, as_json=args.json)
 
         return run_on_temporal(args, results)
     with catching_interrupts() as interrupts:
