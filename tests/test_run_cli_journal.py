@@ -307,7 +307,7 @@ def test_two_runs_on_one_journal_send_each_input_once(payments: Payments, tmp_pa
     """The second run is refused at once, naming the first; the first sends everything once."""
     inputs = write_jsonl(tmp_path / "payouts.jsonl", payouts(30))
     args = command(payments, "create-payout", inputs, "--concurrency", "1")
-    payments.emulator.app.inject(Fault(kind="stall", seconds=0.1), 30)
+    payments.emulator.app.inject(Fault(kind="stall", seconds=0.3), 30)
     first = start(args, tmp_path)
     journal = tmp_path / "payouts.results.journal"
     wait_for(lambda: bool(journal_rows(journal)), "the first run to start sending")

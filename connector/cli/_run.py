@@ -19,23 +19,23 @@ arguments, an unreadable inputs file, a journal of another batch); 130 interrupt
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from connector.cli._output import EXIT_FAILED, EXIT_OK, fail, fail_with, print_json
+from connector.cli._output import fail, fail_with
+from connector.cli._run_end import EXIT_INTERRUPTED, end_of_run, show_summary
 from connector.cli._temporal import add_options as add_temporal_options
 from connector.cli._temporal_run import add_options as add_temporal_run_options
 
 if TYPE_CHECKING:
     from connector._task import Task
-    from connector.batch import InputItem, Journal, Outcome, Rate, Summary
+    from connector.batch import Journal, Rate
 
-EXIT_INTERRUPTED = 130
+__all__ = ["EXIT_INTERRUPTED", "default_results", "register", "run", "show_summary"]
+
 MAX_CONCURRENCY = 64
 _LOCAL_ONLY: dict[str, Any] = {
     "--resolve": lambda args: args.resolve,
@@ -210,33 +210,7 @@ def _run(
         interrupts.attach(runner)
         with open_progress(plan.total, plan.done) as progress:
             outcome = runner.run(items(), progress, plan)
-    summary = finish(journal, results, outcome, items())
-    show_summary(summary, as_json=args.json)
-    return _ending(outcome, summary)
-
-
-def _ending(outcome: Outcome, summary: Summary) -> int:
-    """What the user must know after the summary, and the exit code."""
-    resume = f"to resume, run the same command again: {_command()}"
-    if outcome.halted is not None:
-        sys.stderr.write(f"stopped: {outcome.halted.message}\n{resume}\n")
-        return EXIT_FAILED
-    if outcome.interrupted:
-        if outcome.in_flight:
-            sys.stderr.write(
-                f"{outcome.in_flight} request(s) were on the wire when the run stopped waiting: "
-                "the journal records them as sent, the next run resolves them\n"
-            )
-        sys.stderr.write(f"interrupted: {resume}\n")
-        return EXIT_INTERRUPTED
-    return EXIT_OK if summary.ok else EXIT_FAILED
-
-
-def _command() -> str:
-    """The command line of this process, as it can be typed again."""
-    import shlex
-
-    return shlex.join(["connector", *sys.argv[1:]])
+    return end_of_run(journal, results, outcome, items(), as_json=args.json)
 
 
 def _chosen_rate(rate: Rate | str | None, task: Task) -> Rate | None:
@@ -270,43 +244,3 @@ def _target(task: Task, environment: str | None, base_url: str | None) -> Iterat
             yield Target("local", local_url, local_environ)
         return
     yield Target(environment or ("sandbox" if base_url is None else None), base_url, environ)
-
-
-def finish(
-    journal: Journal, results: Path, outcome: Outcome, items: Iterable[InputItem]
-) -> Summary:
-    """Write the results file in the order of the inputs as they are now (each with its
-    line now), from the journal and this run's unjournaled lines; count the summary."""
-    from connector.batch import Tally, identify, write_results
-
-    tally = Tally()
-    total = 0
-
-    def lines() -> Iterator[str]:
-        nonlocal total
-        for identity, item in identify(items):
-            total += 1
-            record = journal.record_of(identity) or outcome.unjournaled.get(identity)
-            if record is None:
-                continue  # not reached: the next run sends it
-            tally.add(record, sent=identity in outcome.sent)
-            yield json.dumps({**record, "line": item.line}, ensure_ascii=False)
-
-    write_results(results, lines())
-    return tally.summary(
-        outcome.elapsed_seconds,
-        total=total,
-        interrupted=outcome.interrupted or outcome.halted is not None,
-        results=str(results),
-        journal=str(journal.path),
-    )
-
-
-def show_summary(summary: Summary, *, as_json: bool) -> None:
-    """The summary on stdout: readable lines, or the `Summary` JSON."""
-    from connector.batch import summary_lines
-
-    if as_json:
-        print_json(summary.model_dump(mode="json", by_alias=True))
-    else:
-        sys.stdout.write("".join(f"{line}\n" for line in summary_lines(summary)))
