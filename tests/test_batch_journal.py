@@ -70,7 +70,10 @@ def _sql(statement: str) -> Callable[[Path], None]:
         pytest.param(_halved, "cannot be trusted", id="truncated"),
         pytest.param(_sql("DROP TABLE items"), "it lacks count_rows, items", id="dropped-table"),
         pytest.param(_sql("DELETE FROM items"), "rows were deleted", id="rows-deleted"),
-        pytest.param(_sql("UPDATE meta SET value = '1' WHERE key = 'format'"), "format", id="old"),
+        pytest.param(
+            _sql("UPDATE meta SET value = '1' WHERE key = 'format'"), "format", id="format"
+        ),
+        pytest.param(_sql("DELETE FROM meta WHERE key = 'format'"), "earlier version", id="old"),
     ],
 )
 def test_a_damaged_journal_is_refused_never_a_fresh_start(

@@ -58,8 +58,9 @@ def wal(path: Path) -> Path:
 def create(path: Path, task: str) -> None:
     """Build a new journal aside and link it into place (a racing run's journal wins)."""
     aside = path.with_name(f".{path.name}.{os.getpid()}.new")
-    aside.unlink(missing_ok=True)
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        aside.unlink(missing_ok=True)
         db = sqlite3.connect(aside, isolation_level=None)
         try:
             db.executescript(SCHEMA)
@@ -132,6 +133,11 @@ def check(db: sqlite3.Connection, path: Path, task: str, *, had_wal: bool) -> No
         raise JournalError(_damaged(path, f"it is not a batch journal ({exc})")) from None
     if verdict != "ok":
         raise JournalError(_damaged(path, f"SQLite finds it damaged ({str(verdict)[:200]})"))
+    if {"meta", "items"} <= tables and not _formatted(db):
+        raise JournalError(
+            f"the journal {path} was written by an earlier version of the connector (it knows "
+            "inputs by line): finish that batch with that version, or name another --journal"
+        )
     missing = {"meta", "items", "count_rows"} - tables
     if missing:
         raise JournalError(_damaged(path, f"it lacks {', '.join(sorted(missing))}"))
@@ -152,6 +158,11 @@ def check(db: sqlite3.Connection, path: Path, task: str, *, had_wal: bool) -> No
             f"the journal {path} belongs to a batch of task '{meta.get('task')}', not '{task}': "
             "name another --journal (or --results) for this batch"
         )
+
+
+def _formatted(db: sqlite3.Connection) -> bool:
+    """Whether the journal says which format it is (every format since inputs by content)."""
+    return db.execute("SELECT 1 FROM meta WHERE key = 'format'").fetchone() is not None
 
 
 def _damaged(path: Path, why: str) -> str:
