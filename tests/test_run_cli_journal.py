@@ -395,3 +395,14 @@ def test_journal_options_are_refused_for_the_temporal_engine(tmp_path: Path) -> 
     done = run([*base, "--engine", "temporal", "--resolve", "--mark", "1=failed"], tmp_path)
     assert done.returncode == 2
     assert "--resolve, --mark: only with --engine local" in done.stderr
+
+
+def test_resolve_without_a_declared_read_back_is_refused(
+    payments: Payments, tmp_path: Path
+) -> None:
+    """--resolve needs the template's idempotency.readBack; it says to use --mark instead."""
+    inputs = write_jsonl(tmp_path / "charges.jsonl", charges(1))
+    done = run(command(payments, "create-charge", inputs, "--resolve"), tmp_path)
+    assert done.returncode == 2
+    assert "declares no read-back" in done.stderr and "--mark" in done.stderr
+    assert not payments.posts("/charges")

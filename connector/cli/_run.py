@@ -190,6 +190,12 @@ def _run(
     def items() -> Any:
         return read_inputs(args.inputs, schema=schema, input_format=args.format)
 
+    if args.resolve and task.template.idempotency.read_back is None:
+        message = (
+            f"task '{task.name}' declares no read-back (idempotency.readBack: a GET of the "
+            "resource by the client's id or key): settle UNKNOWN lines with --mark instead"
+        )
+        return fail("usage", message, as_json=args.json)
     if args.mark:
         mark(journal, items(), args.mark, task.template.http_request.method)
     plan = check_inputs(items(), journal)
