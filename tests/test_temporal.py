@@ -214,6 +214,42 @@ def test_a_keyed_post_carries_its_key_in_the_workflow_input_the_same_on_every_pl
     assert keys() == first
 
 
+def test_an_activity_retry_of_a_keyed_step_sends_the_same_key(emulator: Emulator) -> None:
+    """Inputs without a key: the activity derives one from the workflow run and activity id,
+    so a second attempt is answered with the first result; another activity, another key."""
+    import dataclasses
+
+    from temporalio.testing import ActivityEnvironment
+
+    from connector._task import Task
+    from connector._template import parse_template
+    from connector.temporal._activities import TaskActivities
+    from connector.temporal._workflows import TaskCall
+
+    data = json.loads((templates_dir() / "create-payout-request.json").read_text())
+    data["parameters"]["key"] = {"in": "header", "name": "Idempotency-Key"}
+    data["idempotency"] = {"key": "key"}
+    task = Task(parse_template(data, source="keyed"))
+    activities = TaskActivities(
+        {task.name: task}, base_url=emulator.base_url("org-1"), environ={"REBILLY_API_KEY": "k1"}
+    )
+    inputs = {"websiteId": "web-1", "customerId": "cus-1", "currency": "USD", "amount": 5}
+
+    def attempt(number: int, activity_id: str) -> dict[str, Any]:
+        environment = ActivityEnvironment()
+        environment.info = dataclasses.replace(
+            environment.info, attempt=number, activity_id=activity_id
+        )
+        outcome = environment.run(activities.run_task, TaskCall(task.name, inputs))
+        result: dict[str, Any] = json.loads(outcome.result_json)
+        return result
+
+    first, second, other = attempt(1, "7"), attempt(2, "7"), attempt(1, "8")
+    keys = [r["request"]["headers"]["Idempotency-Key"] for r in (first, second, other)]
+    assert keys[0] == keys[1] != keys[2]
+    assert second["response"]["headers"]["Idempotent-Replayed"] == "true"
+
+
 # -- real server, real workers ---------------------------------------------------------------
 
 

@@ -13,6 +13,10 @@ is a non-retryable `ApplicationError` whose type is the error kind. The structur
 travels as the error's first detail (JSON text), so the workflow keeps the status code and
 body.
 
+A keyed step (`idempotency.key`) whose inputs give no key sends one derived from the workflow
+run and the activity id, the same on every attempt (`connector run --engine temporal` puts
+the key in the inputs before submitting, so it is in the history already).
+
 Credentials come only from the worker's environment: the activity's argument is a task name
 and its inputs. The task name must be one the worker serves (never a file path from history).
 A background thread heartbeats while the request runs, so a dead worker is noticed after the
@@ -32,6 +36,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from connector._executor import Executor
+from connector._idempotency import derived_key
 from connector._result import TaskResult
 from connector._retry import hinted_wait
 from connector._task import Task
@@ -81,9 +86,16 @@ class TaskActivities:
                 type="usage",
                 non_retryable=True,
             )
+        info = activity.info()
+        # a keyed step whose inputs give no key: the same key on every attempt of this activity
+        key = derived_key(info.workflow_id or "", info.workflow_run_id or "", info.activity_id)
         with _heartbeating(_heartbeat_interval()):
             result = self._executor().run(
-                task, call.inputs, environment=self.environment, base_url=self.base_url
+                task,
+                call.inputs,
+                environment=self.environment,
+                base_url=self.base_url,
+                idempotency_key=key,
             )
         if result.status == "COMPLETED":
             return Outcome(result.status, result.model_dump_json(by_alias=True))
