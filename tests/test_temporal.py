@@ -250,6 +250,53 @@ def test_an_activity_retry_of_a_keyed_step_sends_the_same_key(emulator: Emulator
     assert second["response"]["headers"]["Idempotent-Replayed"] == "true"
 
 
+def test_a_later_attempt_of_an_unkeyed_post_reads_it_back_before_sending() -> None:
+    """Attempt 2 of a POST whose first attempt was lost: found by the read-back, COMPLETED
+    without a second send; not found, sent once. Attempt 1 sends without looking."""
+    import dataclasses
+
+    import requests
+    from temporalio.testing import ActivityEnvironment
+
+    from connector._task import Task
+    from connector._template import parse_template
+    from connector.emulator import api_from_description, load_description
+    from connector.openapi import import_description
+    from connector.temporal._activities import TaskActivities
+    from connector.temporal._workflows import TaskCall
+
+    document = load_description(Path(__file__).parent / "data" / "batch" / "payments.json")
+    (template,) = [
+        i.template for i in import_description(document).imported if i.name == "create-payout"
+    ]
+    task = Task(parse_template(template, source="create-payout"))
+    api = api_from_description(document)
+    with Emulator(api=api) as emulator:
+        base = emulator.url + api.prefix
+        activities = TaskActivities({task.name: task}, base_url=base, environ={})
+        requests.post(
+            f"{base}/payouts", json={"id": "p-1", "amount": 1, "currency": "USD"}, timeout=5
+        )
+
+        def attempt(number: int, payout: str) -> dict[str, Any]:
+            environment = ActivityEnvironment()
+            environment.info = dataclasses.replace(environment.info, attempt=number)
+            call = TaskCall(task.name, {"id": payout, "amount": 1, "currency": "USD"})
+            result: dict[str, Any] = json.loads(
+                environment.run(activities.run_task, call).result_json
+            )
+            return result
+
+        found, missing, first = attempt(2, "p-1"), attempt(2, "p-2"), attempt(1, "p-3")
+        posted = Counter(
+            json.loads(r.body)["id"] for r in emulator.app.requests if r.method == "POST"
+        )
+    assert posted == {"p-1": 1, "p-2": 1, "p-3": 1}  # p-1 only by the lost first attempt
+    assert found["request"]["method"] == "GET"
+    assert "resolved by read-back" in found["warnings"][-1]
+    assert (missing["request"]["method"], first["request"]["method"]) == ("POST", "POST")
+
+
 # -- real server, real workers ---------------------------------------------------------------
 
 

@@ -19,6 +19,7 @@ from typing import Any, Final, Literal
 from connector._errors import DefinitionError, UsageError
 from connector._executor import Executor
 from connector._request import PreparedRequest
+from connector._result import TaskResult
 from connector._retry import SendPolicy
 from connector._task import Task
 from connector._template import parse_template
@@ -26,7 +27,7 @@ from connector.batch._inputs import InputItem
 from connector.batch._journal import Journal, identify
 from connector.batch._results import line_record, unknown_record
 
-__all__ = ["Mark", "mark", "parse_mark", "read_back", "read_back_task"]
+__all__ = ["Mark", "look_up", "mark", "parse_mark", "read_back", "read_back_task"]
 
 Mark = tuple[int, Literal["completed", "failed"]]
 _PLACEHOLDER: Final = re.compile(r"<<\s*([A-Za-z_][\w.\-]*)\s*>>")
@@ -60,6 +61,31 @@ def read_back_task(task: Task) -> Task | None:
     return Task(parse_template(data, source=f"{task.name} readBack"))
 
 
+def look_up(
+    executor: Executor,
+    lookup: Task,
+    inputs: Mapping[str, Any],
+    *,
+    method: str,
+    prepare: Callable[[Task, Mapping[str, Any]], PreparedRequest],
+) -> TaskResult | str | None:
+    """What the read-back finds: the GET's COMPLETED result (the request took effect), None
+    (404: it did not, send it), or why it cannot tell (the outcome stays unknown)."""
+    wanted = {name: value for name, value in inputs.items() if name in lookup.template.parameters}
+    try:
+        request = prepare(lookup, wanted)
+    except DefinitionError as error:
+        return f"its read-back could not be built ({error})"
+    result = executor.execute(request, SendPolicy.for_template(lookup.template))
+    status = result.response.status_code if result.response is not None else None
+    if status == _NOT_FOUND:
+        return None
+    if result.status != "COMPLETED":
+        return f"its read-back answered {status or result.status}"
+    note = f"resolved by read-back: GET {request.public_url()} found it, the {method} took effect"
+    return result.model_copy(update={"warnings": [*result.warnings, note]})
+
+
 def read_back(
     executor: Executor,
     lookup: Task,
@@ -71,21 +97,10 @@ def read_back(
 ) -> dict[str, Any] | None:
     """The result line the read-back settles on, or None when the resource is not there
     (the request did not take effect: send it)."""
-    wanted = {name: value for name, value in inputs.items() if name in lookup.template.parameters}
-    try:
-        request = prepare(lookup, wanted)
-    except DefinitionError as error:
-        return unknown_record(line, method, f"its read-back could not be built ({error})")
-    result = executor.execute(request, SendPolicy.for_template(lookup.template))
-    status = result.response.status_code if result.response is not None else None
-    if status == _NOT_FOUND:
-        return None
-    if result.status != "COMPLETED":
-        return unknown_record(line, method, f"its read-back answered {status or result.status}")
-    record = line_record(line, result)
-    note = f"resolved by read-back: GET {request.public_url()} found it, the {method} took effect"
-    record["warnings"] = [*record.get("warnings", []), note]
-    return record
+    found = look_up(executor, lookup, inputs, method=method, prepare=prepare)
+    if isinstance(found, str):
+        return unknown_record(line, method, found)
+    return None if found is None else line_record(line, found)
 
 
 def parse_mark(text: str) -> Mark:

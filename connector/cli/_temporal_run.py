@@ -154,11 +154,13 @@ def _plan(args: argparse.Namespace, task: Task, items: list[InputItem]) -> Batch
         for item in readable
     ]
     safe = retry_allowed(task.template).allowed
+    looks_up = task.template.idempotency.read_back is not None
     options = ActivityOptions(
         start_to_close_seconds=task.template.deadline_seconds + START_TO_CLOSE_MARGIN,
-        # a request not safe to repeat is never sent by a second attempt: a lost worker's
-        # item is UNKNOWN, as in the local batch
-        maximum_attempts=ActivityOptions.maximum_attempts if safe else 1,
+        # a request not safe to repeat is never sent by a second attempt unless the activity
+        # reads it back first (not found: it never landed); otherwise a lost worker's item is
+        # UNKNOWN, as in the local batch
+        maximum_attempts=ActivityOptions.maximum_attempts if safe or looks_up else 1,
     )
     return BatchPlan.build(
         batch_id, task.name, keyed, concurrency=args.concurrency, activity=options

@@ -15,7 +15,9 @@ body.
 
 A keyed step (`idempotency.key`) whose inputs give no key sends one derived from the workflow
 run and the activity id, the same on every attempt (`connector run --engine temporal` puts
-the key in the inputs before submitting, so it is in the history already).
+the key in the inputs before submitting, so it is in the history already). A step that is not
+safe to repeat but declares a read-back (`idempotency.readBack`) is looked up before a later
+attempt (its first was lost with its worker): found, it is COMPLETED without a second send.
 
 Credentials come only from the worker's environment: the activity's argument is a task name
 and its inputs. The task name must be one the worker serves (never a file path from history).
@@ -31,15 +33,18 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from connector._executor import Executor
-from connector._idempotency import derived_key
+from connector._idempotency import derived_key, retry_allowed
+from connector._request import PreparedRequest
 from connector._result import TaskResult
 from connector._retry import hinted_wait
 from connector._task import Task
+from connector.batch._resolve import look_up, read_back_task
 from connector.temporal._workflows import ACTIVITY_NAME, Outcome, TaskCall
 
 __all__ = ["TaskActivities", "failure_for"]
@@ -90,7 +95,7 @@ class TaskActivities:
         # a keyed step whose inputs give no key: the same key on every attempt of this activity
         key = derived_key(info.workflow_id or "", info.workflow_run_id or "", info.activity_id)
         with _heartbeating(_heartbeat_interval()):
-            result = self._executor().run(
+            result = self._looked_up(task, call.inputs, info.attempt) or self._executor().run(
                 task,
                 call.inputs,
                 environment=self.environment,
@@ -100,6 +105,29 @@ class TaskActivities:
         if result.status == "COMPLETED":
             return Outcome(result.status, result.model_dump_json(by_alias=True))
         raise failure_for(result, self._now())
+
+    def _looked_up(self, task: Task, inputs: Mapping[str, Any], attempt: int) -> TaskResult | None:
+        """Before a later attempt of a step that is not safe to repeat (its first attempt was
+        lost with its worker): the read-back's answer if it found the resource (None: not
+        there, send it); an outcome it cannot tell stops the item as `unknown`."""
+        lookup = read_back_task(task) if attempt > 1 else None
+        if lookup is None or retry_allowed(task.template).allowed:
+            return None
+        method = task.template.http_request.method
+        found = look_up(self._executor(), lookup, inputs, method=method, prepare=self._prepare)
+        if isinstance(found, str):
+            message = f"attempt {attempt}: the first attempt may have been sent; {found}"
+            raise ApplicationError(message, type="unknown", non_retryable=True)
+        return found
+
+    def _prepare(self, task: Task, inputs: Mapping[str, Any]) -> PreparedRequest:
+        return task.prepare(
+            inputs,
+            environment=self.environment,
+            base_url=self.base_url,
+            environ=self.environ,
+            allow_hosts=self.allow_hosts,
+        )
 
     def _executor(self) -> Executor:
         executor: Executor | None = getattr(self._local, "executor", None)
