@@ -108,8 +108,9 @@ def test_without_resolve_or_with_an_unclear_read_back_it_stays_unknown(
 def test_marks_settle_unknown_lines_only(task: Task, tmp_path: Path) -> None:
     """`--mark 1=completed` and `2=failed` settle UNKNOWN lines; a line never sent is refused."""
     assert parse_mark("2=failed") == (2, "failed")
+    assert parse_mark("3=done") == (3, "completed")
     with pytest.raises(ValueError, match="LINE=completed"):
-        parse_mark("2=done")
+        parse_mark("2=paid")
     items = [item(1), item(2), item(3)]
     with Journal(tmp_path / "j", task=task.name) as journal:
         left_sending(journal, items[:2])

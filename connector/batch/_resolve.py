@@ -104,15 +104,16 @@ def read_back(
 
 
 def parse_mark(text: str) -> Mark:
-    """`12=completed` or `12=failed` (the `--mark` option).
+    """`12=completed` (or `12=done`) or `12=failed` (the `--mark` option).
 
     Raises:
         ValueError: anything else (the message says what is expected).
     """
     line, _, verdict = text.partition("=")
-    if not line.strip().isdigit() or verdict.strip() not in {"completed", "failed"}:
-        raise ValueError(f"{text!r}: expected LINE=completed or LINE=failed")
-    return int(line), "completed" if verdict.strip() == "completed" else "failed"
+    said = verdict.strip().lower()
+    if not line.strip().isdigit() or said not in {"completed", "done", "failed"}:
+        raise ValueError(f"{text!r}: expected LINE=completed (or done) or LINE=failed")
+    return int(line), "failed" if said == "failed" else "completed"
 
 
 def mark(journal: Journal, items: Iterable[InputItem], marks: Iterable[Mark], method: str) -> None:
