@@ -12,6 +12,7 @@
     └── RunError                 a request was attempted
         ├── TransportError       no usable response: connect failure, reset, timeout
         │   ├── ConnectError     could not connect: nothing reached the server
+        │   │   └── CredentialProxyError  a credential would cross a proxy in clear: not sent
         │   ├── ConnectTimeoutError   connecting timed out: nothing reached the server
         │   ├── ConnectionLostError   the connection dropped after the request was sent
         │   └── ReadTimeoutError      the request was sent and no answer came in time
@@ -35,6 +36,7 @@ __all__ = [
     "ConnectionLostError",
     "ConnectorError",
     "CredentialHostError",
+    "CredentialProxyError",
     "DefinitionError",
     "DescriptionError",
     "FieldError",
@@ -140,6 +142,10 @@ class TransportError(RunError):
 
 class ConnectError(TransportError):
     """No connection could be made (refused, unreachable, name not found)."""
+
+
+class CredentialProxyError(ConnectError):
+    """A credential over plain http would pass through a proxy in clear: nothing was sent."""
 
 
 class ConnectTimeoutError(TransportError):

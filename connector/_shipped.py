@@ -56,7 +56,9 @@ def generate(root: Path | None = None) -> dict[str, str]:
             f"overlay and description differ: not in the overlay {missing}, "
             f"not in the description {extra}"
         )
-    result = import_description(document, api=decided.api, operations=sorted(listed))
+    result = import_description(
+        document, api=decided.api, operations=sorted(listed), prefix="REBILLY"
+    )
     stopped = [skip.reason for skip in result.skipped if skip.operation_id in listed]
     if stopped:
         raise DescriptionError("operations not imported: " + "; ".join(stopped))

@@ -239,7 +239,10 @@ def _check_hosts(template: Any, allow_hosts: Any) -> None:
     urls = {f"servers.{name}": url for name, url in template.base_urls.items()}
     urls["httpRequest.url"] = template.http_request.url
     HostPolicy.from_environ(os.environ, allow_hosts).check_template(
-        template.auth, urls, task=template.name
+        template.auth,
+        urls,
+        task=template.name,
+        api=template.operation.api if template.operation else None,
     )
 
 

@@ -13,7 +13,13 @@ self-contained JSON Schema) and `example_for` (a value a schema accepts).
 from __future__ import annotations
 
 from connector.openapi._examples import example_for
-from connector.openapi._importer import Imported, ImportResult, Skipped, import_description
+from connector.openapi._importer import (
+    Imported,
+    ImportResult,
+    Skipped,
+    api_name,
+    import_description,
+)
 from connector.openapi._load import check_openapi, load_description, parse_text
 from connector.openapi._refs import RefError, Refs
 from connector.openapi._schemas import SchemaBuilder, SchemaError
@@ -26,6 +32,7 @@ __all__ = [
     "SchemaBuilder",
     "SchemaError",
     "Skipped",
+    "api_name",
     "check_openapi",
     "example_for",
     "import_description",

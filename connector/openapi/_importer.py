@@ -60,6 +60,12 @@ class ImportResult:
     imported: list[Imported] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     bindings: dict[str, set[str]] = field(default_factory=dict)
+    """The hosts the description names for each credential variable (none bound yet: the
+    user accepts them at import)."""
+    hosts: dict[str, str] = field(default_factory=dict)
+    """Each of those hosts and where the description names it."""
+    prefix: str = ""
+    """The prefix of the API's environment variables."""
     warnings: list[str] = field(default_factory=list)
 
 
@@ -71,6 +77,7 @@ def import_description(
     tags: Collection[str] = (),
     source: str = "description",
     check: bool = True,
+    prefix: str | None = None,
 ) -> ImportResult:
     """Turn each operation of an OpenAPI 3.0/3.1 description into a format-2 task template.
 
@@ -81,15 +88,16 @@ def import_description(
         tags: import only operations with one of these tags.
         source: how messages name the description.
         check: validate each template against the format (and skip those it rejects).
+        prefix: the prefix of the API's environment variables (default `CONNECTOR_<API>`).
 
     Raises:
         DescriptionError: the document is not OpenAPI 3.0/3.1.
     """
     check_openapi(document, source=source)
-    name = api or api_slug(_title(document))
+    name = api or api_name(document)
     refs = Refs(document)
-    prefix = env_prefix(name)
-    result = ImportResult(api=name)
+    prefix = prefix or env_prefix(name)
+    result = ImportResult(api=name, prefix=prefix)
     context = Context(
         document=document,
         refs=refs,
@@ -129,6 +137,8 @@ def _one(
         return
     for variable, hosts in built.bindings.items():
         result.bindings.setdefault(variable, set()).update(hosts)
+    for host, where in built.hosts.items():
+        result.hosts.setdefault(host, where)
     result.imported.append(
         Imported(
             name,
@@ -153,6 +163,11 @@ def _selected(
 
 def _skip(op: OperationRef, reason: str) -> Skipped:
     return Skipped(op.operation_id, op.method.upper(), op.path, reason)
+
+
+def api_name(document: dict[str, Any]) -> str:
+    """The default API name: a slug of `info.title`."""
+    return api_slug(_title(document))
 
 
 def _title(document: dict[str, Any]) -> str:

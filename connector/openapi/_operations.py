@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
+from connector.openapi._binding import named_hosts
 from connector.openapi._bodies import Body, build_body, kind_of
 from connector.openapi._keys import infer_idempotency
 from connector.openapi._names import identifier, kebab
@@ -21,7 +21,11 @@ from connector.openapi._parameters import build_parameters, effective
 from connector.openapi._refs import RefError, Refs, as_dict, pointer_join
 from connector.openapi._responses import build_responses
 from connector.openapi._schemas import SchemaBuilder, SchemaError
-from connector.openapi._security import SchemeTable, credential_variables, operation_auth
+from connector.openapi._security import (
+    SchemeTable,
+    operation_auth,
+    secret_parameters,
+)
 from connector.openapi._servers import build_servers
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -98,6 +102,9 @@ class Built:
     template: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     bindings: dict[str, set[str]] = field(default_factory=dict)
+    """The hosts the description names for each credential variable."""
+    hosts: dict[str, str] = field(default_factory=dict)
+    """Each of those hosts, and where the description names it."""
 
 
 def build_template(context: Context, op: OperationRef, name: str) -> Built:
@@ -120,7 +127,8 @@ def build_template(context: Context, op: OperationRef, name: str) -> Built:
 
 def _build(context: Context, op: OperationRef, name: str) -> Built:
     built = Built(template={})
-    servers = build_servers(_servers_of(context.document, op), context.prefix)
+    entries, where = _servers_of(context.document, op)
+    servers = build_servers(entries, context.prefix)
     built.warnings.extend(servers.warnings)
     taken = set(servers.inputs)
     entries = effective(
@@ -153,6 +161,10 @@ def _build(context: Context, op: OperationRef, name: str) -> Built:
         context.schemes, op.operation.get("security", context.document.get("security"))
     )
     built.warnings.extend(auth.warnings)
+    auth.auth, secrets, moved = secret_parameters(auth.auth, inputs, context.prefix)
+    built.warnings.extend(secrets)
+    for key in moved:
+        parameters.example.pop(key, None)
     parts = _Parts(servers.environments, inputs, url, body, success, responses)
     template = _assemble(context, op, name, parts)
     idempotency = infer_idempotency(
@@ -162,12 +174,7 @@ def _build(context: Context, op: OperationRef, name: str) -> Built:
         template["idempotency"] = idempotency
     if auth.auth is not None:
         template["auth"] = auth.auth
-        for scheme in auth.auth["schemes"].values():
-            hosts = set(servers.hosts)
-            if scheme.get("type") == "oauth2":
-                hosts.add(_host(scheme["tokenUrl"]))
-            for variable in credential_variables(scheme):
-                built.bindings.setdefault(variable, set()).update(hosts)
+        built.bindings, built.hosts = named_hosts(auth.auth["schemes"], servers.hosts, where)
     example = {**dict.fromkeys(servers.inputs, "example"), **parameters.example}
     if body is not None:
         example.update(body.example)
@@ -178,12 +185,18 @@ def _build(context: Context, op: OperationRef, name: str) -> Built:
     return built
 
 
-def _servers_of(document: dict[str, Any], op: OperationRef) -> list[Any]:
-    for holder in (op.operation, op.path_item, document):
+def _servers_of(document: dict[str, Any], op: OperationRef) -> tuple[list[Any], str]:
+    """The servers that apply to `op`, and where they are written (for the import's report)."""
+    holders = (
+        (op.operation, f" of operation {op.label}"),
+        (op.path_item, f" of path {op.path}"),
+        (document, ""),
+    )
+    for holder, where in holders:
         servers = holder.get("servers")
         if isinstance(servers, list) and servers:
-            return servers
-    return []
+            return servers, where
+    return [], ""
 
 
 def _url(path: str, keys: dict[str, str], inputs: dict[str, Any]) -> str:
@@ -268,10 +281,6 @@ def _title(op: OperationRef) -> str:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _host(url: str) -> str:
-    return urlsplit(url).hostname or ""
 
 
 def default_name(op: OperationRef) -> str:
