@@ -135,3 +135,12 @@ def test_describe_says_what_was_declared() -> None:
     assert describe(template(keyed=True)) == "keyed by header Idempotency-Key"
     assert describe(template(idempotency=read_back)).endswith("read back by GET /payments/<<n>>")
     assert "never retried" in describe(template())
+
+
+@pytest.mark.parametrize("name", ["Idempotency-Key", "X-Idempotency-Key", "idempotency_key"])
+def test_a_key_field_is_never_taken_for_a_secret(name: str) -> None:
+    """The importer's secret rule leaves key fields as inputs; the redactor leaves them shown."""
+    from connector._credentials import Redactor, looks_secret
+
+    assert names_a_key(name) and not looks_secret(name)
+    assert Redactor().headers({name: "3f1c-key"}) == {name: "3f1c-key"}
