@@ -15,14 +15,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
-import jsonschema_rs
 from pydantic import Field, JsonValue, ValidationError, model_validator
 
 from connector._errors import TemplateError
 from connector._idempotency import Idempotency, declares_input
-from connector._json import loads
 from connector._model import StrictModel, field_errors
+from connector._read import read_json
 from connector._suggest import did_you_mean
+from connector._validators import schema_problem
 from connector.auth import Auth
 from connector.auth._base import ENV_NAME
 
@@ -205,15 +205,15 @@ class TaskTemplate(StrictModel):
 
     @model_validator(mode="after")
     def _check_schemas(self) -> TaskTemplate:
-        if self.body_schema is not None and not jsonschema_rs.meta.is_valid(self.body_schema):
-            raise ValueError("bodySchema is not a valid JSON Schema")
+        problem = None if self.body_schema is None else schema_problem(self.body_schema)
+        if problem is not None:
+            raise ValueError(f"bodySchema is not a usable JSON Schema: {problem}")
         for key, response in self.responses.items():
             if not _RESPONSE_KEY.match(key):
                 raise ValueError(f"responses.{key}: a status code, a range such as 2XX, or default")
-            if response.json_schema is not None and not jsonschema_rs.meta.is_valid(
-                response.json_schema
-            ):
-                raise ValueError(f"responses.{key}.schema is not a valid JSON Schema")
+            problem = None if response.json_schema is None else schema_problem(response.json_schema)
+            if problem is not None:
+                raise ValueError(f"responses.{key}.schema is not a usable JSON Schema: {problem}")
         named = self.idempotency.key
         if named is not None and not declares_input(self, named):
             raise ValueError(
@@ -286,12 +286,7 @@ TEMPLATE_MAX_DEPTH: Final = 256
 def read_json_file(path: Path) -> Any:
     """A template-like JSON file (a template, a workflow), depth-bounded; TemplateError
     naming the file when it cannot be read or is not JSON."""
-    try:
-        return loads(path.read_text(encoding="utf-8"), max_depth=TEMPLATE_MAX_DEPTH)
-    except OSError as exc:
-        raise TemplateError(f"cannot read {path}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise TemplateError(f"{path} is not valid JSON: {exc}") from None
+    return read_json(path, error=TemplateError, max_depth=TEMPLATE_MAX_DEPTH)
 
 
 def load_template_file(path: Path) -> TaskTemplate:

@@ -141,5 +141,5 @@ def test_a_result_line_that_is_not_one_is_refused_when_read(tmp_path: Path, reco
     _sql(f"UPDATE items SET record = '{record}' WHERE state = 'done'")(path)
     with Journal(path, task=TASK) as journal:
         (one, _), *_ = identify([item(1)])
-        with pytest.raises(JournalError, match="holds a result line that is not one"):
+        with pytest.raises(JournalError, match="a recorded result in the journal is not"):
             journal.record_of(one)

@@ -34,9 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from connector._errors import JournalError
+from connector._errors import JournalError, UsageError
 from connector.batch._inputs import InputItem
 from connector.batch._journal_open import check, connect, create, hold, owner, wal, write_error
+from connector.batch._results import parse_record
 
 __all__ = ["Journal", "JournalEntry", "identify", "journal_path"]
 
@@ -88,8 +89,9 @@ class Journal:
             had_wal = wal(path).exists()
             self._db = connect(path)
             check(self._db, path, task, had_wal=had_wal)
-            self._set({"state": "open", "owner": owner()})
-            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # `open` reaches the main file
+            with self._writing():
+                self._set({"state": "open", "owner": owner()})
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # `open` reaches the file
         except BaseException:
             self._held.release()
             raise
@@ -150,16 +152,11 @@ class Journal:
         return None if row is None else self._parsed(row[0])
 
     def _parsed(self, text: object) -> dict[str, Any]:
+        """A recorded result line read back through the one bounded, checked reader."""
         try:
-            record = json.loads(text) if isinstance(text, str) else None
-        except ValueError:
-            record = None
-        if not isinstance(record, dict) or not isinstance(record.get("status"), str):
-            raise JournalError(
-                f"the journal {self.path} holds a result line that is not one (was it edited?): "
-                "restore it, or name another --journal once you know which inputs took effect"
-            )
-        return record
+            return parse_record(text if isinstance(text, str) else "")
+        except UsageError as exc:
+            raise JournalError(f"{exc.message} (journal {self.path})") from None
 
     def records(self) -> Iterator[str]:
         """Every recorded result line, by line (read a thousand at a time)."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -151,27 +152,48 @@ def run(args: argparse.Namespace) -> int:
 
     results = args.results or default_results(args.inputs)
     if args.engine == "temporal":
-        from connector.cli._temporal_run import run as run_on_temporal
-
-        local_only = [o for o, on in _LOCAL_ONLY.items() if on(args)]
-        if local_only:
-            message = f"{', '.join(local_only)}: only with --engine local (its journal)"
-            return fail("usage", message, as_json=args.json)
-
-        return run_on_temporal(args, results)
+        return _on_temporal(args, results)
+    path = args.journal or journal_path(results)
     with catching_interrupts() as interrupts:
         try:
             task = load_task(args.task)
-            path = args.journal or journal_path(results)
             # a key or an unkeyed POST must survive a power cut before it is sent
             journal = Journal(path, task=task.name, durable_sends=kind(task.template) != "method")
         except ConnectorError as exc:
             return fail_with(exc, as_json=args.json)
+        except (OSError, sqlite3.Error) as exc:
+            return fail("usage", _write_failure(exc, results, path), as_json=args.json)
         with journal:
             try:
                 return _run(args, task, journal, results, interrupts)
             except ConnectorError as exc:
                 return fail_with(exc, as_json=args.json)
+            except (OSError, sqlite3.Error) as exc:  # a full disk, a file size limit, a lost mount
+                return fail("usage", _write_failure(exc, results, path), as_json=args.json)
+
+
+def _on_temporal(args: argparse.Namespace, results: Path) -> int:
+    """The batch on Temporal (its history is the journal: the journal options are refused)."""
+    from connector.cli._temporal_run import run as run_on_temporal
+
+    local_only = [o for o, on in _LOCAL_ONLY.items() if on(args)]
+    if local_only:
+        message = f"{', '.join(local_only)}: only with --engine local (its journal)"
+        return fail("usage", message, as_json=args.json)
+    return run_on_temporal(args, results)
+
+
+def _write_failure(exc: OSError | sqlite3.Error, results: Path, journal: Path) -> str:
+    """One message for a results or journal file that could not be written."""
+    if isinstance(exc, OSError):
+        where = exc.filename or results
+        reason = exc.strerror or str(exc)
+    else:
+        where, reason = journal, str(exc)
+    return (
+        f"cannot write {where}: {reason}; the journal keeps what was done: free space "
+        "and run the same command again"
+    )
 
 
 def default_results(inputs: Path) -> Path:

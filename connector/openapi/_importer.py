@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from connector._idempotency import describe
+from connector.openapi._budget import collecting
 from connector.openapi._load import check_openapi
 from connector.openapi._names import api_slug, env_prefix, unique
 from connector.openapi._operations import (
@@ -125,7 +126,9 @@ def _one(
         return
     idempotency = ""
     try:
-        built = build_template(context, op, name)
+        with collecting() as notes:
+            built = build_template(context, op, name)
+        built.warnings.extend(f"{op.label}: {text}" for text in notes)
         if check:
             idempotency = describe(check_template(built.template, op).template)
     except SkipError as exc:
