@@ -5,7 +5,8 @@
     │   ├── TemplateError        a template file is not a valid task template
     │   ├── RenderError          a placeholder could not be rendered
     │   ├── InputError           the task input (or the body built from it) is invalid
-    │   ├── DescriptionError     a file is not a readable OpenAPI 3.0/3.1 description
+    │   ├── DescriptionError     a file is not a readable OpenAPI 3.x or Swagger 2.0 description
+    │   │   └── OverlayError     an overlay is invalid, or one of its actions cannot be applied
     │   └── UsageError           the call names no place to send to
     │       ├── CredentialHostError   a credential would go to a host it is not bound to
     │       └── JournalError     a batch journal is busy, damaged, of other inputs, unwritable
@@ -42,6 +43,7 @@ __all__ = [
     "FieldError",
     "InputError",
     "JournalError",
+    "OverlayError",
     "ReadTimeoutError",
     "RenderError",
     "RetriesExhaustedError",
@@ -110,9 +112,15 @@ class InputError(DefinitionError):
 
 
 class DescriptionError(DefinitionError):
-    """A file is not an OpenAPI 3.0/3.1 description that can be read."""
+    """A file is not an OpenAPI 3.x (or Swagger 2.0) description that can be read."""
 
     kind = "description"
+
+
+class OverlayError(DescriptionError):
+    """An overlay is not valid, or one of its actions cannot be applied (index and target)."""
+
+    kind = "overlay"
 
 
 class UsageError(DefinitionError):

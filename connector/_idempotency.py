@@ -2,7 +2,7 @@
 
 A template declares how its operation is made safe to repeat (`TaskTemplate.idempotency`):
 
-- by its method: GET, HEAD, PUT, DELETE, OPTIONS do nothing twice (RFC 9110, 9.2.2);
+- by its method: GET, HEAD, PUT, DELETE, OPTIONS, QUERY do nothing twice (RFC 9110, 9.2.2);
 - by a key: `{"key": "idempotencyKey"}` names the task input (a header parameter such as
   `Idempotency-Key`, or a body field such as `idempotency_key`) that carries a key the
   server remembers; the same key sent again is answered with the first result. When an
@@ -50,7 +50,9 @@ __all__ = [
     "with_key",
 ]
 
-IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "QUERY"})
+"""Methods HTTP defines as idempotent (QUERY: safe and idempotent by its definition); any
+other (POST, PATCH, an API's own method) is repeated only when keyed or declared."""
 
 _KEY_NAMESPACE: Final = uuid.UUID("6f0c1d2e-5b8a-4c3e-9a7d-2f4e1b0c9d8a")
 

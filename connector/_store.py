@@ -100,6 +100,7 @@ def index_row(template: Mapping[str, Any]) -> dict[str, Any]:
         "title": template.get("title", ""),
         "description": str(template.get("description", ""))[:DESCRIPTION_CHARS],
         "tags": list(operation.get("tags", [])),
+        **({"group": operation["group"]} if operation.get("group") else {}),
         "parameters": sorted(template.get("parameters", {})) + _body_inputs(request.get("body")),
     }
 

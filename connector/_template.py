@@ -26,7 +26,15 @@ from connector._validators import schema_problem
 from connector.auth import Auth
 from connector.auth._base import ENV_NAME
 
-HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY"]
+
+ExtensionMethod = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Z][A-Z0-9-]{0,31}$",
+        description="Another method an API declares (OpenAPI 3.2 `additionalOperations`)",
+    ),
+]
 
 MAX_REQUEST_BODY_BYTES: Final = 1 << 20
 """The largest encoded request body a template sends unless it declares `maxBodyBytes`."""
@@ -38,7 +46,14 @@ class Operation(StrictModel):
     api: str
     operation_id: str | None = None
     tags: list[str] = Field(default_factory=list)
+    group: str | None = Field(
+        default=None, description="The palette group (a tag path), when not the first tag"
+    )
     deprecated: bool = False
+    overlays: list[str] = Field(
+        default_factory=list,
+        description="The overlays applied to the description before import, in order",
+    )
 
 
 class ServerVariable(StrictModel):
@@ -63,16 +78,17 @@ class Server(StrictModel):
     variables: dict[str, ServerVariable] = Field(default_factory=dict)
 
 
-ParameterLocation = Literal["path", "query", "header", "cookie"]
+ParameterLocation = Literal["path", "query", "header", "cookie", "querystring"]
 ParameterStyle = Literal[
-    "simple", "label", "matrix", "form", "spaceDelimited", "pipeDelimited", "deepObject"
+    "simple", "label", "matrix", "form", "spaceDelimited", "pipeDelimited", "deepObject", "cookie"
 ]
 
 STYLES: dict[str, frozenset[str]] = {
     "path": frozenset({"simple", "label", "matrix"}),
     "query": frozenset({"form", "spaceDelimited", "pipeDelimited", "deepObject"}),
     "header": frozenset({"simple"}),
-    "cookie": frozenset({"form"}),
+    "cookie": frozenset({"form", "cookie"}),
+    "querystring": frozenset(),
 }
 """The styles OpenAPI allows in each location; the first default is `DEFAULT_STYLE`."""
 
@@ -81,6 +97,7 @@ DEFAULT_STYLE: dict[str, str] = {
     "query": "form",
     "header": "simple",
     "cookie": "form",
+    "querystring": "form",
 }
 
 
@@ -93,6 +110,10 @@ class Parameter(StrictModel):
     style: ParameterStyle | None = None
     explode: bool | None = None
     allow_reserved: bool = False
+    content_type: str | None = Field(
+        default=None,
+        description="A `querystring` input's media type: how the whole query string is written",
+    )
     json_schema: dict[str, Any] = Field(default_factory=dict, alias="schema")
     default: JsonValue = None
     env: str | None = Field(default=None, description="Environment variable used when not given")
@@ -135,7 +156,7 @@ class HttpRequest(StrictModel):
     """The request, in the vocabulary of the workflow engines' HTTP task."""
 
     url: str = Field(description="Path appended to the environment's base URL, or absolute")
-    method: HttpMethod
+    method: HttpMethod | ExtensionMethod
     headers: dict[str, str] = Field(default_factory=dict)
     content_type: str | None = Field(
         default=None, description="How the body is encoded; default: a Content-Type header, or JSON"

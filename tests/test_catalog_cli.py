@@ -84,11 +84,11 @@ def spec(tmp_path: Path) -> Path:
 def test_import_prints_every_operation_in_exactly_one_list(
     spec: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """--json has the issue's shape; TRACE is skipped with a reason naming its pointer."""
+    """--json lists imported, skipped, events; TRACE is skipped with a reason naming its pointer."""
     code, out, _ = _run(capsys, "catalog", "import", str(spec), "--json")
     assert code == 0
     report = json.loads(out)
-    assert set(report) == {"api", "imported", "skipped", "credentials"}
+    assert set(report) == {"api", "imported", "skipped", "events", "credentials"}
     assert report["api"] == "pet-store"
     assert [(i["operationId"], i["name"], i["method"]) for i in report["imported"]] == [
         ("listPets", "list-pets", "GET"),
@@ -180,10 +180,10 @@ def test_a_file_that_is_not_openapi_exits_2_saying_why(
 ) -> None:
     """Exit 2 and one message; nothing is written."""
     path = tmp_path / "swagger.yaml"
-    path.write_text("swagger: '2.0'\ninfo: {title: x}\n")
+    path.write_text("swagger: '1.2'\ninfo: {title: x}\n")
     code, _, err = _run(capsys, "catalog", "import", str(path))
     assert code == 2
-    assert "not an OpenAPI description" in err and "Swagger 2.0" in err
+    assert "not an OpenAPI description" in err and "Swagger '1.2'" in err
 
 
 def test_list_and_search_show_shipped_and_imported_tasks(

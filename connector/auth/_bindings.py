@@ -106,7 +106,7 @@ class HostPolicy:
             CredentialHostError: naming the host, the credential's variable and the field.
         """
         for scheme in auth.schemes.values():
-            token_url = getattr(scheme, "token_url", None)
+            token_url = getattr(scheme, "token_url", None) or getattr(scheme, "metadata_url", None)
             targets = {**urls, **({"tokenUrl": token_url} if token_url else {})}
             for field, target in targets.items():
                 if "<" not in host_of(target) and host_of(target):

@@ -27,10 +27,18 @@ def register(commands: Any) -> None:
     )
     actions.required = True
     importing = actions.add_parser(
-        "import", help="import every operation of an OpenAPI 3.0/3.1 description as a task"
+        "import",
+        help="import every operation of an OpenAPI 3.x or Swagger 2.0 description as a task",
     )
     importing.add_argument("spec", metavar="SPEC", help="OpenAPI description file (JSON or YAML)")
     importing.add_argument("--api", help="API name (default: a slug of info.title)")
+    importing.add_argument(
+        "--overlay",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="apply this OpenAPI Initiative overlay first (repeatable; applied in order)",
+    )
     importing.add_argument(
         "--operation",
         action="append",
@@ -81,7 +89,8 @@ def register(commands: Any) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     """Import a description into the catalogue, binding its credentials to the hosts the
-    user accepts; exit 2 when it is not OpenAPI 3.0/3.1 or the import is refused."""
+    user accepts; exit 2 when it is not OpenAPI 3.x or Swagger 2.0, an overlay cannot be
+    applied, or the import is refused."""
     from connector._errors import ConnectorError
     from connector._store import catalog_dir, write_api
     from connector.auth import record_bindings
@@ -147,20 +156,23 @@ def _checked_import(args: argparse.Namespace, catalog: Path) -> tuple[Any, ...]:
     """
     from connector._store import check_api_name, description_path
     from connector.auth import read_records
-    from connector.openapi import api_name, import_description, load_description
+    from connector.openapi import api_name, import_description
     from connector.openapi._binding import (
         refuse_collisions,
         refuse_replacing,
         server_hosts,
         source_of,
     )
+    from connector.openapi._load import as_openapi3, read_document
     from connector.openapi._names import check_prefix
+    from connector.openapi._oai_overlay import overlaid
 
     if args.api is not None:
         check_api_name(args.api)
     prefix = check_prefix(args.env_prefix) if args.env_prefix else None
     servers = server_hosts(args.server)
-    document = load_description(Path(args.spec))
+    written = overlaid(read_document(Path(args.spec)), [Path(p) for p in args.overlay])
+    document = as_openapi3(written, source=args.spec)
     api = check_api_name(args.api or api_name(document))
     records = read_records(catalog)
     source = source_of(Path(args.spec), document)
@@ -174,6 +186,7 @@ def _checked_import(args: argparse.Namespace, catalog: Path) -> tuple[Any, ...]:
         tags=args.tag,
         source=args.spec,
         prefix=prefix or (previous.prefix if previous else None) or None,
+        overlays=[Path(p).name for p in args.overlay],
     )
     refuse_collisions(api, _variables(result), records)
     return document, result, source, previous, servers
@@ -212,6 +225,7 @@ def _as_json(result: Any, folder: Path) -> dict[str, Any]:
             {"operationId": s.operation_id, "method": s.method, "path": s.path, "reason": s.reason}
             for s in result.skipped
         ],
+        "events": [event.to_json() for event in result.events],
     }
 
 
@@ -236,6 +250,9 @@ def _print_summary(result: Any, changes: Any, folder: Path) -> None:
         out(f"  skipped: {skipped.reason}\n")
     for line in _idempotency_lines(result.imported):
         out(line)
+    if result.events:
+        kinds = sorted({event.kind + "s" for event in result.events})
+        out(f"  {len(result.events)} {' and '.join(kinds)} the API sends (--json lists them)\n")
     warned = sum(1 for i in result.imported if i.warnings)
     if warned:
         out(f"  {warned} imported with warnings (--json lists them)\n")

@@ -1,4 +1,4 @@
-"""Importing OpenAPI 3.0/3.1 descriptions: each operation a format-2 task template.
+"""Importing OpenAPI 3.0-3.2 (and Swagger 2.0) descriptions: each operation a task template.
 
     document = load_description(Path("openapi.json"))   # JSON or YAML 1.2; nothing else read
     result = import_description(document, api="rebilly")

@@ -42,7 +42,9 @@ def named_hosts(
     for scheme in schemes.values():
         hosts = dict(named)
         if scheme.get("type") == "oauth2":  # the token URL: for this scheme's variables only
-            hosts.setdefault(host_of(str(scheme["tokenUrl"])), "OAuth2 token URL")
+            token = scheme.get("tokenUrl")  # else 3.2's metadata URL, which names its host
+            label = "OAuth2 token URL" if token else "OAuth2 metadata URL"
+            hosts.setdefault(host_of(str(token or scheme["metadataUrl"])), label)
         hosts = {h: w for h, w in hosts.items() if h and not is_loopback(h)}  # always allowed
         found.update({h: w for h, w in hosts.items() if h not in found})
         for variable in credential_variables(dict(scheme)):

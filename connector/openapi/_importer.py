@@ -7,13 +7,14 @@ recorded as a skip naming the operation and a JSON pointer, and the rest carry o
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from connector._idempotency import describe
 from connector.openapi._budget import collecting
-from connector.openapi._load import check_openapi
+from connector.openapi._events import Event, find_events
+from connector.openapi._load import as_openapi3
 from connector.openapi._names import api_slug, env_prefix, unique
 from connector.openapi._operations import (
     Context,
@@ -26,6 +27,7 @@ from connector.openapi._operations import (
 from connector.openapi._refs import RefError, Refs, as_dict
 from connector.openapi._schemas import SchemaBuilder
 from connector.openapi._security import scheme_table
+from connector.openapi._swagger2 import CONVERTED, original_pointer
 from connector.openapi._validate import check_template
 
 
@@ -55,7 +57,7 @@ class Skipped:
 
 @dataclass
 class ImportResult:
-    """What importing a description made: templates, skips, and credential bindings."""
+    """What importing a description made: templates, skips, credential bindings, events."""
 
     api: str
     imported: list[Imported] = field(default_factory=list)
@@ -68,6 +70,8 @@ class ImportResult:
     prefix: str = ""
     """The prefix of the API's environment variables."""
     warnings: list[str] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    """The webhooks and callbacks the API sends (see `_events`)."""
 
 
 def import_description(
@@ -79,8 +83,12 @@ def import_description(
     source: str = "description",
     check: bool = True,
     prefix: str | None = None,
+    overlays: Sequence[str] = (),
 ) -> ImportResult:
-    """Turn each operation of an OpenAPI 3.0/3.1 description into a format-2 task template.
+    """Turn each operation of an OpenAPI 3.x description into a format-2 task template.
+
+    A Swagger 2.0 description is converted first (`_swagger2`); its skips name the 2.0
+    document's places.
 
     Args:
         document: the parsed description (see `load_description`).
@@ -90,11 +98,12 @@ def import_description(
         source: how messages name the description.
         check: validate each template against the format (and skip those it rejects).
         prefix: the prefix of the API's environment variables (default `CONNECTOR_<API>`).
+        overlays: the overlays already applied to `document`, recorded in each template.
 
     Raises:
-        DescriptionError: the document is not OpenAPI 3.0/3.1.
+        DescriptionError: the document is neither OpenAPI 3.x nor Swagger 2.0.
     """
-    check_openapi(document, source=source)
+    document = as_openapi3(document, source=source)
     name = api or api_name(document)
     refs = Refs(document)
     prefix = prefix or env_prefix(name)
@@ -106,6 +115,7 @@ def import_description(
         api=name,
         prefix=prefix,
         schemes=scheme_table(_security_schemes(document, refs, result), prefix),
+        overlays=tuple(overlays),
     )
     taken: set[str] = set()
     for found in find_operations(document, refs):
@@ -114,7 +124,15 @@ def import_description(
             continue
         selected = _selected(found, unique(default_name(found), taken), operations, tags)
         _one(context, found, selected, result, check=check)
+    result.events = find_events(document, refs, context.schemas, result.warnings)
+    if CONVERTED in as_dict(document.get("info")):
+        result.skipped = [_in_original(skip) for skip in result.skipped]
     return result
+
+
+def _in_original(skip: Skipped) -> Skipped:
+    """A skip of a converted description, its pointer naming the original document's place."""
+    return Skipped(skip.operation_id, skip.method, skip.path, original_pointer(skip.reason))
 
 
 def _one(

@@ -5,7 +5,8 @@
 - the read-back: for a POST to a collection (`/payments`) whose body carries the client's
   `id`, and a GET on the item path beside it (`/payments/{id}`): that GET, by that id.
 
-Nothing is inferred for a method that is idempotent already.
+Nothing is inferred for a method that is idempotent already. An operation marked
+`x-idempotent: true` is declared safe to repeat (`declared_safe`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any, Final
 from connector._idempotency import IDEMPOTENT_METHODS, names_a_key
 from connector.openapi._bodies import Body
 
-__all__ = ["infer_idempotency"]
+__all__ = ["declared_safe", "infer_idempotency"]
 
 _ITEM: Final = re.compile(r"^\{[^{}/]+\}$")
 
@@ -42,6 +43,12 @@ def infer_idempotency(
     if method.upper() == "POST" and client_id is not None and _has_item_get(document, path):
         found["readBack"] = {"url": f"{url.rstrip('/')}/<<{client_id}>>"}
     return found
+
+
+def declared_safe(operation: Mapping[str, Any], method: str) -> bool:
+    """A POST or PATCH the description declares safe to repeat (`x-idempotent: true`): its
+    template gets `retry.retryNonIdempotent`."""
+    return operation.get("x-idempotent") is True and method.upper() not in IDEMPOTENT_METHODS
 
 
 def _key_input(inputs: Mapping[str, Any], body: Body | None) -> str | None:

@@ -20,8 +20,9 @@ import yaml
 from connector._errors import DescriptionError
 from connector._read import read_text
 from connector.openapi._aliases import ExpansionError, check_expansion
+from connector.openapi._swagger2 import is_swagger2, to_openapi3
 
-SUPPORTED_VERSIONS = ("3.0.", "3.1.")
+SUPPORTED_VERSIONS = ("3.0.", "3.1.", "3.2.")
 
 
 class _Yaml12Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -142,10 +143,10 @@ def _reason(exc: Exception) -> str:
 
 
 def check_openapi(document: dict[str, Any], *, source: str) -> str:
-    """The description's OpenAPI version; DescriptionError when it is not 3.0.x or 3.1.x."""
+    """The description's OpenAPI version; DescriptionError when it is not 3.0, 3.1 or 3.2."""
     version = document.get("openapi")
     if version is None:
-        hint = " (Swagger 2.0 is not supported)" if "swagger" in document else ""
+        hint = f" (Swagger {document['swagger']!r} is not 2.0)" if "swagger" in document else ""
         raise DescriptionError(f"{source} is not an OpenAPI description: no 'openapi' key{hint}")
     if not isinstance(version, str) or not version.startswith(SUPPORTED_VERSIONS):
         raise DescriptionError(
@@ -157,13 +158,28 @@ def check_openapi(document: dict[str, Any], *, source: str) -> str:
     return version
 
 
+def as_openapi3(document: dict[str, Any], *, source: str) -> dict[str, Any]:
+    """`document` as OpenAPI 3: a Swagger 2.0 description converted, any other checked."""
+    if is_swagger2(document):
+        document = to_openapi3(document, source=source)
+    check_openapi(document, source=source)
+    return document
+
+
 def load_description(path: Path) -> dict[str, Any]:
-    """Read one OpenAPI 3.0/3.1 description file (JSON or YAML) as parsed JSON.
+    """Read one OpenAPI 3.x or Swagger 2.0 description file (JSON or YAML) as OpenAPI 3.
 
     Raises:
-        DescriptionError: the file cannot be read, is too large, or is not OpenAPI 3.0/3.1.
+        DescriptionError: the file cannot be read, is too large, or is not OpenAPI 3.x
+            or Swagger 2.0.
     """
-    text = read_text(path, error=DescriptionError)
-    document = parse_text(text, source=str(path))
-    check_openapi(document, source=str(path))
-    return document
+    return as_openapi3(read_document(path), source=str(path))
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    """Read one JSON or YAML mapping (a description as written, an overlay), bounded in size.
+
+    Raises:
+        DescriptionError: the file cannot be read, is too large, or is not a mapping.
+    """
+    return parse_text(read_text(path, error=DescriptionError), source=str(path))

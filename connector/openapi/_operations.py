@@ -15,7 +15,7 @@ from typing import Any
 
 from connector.openapi._binding import named_hosts
 from connector.openapi._bodies import Body, build_body, kind_of
-from connector.openapi._keys import infer_idempotency
+from connector.openapi._keys import declared_safe, infer_idempotency
 from connector.openapi._names import identifier, kebab
 from connector.openapi._parameters import build_parameters, effective
 from connector.openapi._refs import RefError, Refs, as_dict, pointer_join
@@ -27,10 +27,14 @@ from connector.openapi._security import (
     secret_parameters,
 )
 from connector.openapi._servers import build_servers
+from connector.openapi._tags import palette_group
 
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
 _PATH_PARAMETER = re.compile(r"\{([^{}]+)\}")
-SENDABLE = frozenset({"get", "put", "post", "delete", "options", "head", "patch"})
+SENDABLE = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "query"})
+_TOKEN = re.compile(r"[A-Z][A-Z0-9-]{0,31}")
+_NEVER_SENT = frozenset({"TRACE", "CONNECT"})
+"""Methods that echo or tunnel: a workflow step never sends them, however declared."""
 
 
 class SkipError(Exception):
@@ -81,6 +85,15 @@ def find_operations(document: dict[str, Any], refs: Refs) -> Iterator[OperationR
             if isinstance(item.get(method), dict):
                 pointer = pointer_join(path_pointer, method)
                 yield OperationRef(method, str(path), pointer, item[method], item, path_pointer)
+        yield from _additional(path, item, path_pointer)
+
+
+def _additional(path: str, item: dict[str, Any], path_pointer: str) -> Iterator[OperationRef]:
+    """OpenAPI 3.2's `additionalOperations`: other methods, keyed as they are sent."""
+    for method, operation in as_dict(item.get("additionalOperations")).items():
+        if isinstance(operation, dict):
+            pointer = pointer_join(path_pointer, "additionalOperations", method)
+            yield OperationRef(str(method), str(path), pointer, operation, item, path_pointer)
 
 
 @dataclass
@@ -93,6 +106,7 @@ class Context:
     api: str
     prefix: str
     schemes: SchemeTable
+    overlays: tuple[str, ...] = ()
 
 
 @dataclass
@@ -113,7 +127,7 @@ def build_template(context: Context, op: OperationRef, name: str) -> Built:
     Raises:
         SkipError: the operation cannot be imported (the reason names where).
     """
-    if op.method not in SENDABLE:
+    if op.method not in SENDABLE and (not _TOKEN.fullmatch(op.method) or op.method in _NEVER_SENT):
         raise SkipError(
             f"{op.label}: method {op.method.upper()} is not supported (at #{op.pointer})"
         )
@@ -179,6 +193,8 @@ def _build(context: Context, op: OperationRef, name: str) -> Built:
     if body is not None:
         example.update(body.example)
     template["examples"] = [example]
+    if declared_safe(op.operation, op.method):
+        template["retry"] = {"retryNonIdempotent": True}
     if op.operation.get("deprecated") is True:
         built.warnings.append(f"{op.label} is deprecated")
     built.template = template
@@ -232,8 +248,13 @@ def _assemble(context: Context, op: OperationRef, name: str, parts: _Parts) -> d
         operation["operationId"] = op.operation_id
     if op.tags:
         operation["tags"] = op.tags
+        group = palette_group(context.document, op.tags)
+        if group:
+            operation["group"] = group
     if op.operation.get("deprecated") is True:
         operation["deprecated"] = True
+    if context.overlays:
+        operation["overlays"] = list(context.overlays)
     request: dict[str, Any] = {"url": parts.url, "method": op.method.upper()}
     accept = _accept(parts.responses)
     if accept:

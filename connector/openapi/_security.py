@@ -5,10 +5,11 @@ keeps OpenAPI's meaning (any one alternative; every scheme of it; `[]` is none).
 variables are named under the API's prefix (`CONNECTOR_<API>` by default, see `_names`):
 `<PREFIX>_API_KEY` when the API has one API key scheme, else `<PREFIX>_<SCHEME_ID>`;
 `_USERNAME`/`_PASSWORD` for basic, `_CLIENT_ID`/`_CLIENT_SECRET` for OAuth 2 client
-credentials. OAuth 2 flows other than client credentials, and OpenID Connect, are sent as a
-bearer token obtained elsewhere (`<PREFIX>_<SCHEME_ID>_TOKEN`). A scheme the
-format cannot send (HTTP digest, mutual TLS, an API key in an unknown place) drops the
-alternatives that need it, with a warning.
+credentials (whose token endpoint is its `tokenUrl`, else read at run time from OpenAPI 3.2's
+`oauth2MetadataUrl`, whose host is then the one named for the credentials). OAuth 2 flows
+other than client credentials, and OpenID Connect, are sent as a bearer token obtained
+elsewhere (`<PREFIX>_<SCHEME_ID>_TOKEN`). A scheme the format cannot send (HTTP digest, mutual
+TLS, an API key in an unknown place) drops the alternatives that need it, with a warning.
 
 A header, query or cookie parameter that holds a secret (`looks_secret`: `token`, `X-Api-Key`,
 a description saying "bot token") is not an input: it becomes an API key scheme of its own,
@@ -119,16 +120,26 @@ def _oauth2(scheme_id: str, spec: dict[str, Any], prefix: str) -> dict[str, Any]
     flows = as_dict(spec.get("flows"))
     flow = flows.get("clientCredentials")
     token_url = flow.get("tokenUrl") if isinstance(flow, dict) else None
-    if isinstance(token_url, str) and token_url.lower().startswith(("https://", "http://")):
+    metadata = spec.get("oauth2MetadataUrl")  # OpenAPI 3.2: RFC 8414 metadata
+    where: dict[str, str] = {}
+    if _is_http(token_url):
+        where["tokenUrl"] = str(token_url)
+    elif isinstance(flow, dict) and _is_http(metadata) and str(metadata).startswith("https://"):
+        where["metadataUrl"] = str(metadata)  # the token endpoint is read from it
+    if where:
         base = env_name(prefix, scheme_id)
         return {
             "type": "oauth2",
             "flow": "clientCredentials",
-            "tokenUrl": token_url,
+            **where,
             "clientIdEnv": f"{base}_CLIENT_ID",
             "clientSecretEnv": f"{base}_CLIENT_SECRET",
         }
     return {"type": "http", "scheme": "bearer", "env": _token_env(prefix, scheme_id, suffix=True)}
+
+
+def _is_http(url: object) -> bool:
+    return isinstance(url, str) and url.lower().startswith(("https://", "http://"))
 
 
 def operation_auth(table: SchemeTable, requirement: Any) -> AuthResult:

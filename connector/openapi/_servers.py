@@ -1,7 +1,8 @@
 """Servers as named environments, and the hosts an API's credentials are bound to.
 
 The servers that apply to an operation (its own, else its path's, else the description's) are
-the template's environments, named from their descriptions (`Sandbox server` -> `sandbox`), else
+the template's environments, named from their `name` (OpenAPI 3.2) or else their descriptions
+(`Sandbox server` -> `sandbox`), else
 `server1`, `server2`, ...; `{var}` becomes `<<var>>`. A variable whose default is a real value
 stays a server variable (default and enum). A default that only stands in for a value (Rebilly's
 `'{organizationId}'`, an empty string) makes the variable a required input instead. `local` is
@@ -65,7 +66,7 @@ def build_servers(entries: list[Any], prefix: str) -> Servers:
         netloc = url.replace("<<", "{").replace(">>", "}").split("://", 1)[-1].split("/", 1)[0]
         for host, note in _hosts(netloc, variables).items():
             result.hosts.setdefault(host, note)
-        name = _environment_name(entry.get("description"), index, taken)
+        name = _environment_name(_label(entry), index, taken)
         server: dict[str, Any] = {"url": url.rstrip("/")}
         if isinstance(entry.get("description"), str) and entry["description"]:
             server["description"] = entry["description"]
@@ -157,6 +158,12 @@ def _add(found: dict[str, str], netloc: str, note: str) -> None:
         return
     disguised = "@" in netloc or "\\" in netloc
     found[host] = f"{note}, written as {netloc!r}" if disguised else note
+
+
+def _label(entry: dict[str, Any]) -> object:
+    """What names a server's environment: its `name` (OpenAPI 3.2), else its description."""
+    name = entry.get("name")
+    return name if isinstance(name, str) and name.strip() else entry.get("description")
 
 
 def _environment_name(description: object, index: int, taken: set[str]) -> str:
