@@ -11,13 +11,14 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from connector.cli._output import EXIT_OK, fail, fail_with
 
 if TYPE_CHECKING:
     from connector._task import Task
+    from connector.cli._worker_targets import WorkerTarget
 
 DEFAULT_NAMESPACE = "default"
 
@@ -38,6 +39,14 @@ def add_options(parser: argparse.ArgumentParser) -> None:
 def add_worker_options(parser: argparse.ArgumentParser) -> None:
     """The Temporal client options, and the task queue's rate (the worker sets it)."""
     add_options(parser)
+    parser.add_argument(
+        "--arazzo",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="Temporal: an Arazzo document whose workflows this worker runs durably, served "
+        "under its file name up to the first dot (repeatable)",
+    )
     parser.add_argument(
         "--rate",
         metavar="N/SECONDS",
@@ -61,7 +70,7 @@ def run_worker(args: argparse.Namespace) -> int:
     if missing:
         return fail("usage", f"--engine temporal needs {missing}", as_json=False)
     try:
-        from connector.temporal import serve
+        import connector.temporal  # noqa: F401 - the extra is installed
     except ImportError:
         return fail("usage", "install the extra: pip install 'connector[temporal]'", as_json=False)
     from connector._catalog import load_task, task_names
@@ -70,12 +79,33 @@ def run_worker(args: argparse.Namespace) -> int:
     try:
         tasks = {task.name: task for task in map(load_task, args.task or task_names())}
         per_second = activities_per_second(args.rate, tasks.values())
+        documents = _documents(args.arazzo)
     except ConnectorError as exc:
         return fail_with(exc, as_json=False)
     except ValueError as exc:
         return fail("usage", f"--rate: {exc}", as_json=False)
+    from connector.cli._worker_targets import worker_targets
+
+    try:
+        with worker_targets(args, list(tasks.values())) as targets:
+            return _serve(args, tasks, per_second, targets, documents=documents)
+    except ConnectorError as exc:
+        return fail_with(exc, as_json=False)
+
+
+def _serve(
+    args: argparse.Namespace,
+    tasks: dict[str, Task],
+    per_second: float | None,
+    targets: Mapping[str, WorkerTarget],
+    *,
+    documents: Mapping[str, Any],
+) -> int:
+    """Serve the checked tasks (and Arazzo documents) until SIGINT or SIGTERM."""
+    from connector.temporal import serve
+
     _log_to_stderr()
-    names = ", ".join(sorted(tasks))
+    names = ", ".join([*sorted(tasks), *(f"arazzo:{name}" for name in sorted(documents))])
 
     def ready() -> None:
         sys.stderr.write(
@@ -94,6 +124,11 @@ def run_worker(args: argparse.Namespace) -> int:
         "allow_hosts": getattr(args, "allow_host", None) or (),
         "on_ready": ready,
         "activities_per_second": per_second,
+        "targets": {
+            name: (target.environment, target.base_url, target.environ)
+            for name, target in targets.items()
+        },
+        "documents": documents,
     }
     import asyncio  # only when serving: the parser of every command loads this module
 
@@ -102,6 +137,15 @@ def run_worker(args: argparse.Namespace) -> int:
     except RuntimeError as exc:  # temporalio's connection failure
         return exit_now(fail("usage", f"cannot reach {args.address}: {exc}", as_json=False))
     return exit_now(EXIT_OK)
+
+
+def _documents(files: list[str]) -> dict[str, Any]:
+    """Each `--arazzo` document, checked, by the name a run names it with."""
+    from pathlib import Path
+
+    from connector.arazzo import open_workflows
+
+    return {Path(file).name.split(".")[0]: open_workflows(Path(file)) for file in files}
 
 
 def activities_per_second(rate: str | None, tasks: Iterable[Task]) -> float | None:

@@ -51,6 +51,9 @@ __all__ = ["TaskActivities", "failure_for"]
 
 DEFAULT_HEARTBEAT_SECONDS = 5.0
 
+Target = tuple[str | None, str | None, Mapping[str, str] | None]
+"""Where one task's requests go: environment, base URL, and where credentials are read."""
+
 
 class TaskActivities:
     """The `connector.run_task` activity for a fixed set of tasks, one executor per thread."""
@@ -64,11 +67,14 @@ class TaskActivities:
         environ: Mapping[str, str] | None = None,
         allow_hosts: Iterable[str] = (),
         now: Callable[[], float] = time.time,
+        targets: Mapping[str, Target] | None = None,
     ) -> None:
         """Args:
         tasks: the tasks this worker serves, by name.
         environment, base_url: where every request goes (the worker decides, not the input).
         environ: where credentials are read; `os.environ` if None.
+        targets: per task name, (environment, base URL, environ) replacing the three above
+            (a worker serving `local` sends each task to its emulator with a local key).
         allow_hosts: hosts a credential may go to besides its bound ones (`--allow-host`).
         now: wall-clock epoch seconds, to read retry headers.
         """
@@ -79,6 +85,7 @@ class TaskActivities:
         self.allow_hosts = tuple(allow_hosts)
         self._now = now
         self._local = threading.local()
+        self.targets = dict(targets or {})
 
     @activity.defn(name=ACTIVITY_NAME)
     def run_task(self, call: TaskCall) -> Outcome:
@@ -91,49 +98,59 @@ class TaskActivities:
                 type="usage",
                 non_retryable=True,
             )
+        target = self.targets.get(call.task, (self.environment, self.base_url, self.environ))
         info = activity.info()
         # a keyed step whose inputs give no key: the same key on every attempt of this activity
         key = derived_key(info.workflow_id or "", info.workflow_run_id or "", info.activity_id)
         with _heartbeating(_heartbeat_interval()):
-            result = self._looked_up(task, call.inputs, info.attempt) or self._executor().run(
+            result = self._looked_up(task, call.inputs, info.attempt, target) or self._executor(
+                target[2]
+            ).run(
                 task,
                 call.inputs,
-                environment=self.environment,
-                base_url=self.base_url,
+                environment=target[0],
+                base_url=target[1],
                 idempotency_key=key,
             )
         if result.status == "COMPLETED":
             return Outcome(result.status, result.model_dump_json(by_alias=True))
         raise failure_for(result, self._now())
 
-    def _looked_up(self, task: Task, inputs: Mapping[str, Any], attempt: int) -> TaskResult | None:
+    def _looked_up(
+        self, task: Task, inputs: Mapping[str, Any], attempt: int, target: Target
+    ) -> TaskResult | None:
         """Before a later attempt of a step that is not safe to repeat (its first attempt was
         lost with its worker): the read-back's answer if it found the resource (None: not
         there, send it); an outcome it cannot tell stops the item as `unknown`."""
         lookup = read_back_task(task) if attempt > 1 else None
         if lookup is None or retry_allowed(task.template).allowed:
             return None
+        environment, base_url, environ = target
+
+        def prepare(one: Task, values: Mapping[str, Any]) -> PreparedRequest:
+            return one.prepare(
+                values,
+                environment=environment,
+                base_url=base_url,
+                environ=environ,
+                allow_hosts=self.allow_hosts,
+            )
+
         method = task.template.http_request.method
-        found = look_up(self._executor(), lookup, inputs, method=method, prepare=self._prepare)
+        executor = self._executor(environ)
+        found = look_up(executor, lookup, inputs, method=method, prepare=prepare)
         if isinstance(found, str):
             message = f"attempt {attempt}: the first attempt may have been sent; {found}"
             raise ApplicationError(message, type="unknown", non_retryable=True)
         return found
 
-    def _prepare(self, task: Task, inputs: Mapping[str, Any]) -> PreparedRequest:
-        return task.prepare(
-            inputs,
-            environment=self.environment,
-            base_url=self.base_url,
-            environ=self.environ,
-            allow_hosts=self.allow_hosts,
-        )
-
-    def _executor(self) -> Executor:
-        executor: Executor | None = getattr(self._local, "executor", None)
+    def _executor(self, environ: Mapping[str, str] | None) -> Executor:
+        """This thread's executor reading credentials from `environ`."""
+        executors: dict[int, Executor] = self._local.__dict__.setdefault("executors", {})
+        executor = executors.get(id(environ))
         if executor is None:
-            executor = Executor(environ=self.environ, allow_hosts=self.allow_hosts)
-            self._local.executor = executor
+            executor = Executor(environ=environ, allow_hosts=self.allow_hosts)
+            executors[id(environ)] = executor
         return executor
 
 
