@@ -97,14 +97,15 @@ def test_the_shipped_create_payout_exports_with_no_retry() -> None:
 def test_temporal_gives_an_unsafe_step_one_activity_attempt(
     task: Task, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`run --engine temporal` plans one activity attempt for a step the rule refuses, and
-    says why; a step that may be repeated keeps Temporal's retries."""
+    """`run --engine temporal` plans one activity attempt for a step the rule refuses (and no
+    read-back finds again), and says why; a step that may be repeated keeps Temporal's retries."""
     pytest.importorskip("temporalio", reason="the 'temporal' extra is not installed")
     from connector.cli._temporal_run import _plan
     from connector.temporal import ActivityOptions
 
     plan = _plan(argparse.Namespace(batch_id=None, concurrency=2), task, [])
-    safe = retry_allowed(task.template).allowed
+    # a step with a read-back keeps the retries: a later attempt looks it up before sending
+    safe = retry_allowed(task.template).allowed or task.template.idempotency.read_back is not None
     assert plan.activity.maximum_attempts == (ActivityOptions.maximum_attempts if safe else 1)
     assert ("attempts each input once" in capsys.readouterr().err) is not safe
 
