@@ -83,5 +83,5 @@ def test_catalog_import_json_of_a_file_that_is_not_a_description(tmp_path: Path)
         assert done.returncode == 2
         assert "Traceback" not in done.stderr
         error = json.loads(done.stdout)["error"]
-        assert error["kind"] == "usage"
+        assert error["kind"] == "description"
         assert name in error["message"]

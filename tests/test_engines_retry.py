@@ -110,21 +110,30 @@ def test_temporal_gives_an_unsafe_step_one_activity_attempt(
     assert ("attempts each input once" in capsys.readouterr().err) is not safe
 
 
-@pytest.mark.parametrize("engine", ["simworkflow", "conductor"])
-def test_a_workflow_export_retries_no_step_that_may_not_be_repeated(engine: str) -> None:
-    """The example payout workflow: its POST step (cancel) has no engine retry, with the
-    reason among the warnings; its PUT and GET steps keep theirs."""
-    from connector.engines import export_workflow, load_workflow
+def test_a_workflow_export_retries_no_step_that_may_not_be_repeated() -> None:
+    """The shipped Arazzo payout lifecycle exported to Conductor: its POST steps (batch,
+    approve, allocate, process) have no engine retry; its PUT, GET and DELETE steps keep
+    theirs."""
+    from connector.arazzo import open_workflows
+    from connector.arazzo._export import export
 
     root = Path(__file__).resolve().parents[1]
-    workflow = load_workflow(root / "examples" / "payout-workflow" / "workflow.json")
-    result = export_workflow(workflow, engine, ExportOptions(owner_email="o@example.com"))
-    if engine == "simworkflow":
-        tasks = result.document["tasks"]
-        attempts = {name: t.get("retry", {}).get("maxAttempts", 1) for name, t in tasks.items()}
-        assert (attempts["upsert"], attempts["read"], attempts["cancel"]) == (3, 3, 1)
-    else:
-        counts = {d["name"]: d["retryCount"] for d in result.document["taskDefs"]}
-        assert counts["cancel_payout_request"] == 0
-        assert counts["upsert_payout_request"] == 2
-    assert any("steps.2 (cancel): retry" in w for w in result.warnings)
+    checked = open_workflows(
+        root / "examples" / "payout-lifecycle" / "payout-lifecycle.arazzo.yaml"
+    )
+    result = export(
+        checked, "payout-lifecycle", "conductor", ExportOptions(owner_email="o@example.com")
+    )
+    counts = {d["name"]: d["retryCount"] for d in result.document["taskDefs"]}
+    methods = {
+        d["name"]: load_task(d["name"].replace("_", "-")).template.http_request.method
+        for d in result.document["taskDefs"]
+    }
+    assert {name for name, method in methods.items() if method == "POST"} == {
+        "create_payout_request_batch",
+        "approve_payout_request_batch",
+        "auto_allocate_payout_request_batch",
+        "process_payout_request_allocations",
+    }
+    for name, method in methods.items():
+        assert (counts[name] == 0) is (method == "POST"), name

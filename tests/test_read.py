@@ -86,8 +86,8 @@ def _template_file(tmp_path: Path) -> Path:
 
 
 def _workflow_file(tmp_path: Path) -> Path:
-    path = tmp_path / "workflow.json"
-    path.write_text((EXAMPLES / "payout-workflow" / "workflow.json").read_text())
+    path = tmp_path / "payout-lifecycle.arazzo.yaml"
+    path.write_text((EXAMPLES / "payout-lifecycle" / "payout-lifecycle.arazzo.yaml").read_text())
     return path
 
 
