@@ -60,6 +60,7 @@ def register(commands: Any) -> None:
 def run_import(args: argparse.Namespace) -> int:
     """Import a description into the catalogue; exit 2 when it is not OpenAPI 3.0/3.1."""
     from connector._errors import DescriptionError
+    from connector._search_index import refresh_index
     from connector._store import catalog_dir, check_api_name, write_api
     from connector.auth import record_bindings
     from connector.openapi import import_description, load_description
@@ -80,6 +81,7 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         # the description is kept beside the templates: the emulator serves it offline
         changes = write_api(result.api, templates, catalog=catalog, description=document)
+        refresh_index(catalog)  # searching then reads the index, it does not build it
         record_bindings(result.api, result.bindings, catalog=catalog)
     except OSError as exc:
         return fail("usage", f"cannot write the catalogue at {catalog}: {exc}", as_json=args.json)
@@ -139,7 +141,8 @@ def _print_summary(result: Any, changes: Any, folder: Path) -> None:
 
 
 def run_search(args: argparse.Namespace) -> int:
-    """Rank shipped and imported tasks for a query."""
+    """Rank shipped and imported tasks for a query: title, method and path, API and name per
+    row (the score only in `--json`)."""
     from connector._search import search_catalogue
 
     if args.limit < 1:
@@ -149,9 +152,36 @@ def run_search(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
     else:
-        for row in rows:
-            sys.stdout.write(f"{row['score']:>7.2f}  {format_row(row)}\n")
+        sys.stdout.writelines(line + "\n" for line in hit_lines(rows))
     return EXIT_OK
+
+
+TITLE_WIDTH = 48
+PATH_WIDTH = 44
+
+
+def hit_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """Search hits as aligned columns: title, method, path, API, task name; a long title or
+    path is shortened with an ellipsis so the columns stay aligned."""
+    cells = [
+        (
+            _fit(str(row["title"] or row["name"]), TITLE_WIDTH),
+            str(row["method"] or ""),
+            _fit(str(row["path"] or ""), PATH_WIDTH),
+            str(row["api"] or ""),
+            str(row["name"]),
+        )
+        for row in rows
+    ]
+    widths = [max((len(cell[i]) for cell in cells), default=0) for i in range(4)]
+    return [
+        "  ".join(cell[i].ljust(widths[i]) for i in range(4)) + "  " + cell[4] for cell in cells
+    ]
+
+
+def _fit(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
 def list_row(row: Any) -> dict[str, Any]:

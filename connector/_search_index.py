@@ -1,0 +1,134 @@
+"""The search index kept with the catalogue: SQLite FTS5, one file beside the APIs.
+
+    $CONNECTOR_CATALOG/_search.sqlite
+
+Each task row is indexed once, when its API is imported (or first searched after a change),
+as the terms `_search_text` makes of it, in one FTS5 column per field, so BM25 weighs a title
+word above a description word (`COLUMN_WEIGHTS`). A search then reads only the posting lists
+of its own terms, however large the catalogue: `connector search` neither reads every row nor
+tokenises anything but the query.
+
+The index follows the catalogue by itself: it records, for the shipped tasks and for each
+imported API, the identity of the row file it was built from (inode, size, modification
+time), and before each search re-indexes exactly the APIs whose file changed, appeared or
+disappeared (an import, a re-import, a removal, by any means). A catalogue that cannot be
+written is indexed in memory instead.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from connector._search_text import Operation
+from connector._store import INDEX, RESERVED, SHIPPED_INDEX, catalog_dir, shipped_rows
+
+FILE = "_search.sqlite"
+SCHEMA_VERSION = "1"
+FIELDS = ("title", "operation", "path", "intent", "tags", "parameters", "description")
+COLUMN_WEIGHTS = (4.0, 3.0, 2.0, 1.5, 1.0, 0.5, 0.3)
+"""BM25 weight of each field, in FIELDS' order (chosen on the tuning queries only)."""
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, mark TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS task (
+    id INTEGER PRIMARY KEY, source TEXT NOT NULL, api TEXT NOT NULL, row TEXT NOT NULL,
+    intent TEXT NOT NULL, actions TEXT NOT NULL, resource TEXT NOT NULL,
+    depth INTEGER NOT NULL, names TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS task_source ON task (source);
+CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5 ({", ".join(FIELDS)}, tokenize='ascii');
+"""
+
+
+def _marks(root: Path) -> dict[str, str]:
+    """The identity of each row file now: `shipped` and `api:NAME` to `inode:size:mtime`."""
+    files = {"shipped": SHIPPED_INDEX}
+    for path in sorted(root.glob(f"*/{INDEX}")):
+        if path.parent.name not in RESERVED:
+            files[f"api:{path.parent.name}"] = path
+    marks = {}
+    for key, path in files.items():
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        marks[key] = f"{stat.st_ino}:{stat.st_size}:{stat.st_mtime_ns}:{SCHEMA_VERSION}"
+    return marks
+
+
+def _rows(root: Path, key: str) -> list[dict[str, Any]]:
+    if key == "shipped":
+        return [{**row, "source": "shipped"} for row in shipped_rows()]
+    try:
+        loaded = json.loads((root / key.removeprefix("api:") / INDEX).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []  # a damaged row file: the API is left out until it is imported again
+    if not isinstance(loaded, list):
+        return []
+    return [
+        {**row, "source": "imported"} for row in loaded if isinstance(row, dict) and "name" in row
+    ]
+
+
+def connect(catalog: Path | None = None) -> sqlite3.Connection:
+    """The catalogue's index, brought up to date with its row files."""
+    root = catalog or catalog_dir()
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(root / FILE, timeout=30)
+        connection.executescript(_SCHEMA)
+    except (OSError, sqlite3.Error):
+        connection = sqlite3.connect(":memory:")  # a read-only catalogue: index in memory
+        connection.executescript(_SCHEMA)
+    sync(connection, root)
+    return connection
+
+
+def refresh_index(catalog: Path | None = None) -> None:
+    """Bring the catalogue's index up to date now (after an import), not at the next search."""
+    connection = connect(catalog)
+    connection.close()
+
+
+def sync(connection: sqlite3.Connection, root: Path) -> list[str]:
+    """Re-index the row files that changed since the index was built; returns their keys."""
+    now = _marks(root)
+    kept = dict(connection.execute("SELECT key, mark FROM meta").fetchall())
+    stale = sorted(key for key in {*now, *kept} if now.get(key) != kept.get(key))
+    if not stale:
+        return []
+    with connection:
+        for key in stale:
+            _drop(connection, key)
+            if key in now:
+                _add(connection, key, _rows(root, key))
+                connection.execute("INSERT INTO meta VALUES (?, ?)", (key, now[key]))
+    return stale
+
+
+def _drop(connection: sqlite3.Connection, key: str) -> None:
+    ids = "SELECT id FROM task WHERE source = ?"
+    connection.execute(f"DELETE FROM terms WHERE rowid IN ({ids})", (key,))  # noqa: S608
+    connection.execute("DELETE FROM task WHERE source = ?", (key,))
+    connection.execute("DELETE FROM meta WHERE key = ?", (key,))
+
+
+def _add(connection: sqlite3.Connection, key: str, rows: Iterable[Mapping[str, Any]]) -> None:
+    for row in rows:
+        op = Operation(row)
+        names = "|".join(
+            " ".join(terms) for terms in (*op.name_terms, op.fields["path"], op.fields["tags"])
+        )
+        cursor = connection.execute(
+            "INSERT INTO task (source, api, row, intent, actions, resource, depth, names) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (key, str(row.get("api") or "").lower(), json.dumps(row), *op.summary(), names),
+        )
+        texts = [" ".join(op.fields[field]) for field in FIELDS]
+        connection.execute(
+            f"INSERT INTO terms (rowid, {', '.join(FIELDS)}) VALUES (?{', ?' * len(FIELDS)})",  # noqa: S608
+            (cursor.lastrowid, *texts),
+        )
