@@ -11,14 +11,16 @@ and the held-out third is what this reports by default. Each query searches its 
 (`--api`), as a user who knows which API they work with does. Side by side:
   - baseline: the ranking before this one (`_baseline_search.py`: BM25 over a hand-written
     index with the API-vocabulary thesaurus, rebuilt from every row per search);
-  - ours:     `search_catalogue()`, the function `connector search` and the palette call.
+  - ours:     `search_catalogue()`, the function `connector search` and the palette call,
+              lexical only, and with the `semantic` extra's model when it is installed.
 Reported: top-1, top-3 (a right operation among the first three) and mean reciprocal rank
 (over the first 20), for word queries and paraphrases separately.
 
 Speed. A catalogue of at least N operations (default 10,000: the APIs above, then more of
 the directory's in archive order), imported with `write_api` and indexed as `catalog import`
 indexes it; then:
-  - the index build (what import adds), and its size on disk;
+  - the index build (what import adds; with the model, the embeddings too), its size on disk;
+  - the model's load in a new process, and one query's embedding (with the extra);
   - a warm search (the median of the labelled queries, each run in the same process);
   - `connector search` as a user runs it (a new process; median of 5) beside
     `python -c pass`, and its imports alone (`python -c "import connector._search"`).
@@ -45,7 +47,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _baseline_search import Index
 
 from connector._search import search_catalogue
-from connector._search_index import FILE, refresh_index
+from connector._search_index import FILE, Model, refresh_index
+from connector._search_meaning import default_embedder
 from connector._store import all_rows, write_api
 from connector.openapi import import_description
 from connector.openapi._load import check_openapi, parse_text
@@ -125,11 +128,11 @@ def baseline_ranker(catalog: Path) -> Callable[[str, str], list[str]]:
     return rank
 
 
-def our_ranker(catalog: Path) -> Callable[[str, str], list[str]]:
-    """`search_catalogue`, one API at a time."""
+def our_ranker(catalog: Path, meaning: Model | None) -> Callable[[str, str], list[str]]:
+    """`search_catalogue`, one API at a time, with or without the model."""
 
     def rank(query: str, api: str) -> list[str]:
-        hits = search_catalogue(query, DEPTH, api=api, catalog=catalog)
+        hits = search_catalogue(query, DEPTH, api=api, catalog=catalog, meaning=meaning)
         return [str(hit.row.get("operationId")) for hit in hits]
 
     return rank
@@ -165,16 +168,37 @@ def main() -> None:
         (catalog / FILE).unlink(missing_ok=True)
         refresh_index(catalog)
         indexed = time.perf_counter() - start
+        load_model()
         report(queries, args.split, catalog)
         speed(queries, catalog, count, imported, indexed)
+
+
+def load_model() -> None:
+    """The model's load (the `semantic` extra), in a new process, and one query's embedding."""
+    code = "from connector._search_meaning import default_embedder as d; d()"
+    bare = wall([sys.executable, "-c", "import connector._search_meaning"], runs=3)
+    loaded = wall([sys.executable, "-c", code], runs=3)
+    model = default_embedder()
+    if model is None:
+        print("model: the semantic extra is not installed (lexical ranking only)")
+        return
+    start = time.perf_counter()
+    model[1](["give the money back for a payment"])
+    embed = time.perf_counter() - start
+    load = loaded - bare
+    print(f"model {model[0]}: load {load:.2f} s (new process), one query {embed * 1e3:.0f} ms")
 
 
 def report(queries: list[dict[str, Any]], split: str, catalog: Path) -> None:
     """The quality table."""
     chosen = [q for q in queries if split == "all" or q["split"] == split]
     print(f"queries: {len(chosen)} ({split}); a right operation in the first 1 / 3; MRR@{DEPTH}")
-    for name, ranker in (("baseline", baseline_ranker), ("ours", our_ranker)):
-        for kind, (top1, top3, mrr, n) in quality(chosen, ranker(catalog)).items():
+    rankers = {"baseline": baseline_ranker(catalog), "ours": our_ranker(catalog, None)}
+    model = default_embedder()
+    if model:
+        rankers[f"ours + {model[0]}"] = our_ranker(catalog, model)
+    for name, ranker in rankers.items():
+        for kind, (top1, top3, mrr, n) in quality(chosen, ranker).items():
             print(
                 f"  {name:<9}{kind:<11} top-1 {top1:6.1%}  top-3 {top3:6.1%}  MRR {mrr:.3f}  n={n}"
             )

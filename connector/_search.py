@@ -8,7 +8,10 @@ weight per field); each is then scored on what the query and the operation mean:
     `/cancellation`), a conflicting verb counts against it;
   - resource: the thing the query names is the one the path ends in (an issue, not an
     issue's comment);
-  - coverage: how many of the query's other words the title, operationId and path hold.
+  - coverage: how many of the query's other words the title, operationId and path hold;
+  - meaning (with the optional `semantic` extra, `_search_meaning`): the cosine similarity
+    of the query's and the task's sentence embeddings; the most similar tasks join the
+    candidates even when they share no word with the query.
 The weights were chosen on the tuning two thirds of `benchmarks/search_queries.jsonl`;
 `python benchmarks/search.py` reports the held-out third. Nothing is downloaded.
 """
@@ -19,12 +22,13 @@ import json
 import sqlite3
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from connector._search_index import COLUMN_WEIGHTS, connect, sync
+from connector._search_index import COLUMN_WEIGHTS, Model, connect, sync
+from connector._search_meaning import NEIGHBOURS, Embed, default_embedder, similarities
 from connector._search_text import Query, expansions
 from connector._store import all_rows, catalog_dir, fingerprint
 
@@ -40,14 +44,16 @@ WEIGHTS: Mapping[str, float] = {
     "coverage": 1.0,
     "depth": 0.1,
     "specific": 0.5,
+    "meaning": 8.0,
 }
 
 
+_COLUMNS = "task.id, task.row, task.intent, task.actions, task.resource, task.depth, task.names"
 _SELECT = (
-    f"SELECT task.row, -bm25(terms, {', '.join(map(str, COLUMN_WEIGHTS))}) AS score, "  # noqa: S608 - constants
-    "task.intent, task.actions, task.resource, task.depth, task.names "
+    f"SELECT {_COLUMNS}, -bm25(terms, {', '.join(map(str, COLUMN_WEIGHTS))}) AS score "  # noqa: S608 - constants
     "FROM terms JOIN task ON task.id = terms.rowid WHERE terms MATCH ? "
 )
+_BY_ID = f"SELECT {_COLUMNS}, 0.0 FROM task WHERE task.id = ?"  # noqa: S608 - constants
 
 
 @dataclass(frozen=True)
@@ -60,8 +66,9 @@ class Hit:
 
 @dataclass(frozen=True)
 class Candidate:
-    """A row the full-text index found, with what scoring needs of it."""
+    """A row the index found, with what scoring needs of it."""
 
+    id: int
     row: Mapping[str, Any]
     text: float
     intent: str
@@ -69,37 +76,79 @@ class Candidate:
     resource: str
     names: Sequence[frozenset[str]]
     depth: int
+    meaning: float = 0.0
 
 
 def search_catalogue(
-    query: str, limit: int = 10, *, api: str | None = None, catalog: Path | None = None
+    query: str,
+    limit: int = 10,
+    *,
+    api: str | None = None,
+    catalog: Path | None = None,
+    meaning: Model | bool | None = True,
 ) -> list[Hit]:
     """The one ranking of the catalogue (shipped then imported tasks, optionally of one API):
-    `connector search` and the page's palette both call it."""
+    `connector search` and the page's palette both call it.
+
+    Args:
+        meaning: the sentence-embedding model: True for the `semantic` extra's when it is
+            installed, False or None for lexical ranking only, or a (name, embed) pair.
+    """
     parsed = Query(query)
-    if not parsed.terms or limit < 1:
+    model = default_embedder() if meaning is True else meaning or None
+    if not query.strip() or limit < 1 or not (parsed.terms or model):
         return []
-    connection = _connection(catalog or catalog_dir())
-    found = candidates(connection, parsed, api)
+    connection = _connection(catalog or catalog_dir(), model)
+    found = candidates(connection, parsed, api) if parsed.terms else []
+    if model:
+        found = with_meaning(connection, query, found, api, model[1])
     return rank(parsed, found)[:limit]
 
 
 def candidates(connection: sqlite3.Connection, query: Query, api: str | None) -> list[Candidate]:
-    """The index's best rows for any of the query's terms (BM25, fields weighted)."""
+    """The index's best rows for any of the query's terms or their synonyms (BM25)."""
     match = " OR ".join(f'"{term}"' for term in query.expanded)
     sql = _SELECT + ("AND task.api = ? " if api else "") + "ORDER BY score DESC, task.id LIMIT ?"
     params: tuple[Any, ...] = (match, api.lower(), CANDIDATES) if api else (match, CANDIDATES)
-    return [
-        Candidate(
-            json.loads(row),
-            score,
-            intent,
-            frozenset(actions.split()),
-            resource,
-            [frozenset(n.split()) for n in names.split("|")],
-            depth,
-        )
-        for row, score, intent, actions, resource, depth, names in connection.execute(sql, params)
+    return [_candidate(record) for record in connection.execute(sql, params)]
+
+
+def _candidate(record: Sequence[Any], meaning: float = 0.0) -> Candidate:
+    key, row, intent, actions, resource, depth, names, text = record
+    parts = [frozenset(n.split()) for n in str(names).split("|")]
+    return Candidate(
+        key,
+        json.loads(row),
+        text,
+        intent,
+        frozenset(actions.split()),
+        resource,
+        parts,
+        depth,
+        meaning,
+    )
+
+
+def with_meaning(
+    connection: sqlite3.Connection,
+    query: str,
+    found: list[Candidate],
+    api: str | None,
+    embed: Embed,
+) -> list[Candidate]:
+    """The candidates with their similarity to the query, and the most similar tasks added."""
+    sql = "SELECT task.id, vector.v FROM vector JOIN task ON task.id = vector.id"
+    kept = connection.execute(
+        sql + (" WHERE task.api = ?" if api else ""), (api.lower(),) if api else ()
+    )
+    records = kept.fetchall()
+    vectors = similarities(embed([query])[0], [vector for _, vector in records])
+    near = {key: similarity for (key, _), similarity in zip(records, vectors, strict=True)}
+    have = {c.id for c in found}
+    best = sorted((key for key in near if key not in have), key=lambda key: -near[key])
+    added = [connection.execute(_BY_ID, (key,)).fetchone() for key in best[:NEIGHBOURS]]
+    return [replace(c, meaning=near.get(c.id, 0.0)) for c in found] + [
+        _candidate(record, near[record[0]]) for record in added
     ]
 
 
@@ -137,6 +186,7 @@ def score(query: Query, found: Candidate, top: float) -> float:
         + WEIGHTS["resource"] * resource
         + WEIGHTS["coverage"] * covered
         + WEIGHTS["specific"] * specific
+        + WEIGHTS["meaning"] * found.meaning
     )
 
 
@@ -151,20 +201,19 @@ _LOCAL = threading.local()
 """Each thread's open indexes (an SQLite connection serves the thread that opened it)."""
 
 
-def _connection(root: Path) -> sqlite3.Connection:
+def _connection(root: Path, model: Model | None) -> sqlite3.Connection:
     """The catalogue's index, opened once per thread and brought up to date per search."""
     opened: dict[Path, sqlite3.Connection] = _LOCAL.__dict__.setdefault("opened", {})
     if root not in opened:
-        opened[root] = connect(root)
+        opened[root] = connect(root, model)
     else:
-        sync(opened[root], root)
+        sync(opened[root], root, model)
     return opened[root]
 
 
 def catalogue_size(catalog: Path | None = None) -> int:
-    """How many tasks the catalogue holds (shipped and imported), from the kept index."""
-    (count,) = _connection(catalog or catalog_dir()).execute("SELECT count(*) FROM task").fetchone()
-    return int(count)
+    """How many tasks the catalogue holds (shipped and imported)."""
+    return len(catalogue_rows(catalog))
 
 
 def catalogue_rows(catalog: Path | None = None) -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from connector._search_meaning import Embed, operation_text
 from connector._search_text import Operation
 from connector._store import INDEX, RESERVED, SHIPPED_INDEX, catalog_dir, shipped_rows
 
@@ -31,6 +32,7 @@ SCHEMA_VERSION = "1"
 FIELDS = ("title", "operation", "path", "intent", "tags", "parameters", "description")
 COLUMN_WEIGHTS = (4.0, 3.0, 2.0, 1.5, 1.0, 0.5, 0.3)
 """BM25 weight of each field, in FIELDS' order (chosen on the tuning queries only)."""
+EMBED_BATCH = 256
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, mark TEXT NOT NULL);
@@ -39,6 +41,7 @@ CREATE TABLE IF NOT EXISTS task (
     intent TEXT NOT NULL, actions TEXT NOT NULL, resource TEXT NOT NULL,
     depth INTEGER NOT NULL, names TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS task_source ON task (source);
+CREATE TABLE IF NOT EXISTS vector (id INTEGER PRIMARY KEY, v BLOB NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS terms USING fts5 ({", ".join(FIELDS)}, tokenize='ascii');
 """
 
@@ -73,8 +76,13 @@ def _rows(root: Path, key: str) -> list[dict[str, Any]]:
     ]
 
 
-def connect(catalog: Path | None = None) -> sqlite3.Connection:
-    """The catalogue's index, brought up to date with its row files."""
+Model = tuple[str, Embed]
+"""A sentence-embedding model: its name, and what embeds texts (see `_search_meaning`)."""
+
+
+def connect(catalog: Path | None = None, model: Model | None = None) -> sqlite3.Connection:
+    """The catalogue's index, brought up to date with its row files (and, with a model, every
+    task's embedding)."""
     root = catalog or catalog_dir()
     try:
         root.mkdir(parents=True, exist_ok=True)
@@ -83,18 +91,29 @@ def connect(catalog: Path | None = None) -> sqlite3.Connection:
     except (OSError, sqlite3.Error):
         connection = sqlite3.connect(":memory:")  # a read-only catalogue: index in memory
         connection.executescript(_SCHEMA)
-    sync(connection, root)
+    sync(connection, root, model)
     return connection
 
 
 def refresh_index(catalog: Path | None = None) -> None:
-    """Bring the catalogue's index up to date now (after an import), not at the next search."""
-    connection = connect(catalog)
+    """Bring the catalogue's index up to date now (after an import), not at the next search;
+    with the `semantic` extra installed, embeddings too."""
+    from connector._search_meaning import default_embedder  # noqa: PLC0415 - see the module
+
+    connection = connect(catalog, default_embedder())
     connection.close()
 
 
-def sync(connection: sqlite3.Connection, root: Path) -> list[str]:
-    """Re-index the row files that changed since the index was built; returns their keys."""
+def sync(connection: sqlite3.Connection, root: Path, model: Model | None = None) -> list[str]:
+    """Re-index the row files that changed since the index was built (and embed the tasks
+    that have no embedding yet, with a model); returns the keys re-indexed."""
+    stale = _sync_terms(connection, root)
+    if model is not None:
+        _sync_vectors(connection, model)
+    return stale
+
+
+def _sync_terms(connection: sqlite3.Connection, root: Path) -> list[str]:
     now = _marks(root)
     kept = dict(connection.execute("SELECT key, mark FROM meta").fetchall())
     stale = sorted(key for key in {*now, *kept} if now.get(key) != kept.get(key))
@@ -109,9 +128,29 @@ def sync(connection: sqlite3.Connection, root: Path) -> list[str]:
     return stale
 
 
+def _sync_vectors(connection: sqlite3.Connection, model: Model) -> None:
+    """Embed every task that has no embedding by this model yet."""
+    name, embed = model
+    with connection:
+        if connection.execute("SELECT mark FROM meta WHERE key = 'model'").fetchone() != (name,):
+            connection.execute("DELETE FROM vector")
+            connection.execute("INSERT OR REPLACE INTO meta VALUES ('model', ?)", (name,))
+        missing = connection.execute(
+            "SELECT id, row FROM task WHERE id NOT IN (SELECT id FROM vector)"
+        ).fetchall()
+        for start in range(0, len(missing), EMBED_BATCH):
+            batch = missing[start : start + EMBED_BATCH]
+            vectors = embed([operation_text(json.loads(row)) for _, row in batch])
+            connection.executemany(
+                "INSERT INTO vector VALUES (?, ?)",
+                [(key, vector) for (key, _), vector in zip(batch, vectors, strict=True)],
+            )
+
+
 def _drop(connection: sqlite3.Connection, key: str) -> None:
     ids = "SELECT id FROM task WHERE source = ?"
     connection.execute(f"DELETE FROM terms WHERE rowid IN ({ids})", (key,))  # noqa: S608
+    connection.execute(f"DELETE FROM vector WHERE id IN ({ids})", (key,))  # noqa: S608
     connection.execute("DELETE FROM task WHERE source = ?", (key,))
     connection.execute("DELETE FROM meta WHERE key = ?", (key,))
 

@@ -53,7 +53,7 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _first(query: str, catalog: Path, api: str, limit: int = 3) -> list[str]:
-    hits = search_catalogue(query, limit, api=api, catalog=catalog)
+    hits = search_catalogue(query, limit, api=api, catalog=catalog, meaning=False)
     return [str(hit.row["operationId"]) for hit in hits]
 
 
@@ -113,24 +113,30 @@ def _pets(*titles: str) -> list[dict[str, object]]:
 def test_the_kept_index_follows_import_reimport_and_removal(tmp_path: Path) -> None:
     """search_catalogue sees an API imported, imported again smaller, and removed."""
     query = "every pet"
-    assert search_catalogue(query, 5, api="pets", catalog=tmp_path) == []
+    assert search_catalogue(query, 5, api="pets", catalog=tmp_path, meaning=False) == []
     write_api("pets", _pets("List all pets", "Create a pet"), catalog=tmp_path)
     assert (
-        search_catalogue(query, 5, api="pets", catalog=tmp_path)[0].row["name"] == "list-all-pets"
+        search_catalogue(query, 5, api="pets", catalog=tmp_path, meaning=False)[0].row["name"]
+        == "list-all-pets"
     )
     assert (tmp_path / "_search.sqlite").is_file()
     write_api("pets", _pets("Create a pet"), catalog=tmp_path)
-    names = [hit.row["name"] for hit in search_catalogue(query, 5, api="pets", catalog=tmp_path)]
+    names = [
+        hit.row["name"]
+        for hit in search_catalogue(query, 5, api="pets", catalog=tmp_path, meaning=False)
+    ]
     assert names == ["create-a-pet"]
     remove_api("pets", catalog=tmp_path)
-    assert search_catalogue(query, 5, api="pets", catalog=tmp_path) == []
+    assert search_catalogue(query, 5, api="pets", catalog=tmp_path, meaning=False) == []
 
 
 def test_the_verb_chooses_between_a_collection_and_an_item(tmp_path: Path) -> None:
     """'add' is the POST to the collection, 'look up' the GET of an item, 'all' the list."""
     write_api("pets", _pets("List all pets", "Create a pet", "Show a pet"), catalog=tmp_path)
     first = {
-        query: search_catalogue(query, 1, api="pets", catalog=tmp_path)[0].row["name"]
+        query: search_catalogue(query, 1, api="pets", catalog=tmp_path, meaning=False)[0].row[
+            "name"
+        ]
         for query in ("add a new pet", "look up one pet", "all the pets")
     }
     assert first == {
@@ -144,11 +150,11 @@ def test_a_read_only_catalogue_is_searched_from_an_index_in_memory(tmp_path: Pat
     """Where the index file cannot be written, search still answers."""
     write_api("pets", _pets("List all pets"), catalog=tmp_path)
     (tmp_path / "_search.sqlite").mkdir()  # a directory where the file would go
-    hits = search_catalogue("list pets", 5, api="pets", catalog=tmp_path)
+    hits = search_catalogue("list pets", 5, api="pets", catalog=tmp_path, meaning=False)
     assert [hit.row["name"] for hit in hits] == ["list-all-pets"]
 
 
 def test_a_query_of_stop_words_finds_nothing(tmp_path: Path) -> None:
     """No searchable word: no hits, no error."""
     write_api("pets", _pets("List all pets"), catalog=tmp_path)
-    assert search_catalogue("the of a", 5, catalog=tmp_path) == []
+    assert search_catalogue("the of a", 5, catalog=tmp_path, meaning=False) == []
