@@ -154,6 +154,7 @@ def main() -> None:
     parser.add_argument("--split", default="heldout", choices=["heldout", "tune", "all"])
     parser.add_argument("--scale", type=int, default=10_000)
     parser.add_argument("--catalog", type=Path, help="reuse (or fill) this catalogue")
+    parser.add_argument("--lexical", action="store_true", help="leave the model out")
     args = parser.parse_args()
     if not (DIRECTORY.is_file() and REBILLY.is_file()):
         sys.exit(f"needs {DIRECTORY} and {REBILLY}")
@@ -166,11 +167,12 @@ def main() -> None:
         imported = time.perf_counter() - start
         start = time.perf_counter()
         (catalog / FILE).unlink(missing_ok=True)
-        refresh_index(catalog)
+        refresh_index(catalog, meaning=not args.lexical)
         indexed = time.perf_counter() - start
-        load_model()
-        report(queries, args.split, catalog)
-        speed(queries, catalog, count, imported, indexed)
+        if not args.lexical:
+            load_model()
+        report(queries, args.split, catalog, lexical=args.lexical)
+        speed(queries, catalog, (count, imported, indexed), lexical=args.lexical)
 
 
 def load_model() -> None:
@@ -189,12 +191,12 @@ def load_model() -> None:
     print(f"model {model[0]}: load {load:.2f} s (new process), one query {embed * 1e3:.0f} ms")
 
 
-def report(queries: list[dict[str, Any]], split: str, catalog: Path) -> None:
+def report(queries: list[dict[str, Any]], split: str, catalog: Path, *, lexical: bool) -> None:
     """The quality table."""
     chosen = [q for q in queries if split == "all" or q["split"] == split]
     print(f"queries: {len(chosen)} ({split}); a right operation in the first 1 / 3; MRR@{DEPTH}")
     rankers = {"baseline": baseline_ranker(catalog), "ours": our_ranker(catalog, None)}
-    model = default_embedder()
+    model = None if lexical else default_embedder()
     if model:
         rankers[f"ours + {model[0]}"] = our_ranker(catalog, model)
     for name, ranker in rankers.items():
@@ -205,23 +207,30 @@ def report(queries: list[dict[str, Any]], split: str, catalog: Path) -> None:
 
 
 def speed(
-    queries: list[dict[str, Any]], catalog: Path, count: int, imported: float, indexed: float
+    queries: list[dict[str, Any]],
+    catalog: Path,
+    figures: tuple[int, float, float],
+    *,
+    lexical: bool,
 ) -> None:
     """The speed figures."""
+    count, imported, indexed = figures
     rows = len(all_rows(catalog=catalog))
     print(f"catalogue: {rows} tasks (imported now: {count} in {imported:.1f} s)")
     size = (catalog / FILE).stat().st_size
     print(f"index build (as at import): {indexed:.1f} s, {size / 2**20:.1f} MiB on disk")
     texts = [q["query"] for q in queries]
-    for text in texts:
-        search_catalogue(text, 10, catalog=catalog)  # warm
-    times = []
-    for text in texts:
-        start = time.perf_counter()
-        search_catalogue(text, 10, catalog=catalog)
-        times.append(time.perf_counter() - start)
-    median = statistics.median(times) * 1e3
-    print(f"warm search (whole catalogue, median of {len(times)}): {median:.1f} ms")
+    for meaning in (False, True) if not lexical and default_embedder() else (False,):
+        for text in texts:
+            search_catalogue(text, 10, catalog=catalog, meaning=meaning)  # warm
+        times = []
+        for text in texts:
+            start = time.perf_counter()
+            search_catalogue(text, 10, catalog=catalog, meaning=meaning)
+            times.append(time.perf_counter() - start)
+        median = statistics.median(times) * 1e3
+        what = "with the model" if meaning else "lexical"
+        print(f"warm search, {what} (whole catalogue, median of {len(times)}): {median:.1f} ms")
     start = time.perf_counter()
     Index(all_rows(catalog=catalog)).search(texts[0], 10)
     base = (time.perf_counter() - start) * 1e3
@@ -229,10 +238,15 @@ def speed(
     env = {"CONNECTOR_CATALOG": str(catalog), "PATH": "/usr/bin:/bin"}
     bare = wall([sys.executable, "-c", "pass"])
     imports = wall([sys.executable, "-c", "import connector._search"])
-    command = wall([sys.executable, "-m", "connector", "search", "create an issue"], env)
     print(f"python -c pass: {bare * 1e3:.0f} ms; imports of search: {imports * 1e3:.0f} ms")
-    ratio = command / bare
-    print(f"connector search (new process): {command * 1e3:.0f} ms = {ratio:.1f}x python -c pass")
+    argv = [sys.executable, "-m", "connector", "search", "create an issue"]
+    for flags in (
+        (["--no-meaning"], []) if not lexical and default_embedder() else (["--no-meaning"],)
+    ):
+        command = wall(argv + flags, env)
+        ratio = command / bare
+        name = " ".join(["connector search", *flags])
+        print(f"{name} (new process): {command * 1e3:.0f} ms = {ratio:.1f}x python -c pass")
 
 
 if __name__ == "__main__":

@@ -95,12 +95,12 @@ def connect(catalog: Path | None = None, model: Model | None = None) -> sqlite3.
     return connection
 
 
-def refresh_index(catalog: Path | None = None) -> None:
+def refresh_index(catalog: Path | None = None, *, meaning: bool = True) -> None:
     """Bring the catalogue's index up to date now (after an import), not at the next search;
-    with the `semantic` extra installed, embeddings too."""
+    with the `semantic` extra installed (and `meaning`), embeddings too."""
     from connector._search_meaning import default_embedder  # noqa: PLC0415 - see the module
 
-    connection = connect(catalog, default_embedder())
+    connection = connect(catalog, default_embedder() if meaning else None)
     connection.close()
 
 

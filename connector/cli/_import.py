@@ -54,6 +54,11 @@ def register(commands: Any) -> None:
     search.add_argument("--api", help="only tasks of this API")
     search.add_argument("--limit", type=int, default=10, metavar="N", help="at most N rows (10)")
     search.add_argument("--json", action="store_true", help="print JSON")
+    search.add_argument(
+        "--no-meaning",
+        action="store_true",
+        help="rank by words only, without the semantic extra's model (and its load)",
+    )
     search.set_defaults(handler=run_search)
 
 
@@ -147,7 +152,7 @@ def run_search(args: argparse.Namespace) -> int:
 
     if args.limit < 1:
         return fail("usage", "--limit must be at least 1", as_json=args.json)
-    hits = search_catalogue(args.query, args.limit, api=args.api)
+    hits = search_catalogue(args.query, args.limit, api=args.api, meaning=not args.no_meaning)
     rows = [{**list_row(hit.row), "score": hit.score} for hit in hits]
     if args.json:
         print_json(rows)
