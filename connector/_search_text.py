@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from snowballstemmer.english_stemmer import EnglishStemmer  # type: ignore[import-untyped]
+import Stemmer
 
 _WORD = re.compile(r"[A-Za-z][a-z]*|[A-Z]+(?![a-z])|[0-9]+")
 _STOP = frozenset(
@@ -30,7 +30,7 @@ _STOP = frozenset(
         *("id", "ids", "v1", "v2", "api", "by", "up", "so", "one", "s", "else", "someone"),
     }
 )
-_STEMMER = EnglishStemmer()
+_STEMMER = Stemmer.Stemmer("english")
 
 _VERBS = {
     "create": "create add new make post insert register open generate start issue submit",
