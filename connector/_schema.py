@@ -235,6 +235,38 @@ def input_schema(template: TaskTemplate) -> dict[str, Any]:
     }
 
 
+def undefined_placeholders(template: TaskTemplate) -> list[FieldError]:
+    """Each `<<name>>` in a text (URL, server, header, or a body string that is more than one
+    placeholder) that neither a parameter nor a body field's `<<name>>` leaf defines: almost
+    always a typo, and an input no form would offer."""
+    request = template.http_request
+    defined = set(template.parameters) | {name for _, name in _simple_leaves(request.body, ())}
+    texts = [
+        ("httpRequest.url", request.url),
+        *((f"servers.{name}", url) for name, url in template.base_urls.items()),
+        *((f"httpRequest.headers.{name}", value) for name, value in request.headers.items()),
+        *(("body." + ".".join(path), text) for path, text in _texts(request.body, ())),
+    ]
+    return [
+        FieldError(field=field, message=f"<<{name}>>: no parameter or body field defines it")
+        for field, text in texts
+        for name in sorted(compile_leaf(text, field).variables - defined)
+    ]
+
+
+def _texts(value: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
+    """The body's string leaves that are not a single `<<name>>` (those define an input)."""
+    if isinstance(value, str):
+        if not compile_leaf(value, ".".join(path)).simple:
+            yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _texts(item, (*path, str(index)))
+
+
 def _simple_leaves(value: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
     if isinstance(value, str):
         leaf = compile_leaf(value, ".".join(path))

@@ -381,3 +381,53 @@ def test_import_of_a_task_the_workflow_lacks_says_so(
         "no HTTP task named 'Upsert a payout reqest' (did you mean 'Upsert a payout request'?)"
         in err
     )
+
+
+def _commands() -> dict[str, argparse.ArgumentParser]:
+    """Every command's parser, by name."""
+    action = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    return dict(action.choices)
+
+
+@pytest.mark.parametrize("command", sorted(_commands()))
+def test_every_command_help_says_what_it_does(command: str) -> None:
+    """`connector COMMAND --help` opens, after its usage, with a sentence saying what it does."""
+    description = _commands()[command].description
+    assert description
+    assert description[0].isupper()
+
+
+def test_a_mistyped_engine_is_answered_with_the_near_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`--engine condcutor` exits 2 and suggests `conductor`."""
+    assert main(["export", "upsert-payout-request", "--engine", "condcutor"]) == 2
+    assert "did you mean 'conductor'?" in capsys.readouterr().err
+
+
+def test_a_mistyped_export_field_is_answered_with_the_near_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`export --fields amout` exits 2 and suggests the body field `amount`."""
+    argv = ["export", "upsert-payout-request", "--engine", "conductor", "--fields", "amout"]
+    assert main(argv) == 2
+    assert "did you mean 'amount'?" in capsys.readouterr().err
+
+
+def test_validate_names_a_placeholder_no_input_defines(tmp_path: Path) -> None:
+    """`connector validate` exits 2 naming the placeholder and where it stands."""
+    data = json.loads((ROOT / "task_templates" / "get-payout-request.json").read_text())
+    data["httpRequest"]["url"] = "/payout-requests/<<idd>>"
+    path = tmp_path / "typo.json"
+    path.write_text(json.dumps(data))
+    done = subprocess.run(
+        [sys.executable, "-m", "connector", "validate", str(path), "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2
+    errors = json.loads(done.stdout)["error"]["fieldErrors"]
+    assert errors == [
+        {"field": "httpRequest.url", "message": "<<idd>>: no parameter or body field defines it"}
+    ]

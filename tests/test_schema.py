@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 import pytest
 from conftest import ROOT
 
-from connector import InputError, Task
+from connector import InputError, Task, load_task, task_names
+from connector._schema import undefined_placeholders
+from connector._template import parse_template
 
 SEED_FILE = ROOT.parent / "shared" / "seed" / "put-payout-requests-id.txt"
 if not SEED_FILE.is_file():
@@ -247,3 +250,23 @@ def test_every_seed_method_and_gateway_is_accepted(task: Task, minimal: dict[str
     allocations = [{"method": m} for m in methods] + [{"gatewayName": g} for g in gateways]
     request = task.prepare({**minimal, "allocations": allocations}, environ={})
     assert len(request.body["allocations"]) == len(methods) + len(gateways)
+
+
+@pytest.mark.parametrize("name", task_names())
+def test_every_shipped_placeholder_is_defined(name: str) -> None:
+    """No shipped template holds a placeholder that no parameter or body field defines."""
+    assert undefined_placeholders(load_task(name).template) == []
+
+
+def test_an_undefined_placeholder_is_named_with_its_place() -> None:
+    """A typo in the URL and a header naming no input are each reported where they stand."""
+    data = json.loads((ROOT / "task_templates" / "get-payout-request.json").read_text())
+    data["httpRequest"]["url"] = "/payout-requests/<<idd>>"
+    data["httpRequest"]["headers"]["X-Trace"] = "trace <<trace>>"
+    data["httpRequest"]["body"] = {"note": "for <<id>> and <<whom>>", "id": "<<id>>"}
+    errors = undefined_placeholders(parse_template(data, source="test"))
+    assert [(e.field, e.message.split(":")[0]) for e in errors] == [
+        ("httpRequest.url", "<<idd>>"),
+        ("httpRequest.headers.X-Trace", "<<trace>>"),
+        ("body.note", "<<whom>>"),
+    ]

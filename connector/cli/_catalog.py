@@ -156,12 +156,16 @@ def run_validate(args: argparse.Namespace) -> int:
     """Check any template file: the format, placeholders and body schema."""
 
     from connector._environment import variables_read
-    from connector._errors import ConnectorError
+    from connector._errors import ConnectorError, TemplateError
+    from connector._schema import undefined_placeholders
     from connector._task import Task
 
     try:
         template = _read_template(args.file)
         Task(template, source=args.file)
+        if undefined := undefined_placeholders(template):
+            message = f"{args.file}: placeholders that no input defines"
+            raise TemplateError(message, task=template.name, field_errors=undefined)
     except ConnectorError as exc:
         return fail_with(exc, as_json=args.json)
     variables = variables_read(template)

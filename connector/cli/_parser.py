@@ -18,7 +18,7 @@ from connector.cli._output import EXIT_CODES, fail
 TYPE_CHECKING = False  # not typing's: the CLI starts without importing typing
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from typing import Final
+    from typing import Any, Final
 
 COMMANDS: Final = {  # command -> the module that registers it, in the order `--help` lists them
     "list": "connector.cli._catalog",
@@ -40,13 +40,45 @@ COMMANDS: Final = {  # command -> the module that registers it, in the order `--
 }
 
 
+class _Commands(argparse._SubParsersAction):  # type: ignore[type-arg]
+    """Sub-commands whose `--help` opens with the sentence the command list shows for them."""
+
+    def add_parser(self, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        """Register a command; its description defaults to its one-line help, as a sentence."""
+        summary = kwargs.get("help")
+        if kwargs.get("description") is None and isinstance(summary, str) and summary:
+            kwargs["description"] = summary[0].upper() + summary[1:].rstrip(".") + "."
+        parser: argparse.ArgumentParser = super().add_parser(name, **kwargs)
+        return parser
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse, but a usage error honours --json and exits 2."""
+    """argparse, but a usage error honours --json and exits 2, and every sub-command's
+    `--help` says what the command does."""
 
     json_errors = False
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        """An argparse parser whose sub-command groups are `_Commands`."""
+        super().__init__(*args, **kwargs)
+        self.register("action", "parsers", _Commands)
+
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise SystemExit(fail("usage", f"{self.prog}: {message}", as_json=self.json_errors))
+        """Report a usage error (with a did-you-mean for a mistyped choice) and exit 2."""
+        text = f"{self.prog}: {message}{_near_choice(message)}"
+        raise SystemExit(fail("usage", text, as_json=self.json_errors))
+
+
+def _near_choice(message: str) -> str:
+    """` (did you mean 'x'?)` for argparse's "invalid choice: 'y' (choose from ...)"."""
+    import re
+
+    from connector._suggest import did_you_mean
+
+    found = re.match(r".*invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+    if not found:
+        return ""
+    return did_you_mean(found.group(1), [c.strip("'") for c in found.group(2).split(", ")])
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:

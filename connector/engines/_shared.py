@@ -414,7 +414,10 @@ def with_body_fields(task: Task, names: Iterable[str], drop: Iterable[str] = ())
     wanted = set(names)
     unknown = sorted(wanted - set(body))
     if unknown:
-        errors = [FieldError(field=name, message="not a field of the body") for name in unknown]
+        errors = [
+            FieldError(field=name, message=f"not a field of the body{did_you_mean(name, body)}")
+            for name in unknown
+        ]
         raise TemplateError("unknown body fields", task=task.name, field_errors=errors)
     keep = (wanted | set((template.body_schema or {}).get("required", []))) - set(drop)
     request = template.http_request.model_copy(

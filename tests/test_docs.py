@@ -1,4 +1,4 @@
-"""Every code block of the README runs as written.
+"""Every code block of the README and of the documentation site (`docs/*.md`) runs as written.
 
 - `python` blocks are executed, each in a fresh namespace, from the repository root.
 - Every `connector` command in an `sh` block is parsed by the real command line, so an option
@@ -15,7 +15,9 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import importlib.util
 import os
 import re
 import shlex
@@ -35,18 +37,22 @@ from connector._hosts import is_loopback
 from connector.cli import build_parser
 from connector.emulator import Emulator
 
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCUMENTS = {
+    path.relative_to(ROOT).as_posix(): path.read_text(encoding="utf-8")
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+}
 BLOCK = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
 LONG_RUNNING = frozenset({"serve", "emulator", "worker"})
 SENDS_NOTHING = frozenset({"render", "describe", "validate", "export", "import", "list"})
 README_PORT = 8765
 
 
-def blocks(language: str) -> list[tuple[int, str]]:
-    """(line number, text) of each fenced block in `language`."""
+def blocks(language: str) -> list[tuple[str, str]]:
+    """(document:line, text) of each fenced block in `language`, over every document."""
     return [
-        (README[: m.start()].count("\n") + 1, m.group(2))
-        for m in BLOCK.finditer(README)
+        (f"{name}:{text[: m.start()].count(chr(10)) + 1}", m.group(2))
+        for name, text in DOCUMENTS.items()
+        for m in BLOCK.finditer(text)
         if m.group(1) == language
     ]
 
@@ -138,14 +144,15 @@ def runnable(step: str) -> bool:
 
 SH_BLOCKS = [(line, [st for c in commands(text) for st in steps(c)]) for line, text in blocks("sh")]
 SH_STEPS = [
-    pytest.param(step, id=f"line{line}-{i}")
+    pytest.param(step, id=f"{line}-{i}")
     for line, found in SH_BLOCKS
     for i, step in enumerate(found)
 ]
 
 
-def test_the_readme_has_blocks_to_run() -> None:
-    """The README holds the set-up commands and runnable examples (this test is not empty)."""
+def test_the_documents_have_blocks_to_run() -> None:
+    """The README and the site hold the set-up commands and runnable examples (this test is
+    not empty)."""
     assert len(blocks("python")) >= 2
     assert len(SH_STEPS) >= 10
 
@@ -175,9 +182,7 @@ def readme_emulator() -> Iterator[Emulator | None]:
         yield emulator
 
 
-@pytest.mark.parametrize(
-    "found", [pytest.param(found, id=f"line{line}") for line, found in SH_BLOCKS]
-)
+@pytest.mark.parametrize("found", [pytest.param(found, id=line) for line, found in SH_BLOCKS])
 def test_every_sh_block_runs(
     found: list[str], tmp_path: Path, readme_emulator: Emulator | None
 ) -> None:
@@ -212,9 +217,7 @@ def test_every_sh_block_runs(
     assert done.returncode in {0, 1, 2}, (done.returncode, done.stderr[-3000:])
 
 
-@pytest.mark.parametrize(
-    "code", [pytest.param(text, id=f"line{line}") for line, text in blocks("python")]
-)
+@pytest.mark.parametrize("code", [pytest.param(text, id=line) for line, text in blocks("python")])
 def test_every_python_block_runs(code: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each Python example runs as written, offline."""
     if "conductor" in code:
@@ -222,4 +225,24 @@ def test_every_python_block_runs(code: str, monkeypatch: pytest.MonkeyPatch) -> 
     for name in [n for n in os.environ if n.startswith("REBILLY_")]:
         monkeypatch.delenv(name)
     monkeypatch.chdir(ROOT)
-    exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+    exec(compile(code, "<documentation>", "exec"), {"__name__": "documentation"})
+
+
+def test_the_architecture_page_is_current() -> None:
+    """docs/architecture.md is what `python docs/architecture.py` writes from the docstrings."""
+    spec = importlib.util.spec_from_file_location("architecture", ROOT / "docs" / "architecture.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    assert page == module.render(), "run `python docs/architecture.py`"
+
+
+def test_every_module_says_what_it_is() -> None:
+    """Every module of the package opens with a docstring (the architecture page shows it)."""
+    bare = [
+        path.relative_to(ROOT).as_posix()
+        for path in sorted((ROOT / "connector").rglob("*.py"))
+        if not ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert bare == []
