@@ -115,7 +115,7 @@ def sync(connection: sqlite3.Connection, root: Path, model: Model | None = None)
 
 def _sync_terms(connection: sqlite3.Connection, root: Path) -> list[str]:
     now = _marks(root)
-    kept = dict(connection.execute("SELECT key, mark FROM meta").fetchall())
+    kept = dict(connection.execute("SELECT key, mark FROM meta WHERE key != 'model'").fetchall())
     stale = sorted(key for key in {*now, *kept} if now.get(key) != kept.get(key))
     if not stale:
         return []

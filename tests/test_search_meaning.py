@@ -6,6 +6,7 @@ of concepts, each a set of words; the `semantic` extra's model is not needed her
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -84,8 +85,6 @@ def test_embeddings_follow_the_catalogue(tmp_path: Path) -> None:
     assert _names("money back", tmp_path, MODEL)[0] == "reimburse-a-transaction"
     write_api("shop", TASKS[1:], catalog=tmp_path)
     assert "reimburse-a-transaction" not in _names("money back", tmp_path, MODEL)
-    import sqlite3
-
     with sqlite3.connect(tmp_path / FILE) as connection:
         (tasks,) = connection.execute("SELECT count(*) FROM task").fetchone()
         (vectors,) = connection.execute("SELECT count(*) FROM vector").fetchone()
@@ -104,3 +103,20 @@ def test_similarity_is_the_cosine_of_unit_vectors(other: str, expected: float) -
     (query,) = fake_embed(["pets animal"])
     (similarity,) = similarities(query, fake_embed([other]))
     assert similarity == pytest.approx(expected, abs=0.02)
+
+
+def test_each_task_is_embedded_once(tmp_path: Path) -> None:
+    """Searching again embeds only the query: the tasks' embeddings are kept."""
+    texts: list[str] = []
+
+    def counting(batch: Sequence[str]) -> list[bytes]:
+        texts.extend(batch)
+        return fake_embed(batch)
+
+    write_api("shop", TASKS, catalog=tmp_path)
+    for _ in range(3):
+        search_catalogue("money back", 3, catalog=tmp_path, meaning=("counting", counting))
+    with sqlite3.connect(tmp_path / FILE) as connection:
+        (tasks,) = connection.execute("SELECT count(*) FROM task").fetchone()
+    assert tasks >= len(TASKS)
+    assert len(texts) == tasks + 3
