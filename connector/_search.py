@@ -27,7 +27,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from connector._search_index import COLUMN_WEIGHTS, Model, connect, sync
-from connector._search_meaning import NEIGHBOURS, Embed, default_embedder, similarities
+from connector._search_meaning import (
+    NEAR_ENOUGH,
+    NEIGHBOURS,
+    Embed,
+    default_embedder,
+    similarities,
+)
 from connector._search_text import Query, expansions
 from connector._store import all_rows, catalog_dir, fingerprint
 
@@ -94,10 +100,10 @@ def search_catalogue(
     """
     parsed = Query(query)
     model = default_embedder() if meaning is True else meaning or None
-    if not query.strip() or limit < 1 or not (parsed.terms or model):
+    if not parsed.terms or limit < 1:  # nothing but stop words: nothing to find
         return []
     connection = _connection(catalog or catalog_dir(), model)
-    found = candidates(connection, parsed, api) if parsed.terms else []
+    found = candidates(connection, parsed, api)
     if model:
         found = with_meaning(connection, query, found, api, model[1])
     return rank(parsed, found)[:limit]
@@ -143,7 +149,10 @@ def with_meaning(
     vectors = similarities(embed([query])[0], [vector for _, vector in records])
     near = {key: similarity for (key, _), similarity in zip(records, vectors, strict=True)}
     have = {c.id for c in found}
-    best = sorted((key for key in near if key not in have), key=lambda key: -near[key])
+    best = sorted(
+        (key for key in near if key not in have and near[key] >= NEAR_ENOUGH),
+        key=lambda key: -near[key],
+    )
     added = [connection.execute(_BY_ID, (key,)).fetchone() for key in best[:NEIGHBOURS]]
     return [c._replace(meaning=near.get(c.id, 0.0)) for c in found] + [
         _candidate(record, near[record[0]]) for record in added

