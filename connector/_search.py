@@ -18,9 +18,9 @@ The weights were chosen on the tuning two thirds of `benchmarks/search_queries.j
 
 from __future__ import annotations
 
+import _thread
 import json
 import sqlite3
-import threading
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -204,18 +204,19 @@ def _matched(term: str, names: frozenset[str] | set[str]) -> float:
     return max((w for other, w in expansions(term).items() if other in names), default=0.0)
 
 
-_LOCAL = threading.local()
-"""Each thread's open indexes (an SQLite connection serves the thread that opened it)."""
+_OPENED: dict[tuple[Path, int], sqlite3.Connection] = {}
+"""Each thread's open indexes, by catalogue and thread (an SQLite connection serves only the
+thread that opened it; `_thread` is used for its id: `threading` costs start-up)."""
 
 
 def _connection(root: Path, model: Model | None) -> sqlite3.Connection:
     """The catalogue's index, opened once per thread and brought up to date per search."""
-    opened: dict[Path, sqlite3.Connection] = _LOCAL.__dict__.setdefault("opened", {})
-    if root not in opened:
-        opened[root] = connect(root, model)
+    key = (root, _thread.get_ident())
+    if key not in _OPENED:
+        _OPENED[key] = connect(root, model)
     else:
-        sync(opened[root], root, model)
-    return opened[root]
+        sync(_OPENED[key], root, model)
+    return _OPENED[key]
 
 
 def catalogue_size(catalog: Path | None = None) -> int:
