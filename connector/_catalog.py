@@ -1,8 +1,9 @@
 """Finding a task by name (a shipped or an imported template) or by path (any template file).
 
 A name is looked up among the shipped templates first, then in the user catalogue
-(`NAME`, or `API/NAME` when several imported APIs have it); anything with a `.json` suffix or a
-directory part that is a file is read as a template file.
+(`NAME`, or `API/NAME` when several imported APIs have it). Only what is written as a path
+(`written_as_path`: a `.json` suffix, `./`, `/`, or more than two parts) is read as a template
+file: a file in the working directory never stands in for a task of the same name.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ def load_task(name_or_path: str | Path) -> Task:
 
 def _resolve(name_or_path: str | Path) -> Path:
     candidate = Path(name_or_path)
-    if candidate.suffix == ".json" or len(candidate.parts) > 2 or candidate.is_file():
+    if isinstance(name_or_path, Path) or written_as_path(str(name_or_path)):
         if candidate.is_file():
             return candidate.resolve()
         raise TemplateError(f"no template file at {candidate}")
@@ -47,12 +48,27 @@ def _resolve(name_or_path: str | Path) -> Path:
         raise TemplateError(str(exc)) from None
     if imported is not None:
         return imported
+    if candidate.is_file():  # a file named like a task is never read unless written as a path
+        raise TemplateError(
+            f"no task named {shown(text)!r}; to read the file of that name, write it as a path: "
+            f"./{shown(text)}"
+        )
     known = task_names()
     hint = did_you_mean(text, known)
     raise TemplateError(
         f"no task named {shown(text)!r}{hint} (shipped tasks: {', '.join(known) or 'none'}; "
         "`connector list` shows imported ones)"
     )
+
+
+def written_as_path(text: str) -> bool:
+    """Whether a task argument is a file path rather than a task name: it ends in `.json`,
+    starts at a directory (`./`, `../`, `/`, `~`), or has more than the two parts of
+    `API/NAME`. A bare word is always a name, so a file in the working directory named like
+    a shipped task never replaces it."""
+    if text.endswith(".json") or text.startswith(("./", "../", "/", "~", ".\\", "..\\")):
+        return True
+    return len(Path(text).parts) > 2 or Path(text).is_absolute()
 
 
 @lru_cache(maxsize=64)

@@ -20,19 +20,52 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 from urllib.parse import quote, quote_plus
 
 from connector.auth import REDACTED, Credentials
 
-__all__ = ["REDACTED", "SENSITIVE_HEADERS", "Redactor", "derived_forms"]
+__all__ = ["REDACTED", "SENSITIVE_HEADERS", "Redactor", "derived_forms", "looks_secret"]
 
 SENSITIVE_HEADERS: Final = frozenset(
     {"authorization", "proxy-authorization", "cookie", "set-cookie", "reb-apikey", "x-api-key"}
 )
 
 MIN_SECRET: Final = 4
+
+_SECRET_NAME: Final = re.compile(
+    r"token|apikey|apitoken|accesskey|secretkey|privatekey|clientsecret|secret|password|passwd"
+    r"|passphrase|authorization|authtoken|signature|credential|sessionid|sessionkey"
+)
+"""A parameter name (lower case, letters and digits only) that holds a secret."""
+_SECRET_WORDS: Final = re.compile(
+    r"^\W*((your|the|an?|a valid|valid)\s+(\w+\s+)?)?(api[ _-]?key|access[ _-]?(token|key)"
+    r"|auth(entication|orization)?[ _-]?token|bearer[ _-]?token|bot[ _-]?token|secret"
+    r"|password|signature|credential)s?\b(?!['\u2019]s|\s+(name|id|ids|type|prefix)\b)",
+    re.IGNORECASE,
+)
+"""A parameter's description that opens by saying what secret it is (`Bot token`, `Your
+Slack API key`); one that only mentions one (`Filter by API keys`) does not count."""
+_NOT_SECRET: Final = re.compile(
+    r"page|next|skip|continuation|cursor|sync|csrf|idempotency"
+    r"|^(include|with|show|return|has|is|use|enable|require|verify|validate)"
+    r"|(?<!session)(ids?|names?|types?|counts?|prefix|expires?|expiry|length|url)$"
+)
+"""Names that mention a token but hold none: pagination and sync cursors (`$skipToken`),
+idempotency keys, flags (`include_signature`), what describes a secret rather than holding it
+(`api_key_ids`, `token_type`)."""
+
+
+def looks_secret(name: str, description: str = "") -> bool:
+    """Whether a header, query or cookie parameter holds a secret, by its name (`token`,
+    `X-Api-Key`, `client_secret`, `Signature`, any spelling or casing) or its description
+    (`Your bot token`). A pagination `pageToken` or `nextToken` is not one."""
+    folded = re.sub(r"[^a-z0-9]", "", name.lower())
+    if _NOT_SECRET.search(folded):
+        return False
+    return bool(_SECRET_NAME.search(folded) or _SECRET_WORDS.search(description[:2000]))
 
 
 def derived_forms(secret: str) -> set[str]:

@@ -5,12 +5,14 @@
     │   ├── TemplateError        a template file is not a valid task template
     │   ├── RenderError          a placeholder could not be rendered
     │   ├── InputError           the task input (or the body built from it) is invalid
-    │   ├── DescriptionError     a file is not a readable OpenAPI 3.0/3.1 description
+    │   ├── DescriptionError     a file is not a readable OpenAPI 3.x or Swagger 2.0 description
+    │   │   └── OverlayError     an overlay is invalid, or one of its actions cannot be applied
     │   └── UsageError           the call names no place to send to
     │       └── CredentialHostError   a credential would go to a host it is not bound to
     └── RunError                 a request was attempted
         ├── TransportError       no usable response: connect failure, reset, timeout
         │   ├── ConnectError     could not connect: nothing reached the server
+        │   │   └── CredentialProxyError  a credential would cross a proxy in clear: not sent
         │   ├── ConnectTimeoutError   connecting timed out: nothing reached the server
         │   ├── ConnectionLostError   the connection dropped after the request was sent
         │   └── ReadTimeoutError      the request was sent and no answer came in time
@@ -34,10 +36,12 @@ __all__ = [
     "ConnectionLostError",
     "ConnectorError",
     "CredentialHostError",
+    "CredentialProxyError",
     "DefinitionError",
     "DescriptionError",
     "FieldError",
     "InputError",
+    "OverlayError",
     "ReadTimeoutError",
     "RenderError",
     "RetriesExhaustedError",
@@ -106,9 +110,15 @@ class InputError(DefinitionError):
 
 
 class DescriptionError(DefinitionError):
-    """A file is not an OpenAPI 3.0/3.1 description that can be read."""
+    """A file is not an OpenAPI 3.x (or Swagger 2.0) description that can be read."""
 
     kind = "description"
+
+
+class OverlayError(DescriptionError):
+    """An overlay is not valid, or one of its actions cannot be applied (index and target)."""
+
+    kind = "overlay"
 
 
 class UsageError(DefinitionError):
@@ -133,6 +143,10 @@ class TransportError(RunError):
 
 class ConnectError(TransportError):
     """No connection could be made (refused, unreachable, name not found)."""
+
+
+class CredentialProxyError(ConnectError):
+    """A credential over plain http would pass through a proxy in clear: nothing was sent."""
 
 
 class ConnectTimeoutError(TransportError):

@@ -4,7 +4,10 @@
     query   form `color=blue`  spaceDelimited `color=a%20b`  pipeDelimited `color=a%7Cb`
             deepObject `color%5BR%5D=100`
     header  simple (never percent-encoded; a control character is refused)
-    cookie  form (`name=value`, parameters joined with `; `)
+    cookie  form (`name=value`, parameters joined with `; `); cookie (OpenAPI 3.2: as form,
+            but never percent-encoded, exploded items joined with `; `)
+    querystring  the whole query string, one input written by its media type (OpenAPI 3.2):
+            form-urlencoded pairs, percent-encoded JSON text, or the text itself
 
 Values are JSON: a scalar (`true`, `1.5` and strings as JSON writes them), an array or an
 object. Every value is percent-encoded to RFC 3986's unreserved set; `allowReserved` keeps
@@ -145,6 +148,37 @@ def bracket_pairs(
             yield path, item
 
 
+def cookie_text(explode: bool, name: str, value: Any) -> str:
+    """A cookie in style `cookie`: form's shape, no escaping (RFC 6265 pairs joined by `; `)."""
+    if not isinstance(value, list | Mapping):
+        return f"{name}={scalar_text(value)}"
+    if not explode:
+        return f"{name}=" + ",".join(_flat(value, scalar_text))
+    if isinstance(value, Mapping):
+        return "; ".join(f"{k}={scalar_text(v)}" for k, v in value.items())
+    return "; ".join(f"{name}={scalar_text(v)}" for v in value)
+
+
+def cookie_problem(text: str) -> str | None:
+    """Why `text` cannot be sent unescaped as cookies (RFC 6265 cookie-octets, `; ` between)."""
+    if any(ord(c) <= 32 or ord(c) >= 127 or c in '"\\' for c in text.replace("; ", "")):
+        return "style cookie sends values unescaped: no space, quote, backslash or control"
+    return None
+
+
+def querystring_text(content_type: str | None, value: Any) -> str:
+    """A `querystring` input as the whole query string, written as its media type says."""
+    media = (content_type or "application/x-www-form-urlencoded").split(";")[0].strip().lower()
+    if media == "application/x-www-form-urlencoded" and isinstance(value, Mapping):
+        return "&".join(
+            _form(True, encode(str(k)), v, lambda t: encode(scalar_text(t)))
+            for k, v in value.items()
+        )
+    if media == "application/json" or media.endswith("+json"):
+        return encode(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+    return encode(scalar_text(value), allow_reserved=True, safe="&=")
+
+
 def header_text(explode: bool, value: Any) -> str:
     """A header parameter (style simple): joined as simple does, but not percent-encoded."""
     return _path_style("simple", explode, "", value, scalar_text)
@@ -240,8 +274,15 @@ class ParameterPlan:
                 if problem:
                     errors.append(FieldError(field=key, message=problem))
                 headers[name] = text
+            elif parameter.location == "cookie" and style == "cookie":
+                cookies.append(cookie_text(explode, name, value))
+                problem = cookie_problem(cookies[-1])
+                if problem:
+                    errors.append(FieldError(field=key, message=problem))
             elif parameter.location == "cookie":
                 cookies.append(serialise(style, explode, name, value))
+            elif parameter.location == "querystring":
+                query.append(querystring_text(parameter.content_type, value))
             else:
                 allow = parameter.allow_reserved
                 query.append(serialise(style, explode, name, value, allow_reserved=allow))

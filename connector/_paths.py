@@ -1,5 +1,9 @@
 """Path parameters as URL path segments: the id rule, then percent-encoding as one segment.
 
+A pattern is read as ECMA-262 reads it (`\\w` is ASCII, `$` is the end of the value) and run
+by the linear-time engine of `connector._validators`, so no pattern from a description can
+make a check take longer than the value is long.
+
 A value that breaks the rule builds nothing; a valid one can never add a segment, a query or
 a fragment to the URL (`/`, `?`, `#` and `%` are encoded; `.` and `..` are refused).
 """
@@ -12,6 +16,7 @@ from collections.abc import Iterator
 from urllib.parse import quote
 
 from connector._suggest import shown
+from connector._validators import matches
 
 ID_RULE = r"^[@~\-\.\w]+$"
 """The id pattern of the Rebilly API (and many others): ASCII word characters and `@~-.`."""
@@ -37,37 +42,10 @@ def _segment_problems(
         yield "is too short"
     if _UNSENDABLE.search(text):
         yield f"{shown(text)!r} holds a control character or a lone surrogate"
-    elif pattern and not _ascii_pattern(pattern).search(text):
+    elif pattern and not matches(pattern, text):
         hint = " (letters, digits and _ @ ~ - . only)" if pattern == ID_RULE else ""
         yield f"{shown(text)!r} does not match {pattern}{hint}"
 
 
 _UNSENDABLE = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 """A line break or other control character, or half of a surrogate pair (no UTF-8 for it)."""
-
-
-@functools.lru_cache(maxsize=32)
-def _ascii_pattern(pattern: str) -> re.Pattern[str]:
-    """Path-segment patterns are read as ECMA-262 reads them: `\\w` is ASCII, and `$` is the
-    end of the value (Python's `$` also matches before a final newline: `abc\\n` would pass)."""
-    return re.compile(_ecma_dollar(pattern), re.ASCII)
-
-
-def _ecma_dollar(pattern: str) -> str:
-    """`pattern` with each `$` that is an anchor (not escaped, not in a class) written `\\Z`."""
-    out: list[str] = []
-    escaped = in_class = False
-    for char in pattern:
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == "[":
-            in_class = True
-        elif char == "]":
-            in_class = False
-        elif char == "$" and not in_class:
-            out.append(r"\Z")
-            continue
-        out.append(char)
-    return "".join(out)

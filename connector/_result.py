@@ -32,6 +32,8 @@ ErrorKind = Literal[
     "validation",
     "render",
     "template",
+    "description",
+    "overlay",
     "usage",
     "http",
     "timeout",

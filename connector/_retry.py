@@ -92,6 +92,16 @@ def is_safe_to_repeat(method: str, policy: RetryPolicy) -> bool:
     return method.upper() in IDEMPOTENT_METHODS or policy.retry_non_idempotent
 
 
+def may_repeat(template: TaskTemplate) -> bool:
+    """Whether the step may be sent more than once: by the connector's retries, by a
+    Temporal activity's next attempt, or by an engine's own task retry.
+
+    The one rule every engine adapter and worker asks (an engine cannot tell a refused
+    connection from a lost answer, so a step this refuses is sent once there).
+    """
+    return is_safe_to_repeat(template.http_request.method, template.retry)
+
+
 def may_resend(outcome: Outcome, *, safe: bool) -> bool:
     """Whether `outcome` may be sent again, for a request that is (or is not) safe to repeat."""
     rule = rule_for(outcome)

@@ -22,6 +22,7 @@ from connector._errors import FieldError
 from connector._render import compile_leaf
 from connector._suggest import did_you_mean
 from connector._template import TaskTemplate
+from connector._validators import is_valid, validator
 
 JSON_SCALARS = (str, int, float, bool, type(None))
 
@@ -53,9 +54,7 @@ class BodyValidator:
 
     def __init__(self, schema: Mapping[str, Any]) -> None:
         self.schema = dict(schema)
-        self._validator = jsonschema_rs.validator_for(
-            self.schema, formats=FORMATS, validate_formats=True
-        )
+        self._validator = validator(self.schema, formats=FORMATS, validate_formats=True)
         self._annotated = frozenset(
             key for key, sub in self.schema.get("properties", {}).items() if _has_annotations(sub)
         )
@@ -162,7 +161,7 @@ def _annotations(schema: Mapping[str, Any], value: Any, field: str) -> Iterator[
         for index, item in enumerate(value):
             yield from _annotations(schema["items"], item, _join(field, str(index)))
     for branch in schema.get("anyOf", []) + schema.get("oneOf", []):
-        if branch.get("deprecated") and jsonschema_rs.is_valid(branch, value):
+        if branch.get("deprecated") and is_valid(branch, value):
             yield f"{field}: {branch.get('description') or 'deprecated form'}"
 
 

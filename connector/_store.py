@@ -100,6 +100,7 @@ def index_row(template: Mapping[str, Any]) -> dict[str, Any]:
         "title": template.get("title", ""),
         "description": str(template.get("description", ""))[:DESCRIPTION_CHARS],
         "tags": list(operation.get("tags", [])),
+        **({"group": operation["group"]} if operation.get("group") else {}),
         "parameters": sorted(template.get("parameters", {})) + _body_inputs(request.get("body")),
     }
 
@@ -179,6 +180,8 @@ def remove_api(api: str, *, catalog: Path | None = None) -> bool:
     import shutil  # noqa: PLC0415 - only to remove: keeps `list` start-up light
 
     shutil.rmtree(folder)
+    # its credentials' hosts go with it: a later API of that name binds its own
+    (folder.parent / "bindings" / f"{api}.json").unlink(missing_ok=True)
     return True
 
 

@@ -21,7 +21,7 @@ from connector._body import (
     schema_view,
     set_content_type,
 )
-from connector._credentials import Redactor
+from connector._credentials import Redactor, looks_secret
 from connector._environment import declaration_errors, read_variable
 from connector._errors import FieldError, InputError, RenderError, TemplateError, UsageError
 from connector._hosts import is_absolute
@@ -33,7 +33,7 @@ from connector._request import PreparedRequest
 from connector._schema import BodyValidator, input_schema, non_json_values
 from connector._suggest import did_you_mean, shown
 from connector._template import ServerVariable, TaskTemplate
-from connector.auth import HostPolicy
+from connector.auth import Credentials, HostPolicy
 
 ENGINE_KEY_PREFIXES = ("swf:",)
 """Keys a workflow engine adds to every task input; they are not ours to check."""
@@ -45,6 +45,7 @@ class Task:
     def __init__(self, template: TaskTemplate, *, source: str = "") -> None:
         self.template = template
         self.name = template.name
+        self._api = template.operation.api if template.operation else None
         self.source = source or template.name
         self._url = self._compile(template.http_request.url, "httpRequest.url")
         self._servers = {
@@ -72,6 +73,16 @@ class Task:
             *(leaf.variables for leaf in self._leaves),
             template.parameters,
         )
+        self._secret_parameters = [
+            key
+            for key, p in template.parameters.items()
+            if p.location != "path" and looks_secret(p.name or key, p.description)
+        ]
+        self._secret_headers = [
+            template.parameters[key].name or key
+            for key in self._secret_parameters
+            if template.parameters[key].location == "header"
+        ]
         self._check_auth_not_written_in()
         self._check_environment()
         self._constant_headers = (
@@ -162,7 +173,7 @@ class Task:
             )
         credentials = self.template.auth.resolve(environ)
         if credentials:
-            policy.check(credentials, url, task=self.name)
+            policy.check(credentials, url, task=self.name, api=self._api)
         return PreparedRequest(
             task=self.name,
             method=self.template.http_request.method,
@@ -177,8 +188,18 @@ class Task:
                 *self._warnings(body, bool(credentials), environment, base_url),
             ),
             auth=credentials,
-            redactor=Redactor.for_credentials(credentials, self.template.auth.header_names()),
+            redactor=self._redactor(credentials, context),
         )
+
+    def _redactor(self, credentials: Credentials, context: Mapping[str, Any]) -> Redactor:
+        """Masks the credentials, and the values of plain parameters that hold a secret (a
+        hand-written template's `token` header: shown nowhere, though sent as written)."""
+        redactor = Redactor.for_credentials(
+            credentials, [*self.template.auth.header_names(), *self._secret_headers]
+        )
+        values = [context.get(key) for key in self._secret_parameters]
+        redactor.add(*(str(v) for v in values if isinstance(v, str | int) and str(v)))
+        return redactor
 
     def build_body(
         self,
@@ -238,7 +259,7 @@ class Task:
             if name in context or not parameter.env:
                 continue
             value = read_variable(
-                name, parameter.env, environ, errors, is_credential=policy.bound_hosts
+                name, parameter.env, environ, errors, is_credential=policy.is_credential
             )
             if value is not None:
                 context[name] = value

@@ -15,19 +15,29 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal
 
-import jsonschema_rs
 from pydantic import Field, JsonValue, ValidationError, model_validator
 
 from connector._errors import TemplateError
-from connector._json import loads
 from connector._model import StrictModel, field_errors
+from connector._read import read_json
 from connector._suggest import did_you_mean
+from connector._validators import schema_problem
 from connector.auth import Auth
 from connector.auth._base import ENV_NAME
 
-HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+HttpMethod = Literal["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY"]
 
-IDEMPOTENT_METHODS: frozenset[str] = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+ExtensionMethod = Annotated[
+    str,
+    Field(
+        pattern=r"^[A-Z][A-Z0-9-]{0,31}$",
+        description="Another method an API declares (OpenAPI 3.2 `additionalOperations`)",
+    ),
+]
+
+IDEMPOTENT_METHODS: frozenset[str] = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "QUERY"})
+"""Methods HTTP defines as idempotent (QUERY: safe and idempotent by its definition); any
+other is retried after a response only when its template declares `retryNonIdempotent`."""
 
 MAX_REQUEST_BODY_BYTES: Final = 1 << 20
 """The largest encoded request body a template sends unless it declares `maxBodyBytes`."""
@@ -39,7 +49,14 @@ class Operation(StrictModel):
     api: str
     operation_id: str | None = None
     tags: list[str] = Field(default_factory=list)
+    group: str | None = Field(
+        default=None, description="The palette group (a tag path), when not the first tag"
+    )
     deprecated: bool = False
+    overlays: list[str] = Field(
+        default_factory=list,
+        description="The overlays applied to the description before import, in order",
+    )
 
 
 class ServerVariable(StrictModel):
@@ -64,16 +81,17 @@ class Server(StrictModel):
     variables: dict[str, ServerVariable] = Field(default_factory=dict)
 
 
-ParameterLocation = Literal["path", "query", "header", "cookie"]
+ParameterLocation = Literal["path", "query", "header", "cookie", "querystring"]
 ParameterStyle = Literal[
-    "simple", "label", "matrix", "form", "spaceDelimited", "pipeDelimited", "deepObject"
+    "simple", "label", "matrix", "form", "spaceDelimited", "pipeDelimited", "deepObject", "cookie"
 ]
 
 STYLES: dict[str, frozenset[str]] = {
     "path": frozenset({"simple", "label", "matrix"}),
     "query": frozenset({"form", "spaceDelimited", "pipeDelimited", "deepObject"}),
     "header": frozenset({"simple"}),
-    "cookie": frozenset({"form"}),
+    "cookie": frozenset({"form", "cookie"}),
+    "querystring": frozenset(),
 }
 """The styles OpenAPI allows in each location; the first default is `DEFAULT_STYLE`."""
 
@@ -82,6 +100,7 @@ DEFAULT_STYLE: dict[str, str] = {
     "query": "form",
     "header": "simple",
     "cookie": "form",
+    "querystring": "form",
 }
 
 
@@ -94,6 +113,10 @@ class Parameter(StrictModel):
     style: ParameterStyle | None = None
     explode: bool | None = None
     allow_reserved: bool = False
+    content_type: str | None = Field(
+        default=None,
+        description="A `querystring` input's media type: how the whole query string is written",
+    )
     json_schema: dict[str, Any] = Field(default_factory=dict, alias="schema")
     default: JsonValue = None
     env: str | None = Field(default=None, description="Environment variable used when not given")
@@ -136,7 +159,7 @@ class HttpRequest(StrictModel):
     """The request, in the vocabulary of the workflow engines' HTTP task."""
 
     url: str = Field(description="Path appended to the environment's base URL, or absolute")
-    method: HttpMethod
+    method: HttpMethod | ExtensionMethod
     headers: dict[str, str] = Field(default_factory=dict)
     content_type: str | None = Field(
         default=None, description="How the body is encoded; default: a Content-Type header, or JSON"
@@ -202,15 +225,15 @@ class TaskTemplate(StrictModel):
 
     @model_validator(mode="after")
     def _check_schemas(self) -> TaskTemplate:
-        if self.body_schema is not None and not jsonschema_rs.meta.is_valid(self.body_schema):
-            raise ValueError("bodySchema is not a valid JSON Schema")
+        problem = None if self.body_schema is None else schema_problem(self.body_schema)
+        if problem is not None:
+            raise ValueError(f"bodySchema is not a usable JSON Schema: {problem}")
         for key, response in self.responses.items():
             if not _RESPONSE_KEY.match(key):
                 raise ValueError(f"responses.{key}: a status code, a range such as 2XX, or default")
-            if response.json_schema is not None and not jsonschema_rs.meta.is_valid(
-                response.json_schema
-            ):
-                raise ValueError(f"responses.{key}.schema is not a valid JSON Schema")
+            problem = None if response.json_schema is None else schema_problem(response.json_schema)
+            if problem is not None:
+                raise ValueError(f"responses.{key}.schema is not a usable JSON Schema: {problem}")
         return self
 
     @property
@@ -277,12 +300,7 @@ TEMPLATE_MAX_DEPTH: Final = 256
 def read_json_file(path: Path) -> Any:
     """A template-like JSON file (a template, a workflow), depth-bounded; TemplateError
     naming the file when it cannot be read or is not JSON."""
-    try:
-        return loads(path.read_text(encoding="utf-8"), max_depth=TEMPLATE_MAX_DEPTH)
-    except OSError as exc:
-        raise TemplateError(f"cannot read {path}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise TemplateError(f"{path} is not valid JSON: {exc}") from None
+    return read_json(path, error=TemplateError, max_depth=TEMPLATE_MAX_DEPTH)
 
 
 def load_template_file(path: Path) -> TaskTemplate:

@@ -24,9 +24,11 @@ from connector._errors import (
     ConnectError,
     ConnectionLostError,
     ConnectTimeoutError,
+    CredentialProxyError,
     ReadTimeoutError,
     TransportError,
 )
+from connector._hosts import is_loopback
 from connector._json import loads
 from connector._request import PreparedRequest
 from connector._reuse import send_once_more_if_stale
@@ -103,6 +105,7 @@ def send(
             request.task,
             outgoing,
             timeouts,
+            credential=bool(request.auth),
             max_body_bytes=max_body_bytes,
             environment=environment,
             deadline_at=deadline_at,
@@ -120,12 +123,16 @@ def _send_one(
     outgoing: Outgoing,
     timeouts: Timeouts,
     *,
+    credential: bool,
     max_body_bytes: int,
     environment: EnvironmentCache | None,
     deadline_at: float | None,
     clock: Clock,
 ) -> Response:
     """One request of the auth flow (the API request, or a token request) and its answer."""
+    settings = _environment_settings(session, outgoing.url, environment)
+    if credential:
+        _refuse_clear_proxy(task, outgoing.url, settings)
     with _translated(task, outgoing.url, timeouts):
         prepared = session.prepare_request(
             requests.Request(
@@ -141,7 +148,7 @@ def _send_one(
             prepared,
             timeout=(timeouts.connect, timeouts.read),
             allow_redirects=False,
-            **_environment_settings(session, outgoing.url, environment),
+            **settings,
         )
         with raw:
             content, truncated = _read_capped(raw, max_body_bytes, deadline_at, clock)
@@ -169,16 +176,39 @@ def _environment_settings(
 
     `requests` reads them again from `os.environ` on every request (a scan of the whole
     environment); a workflow step sends to one origin thousands of times, so the executor
-    keeps them (a changed `HTTPS_PROXY` applies to the next executor).
+    keeps them (a changed `HTTPS_PROXY` applies to the next executor). Loopback never goes
+    through a proxy, whatever `NO_PROXY` says (as curl's and requests' defaults intend):
+    `HTTP_PROXY` set and `NO_PROXY` empty must not hand a local request, and its
+    credential, to the proxy.
     """
     parts = urlsplit(url)
     origin = (parts.scheme, parts.netloc)
     settings = None if cache is None else cache.get(origin)
     if settings is None:
         settings = dict(session.merge_environment_settings(url, {}, True, None, None))
+        if is_loopback(parts.hostname):
+            settings["proxies"] = {}
         if cache is not None:
             cache[origin] = settings
     return settings
+
+
+def _refuse_clear_proxy(task: str, url: str, settings: Mapping[str, Any]) -> None:
+    """A credential over plain http would cross the proxy in clear: refused, nothing sent.
+
+    (Over https the proxy only tunnels: it sees the host, never the request.)
+    """
+    if not url.lower().startswith("http://"):
+        return
+    proxy = requests.utils.select_proxy(url, settings.get("proxies") or {})
+    if proxy:
+        host = urlsplit(url).hostname or ""
+        raise CredentialProxyError(
+            f"refused: the request to {host} carries a credential over plain http and would "
+            f"pass through the proxy {urlsplit(proxy).hostname or proxy} in clear; "
+            "nothing was sent. Use https, or set NO_PROXY for that host",
+            task=task,
+        )
 
 
 def _read_capped(

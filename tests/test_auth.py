@@ -141,6 +141,35 @@ def test_oauth2_fetches_a_token_then_sends_it_as_bearer() -> None:
     assert "tok-one-1234" not in str(result.to_json())
 
 
+def _discovering(server: ScriptedServer) -> dict[str, Any]:
+    scheme = {k: v for k, v in _oauth(server).items() if k != "tokenUrl"}
+    return {**scheme, "metadataUrl": f"{server.url}/.well-known/oauth-authorization-server"}
+
+
+def test_oauth2_reads_the_token_endpoint_from_the_metadata_url() -> None:
+    """RFC 8414 metadata first (no credential sent), then the token it names, then the call."""
+    with ScriptedServer() as server:
+        metadata = Reply(200, {"issuer": server.url, "token_endpoint": f"{server.url}/oauth/t"})
+        token, answer = Reply(200, {"access_token": "tok-meta-5555"}), Reply(200, {"ok": True})
+        server.steps.extend([metadata, token, answer])
+        result = _run(_task(server, [["oauth"]], oauth=_discovering(server)))
+    assert result.status == "COMPLETED"
+    discover, fetch, call = server.received
+    assert (discover.method, discover.path) == ("GET", "/.well-known/oauth-authorization-server")
+    assert "Authorization" not in discover.headers
+    assert (fetch.method, fetch.path) == ("POST", "/oauth/t")
+    assert call.headers["Authorization"] == "Bearer tok-meta-5555"
+
+
+def test_a_token_endpoint_on_another_host_than_the_metadata_is_refused() -> None:
+    """The client secret never goes to a host the metadata names but the check did not pass."""
+    with ScriptedServer(Reply(200, {"token_endpoint": "https://elsewhere.example/t"})) as server:
+        result = _run(_task(server, [["oauth"]], oauth=_discovering(server)))
+    assert result.status == "FAILED"
+    assert "on another host" in result.error.message
+    assert len(server.received) == 1
+
+
 def test_oauth2_keeps_the_token_until_it_expires(tokens: FakeClock) -> None:
     """A second run reuses the token; past `expires_in` a new one is fetched."""
     first = Reply(200, {"access_token": "tok-first-1", "expires_in": 600})

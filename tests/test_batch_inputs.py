@@ -147,3 +147,40 @@ def test_the_digest_changes_with_the_input_and_not_with_key_order(tmp_path: Path
         write(tmp_path / "a.jsonl", '{"a": 1, "b": 2}\n{"b": 2, "a": 1}\n{"a": 1, "b": 3}\n')
     )
     assert first.digest == second.digest != third.digest
+
+
+def test_a_line_over_the_size_cap_is_refused_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A line longer than the cap (an endless one, say) is refused by its number; the file
+    as a whole may be longer than the cap."""
+    monkeypatch.setenv("CONNECTOR_MAX_INPUT_SIZE", "1K")
+    fine = "".join(f'{{"a": {n}}}\n' for n in range(200))
+    assert len(list(read_inputs(write(tmp_path / "long.jsonl", fine)))) == 200
+    path = write(tmp_path / "wide.jsonl", '{"a": 1}\n{"a": "' + "x" * 2000 + '"}\n')
+    with pytest.raises(UsageError, match="line 2 is longer than the 1,024-byte limit"):
+        list(read_inputs(path))
+
+
+def test_a_byte_that_is_not_utf8_names_its_line_and_column(tmp_path: Path) -> None:
+    """The file is refused, naming where the first bad byte is."""
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b'{"a": 1}\n{"a": "\xff"}\n')
+    with pytest.raises(UsageError, match=r"not UTF-8 text \(line 2, column 8\)"):
+        list(read_inputs(path))
+
+
+def test_a_json_lines_input_nested_too_deep_is_that_lines_problem(tmp_path: Path) -> None:
+    """A line nested 100,000 deep is an item with its problem; the others still read."""
+    deep = '{"a": ' * 100_000 + "1" + "}" * 100_000
+    items = list(read_inputs(write(tmp_path / "in.jsonl", f'{{"a": 1}}\n{deep}\n')))
+    assert items[0].inputs == {"a": 1}
+    assert "nests deeper" in items[1].errors[0].message
+
+
+def test_a_400_digit_number_in_a_number_column_is_kept_whole() -> None:
+    """A CSV number column keeps a 400-digit integer (no float overflow); 1e999 is refused."""
+    assert typed_cell("9" * 400, {"type": "number"}) == int("9" * 400)
+    assert typed_cell("9" * 400, {"type": "integer"}) == int("9" * 400)
+    with pytest.raises(ValueError, match="is not a number"):
+        typed_cell("1e999", {"type": "number"})

@@ -5,6 +5,7 @@ The fake clock: `sleep` moves it forward, so nothing here waits for real.
 
 from __future__ import annotations
 
+import math
 import threading
 from email.utils import formatdate
 
@@ -12,7 +13,8 @@ import pytest
 import responses
 
 from connector.batch import PacedSession, Pacer, Rate, parse_rate
-from connector.batch._pacing import HEADROOM
+from connector.batch._pacing import HEADROOM, TIGHT
+from connector.emulator import Emulator
 from tests._clock import EPOCH, START, FakeClock
 
 
@@ -84,32 +86,81 @@ def test_unthrottled_never_waits(clock: FakeClock) -> None:
     assert clock.slept == []
 
 
-def test_a_smaller_server_limit_lowers_the_rate(clock: FakeClock) -> None:
-    """`X-RateLimit-Limit` below the configured limit is used, per the configured window."""
-    subject = pacer(Rate(100, 10), clock)
-    assert subject.acquire()
-    subject.observe(200, {"X-RateLimit-Limit": "50", "X-RateLimit-Remaining": "49"})
-    assert subject.limit == 50
-    assert subject.interval == pytest.approx(10 / (50 * HEADROOM))
-
-
-def test_a_larger_server_limit_does_not_raise_the_configured_rate(clock: FakeClock) -> None:
-    """The configured rate is an upper bound."""
-    subject = pacer(Rate(100, 10), clock)
-    assert subject.acquire()
-    subject.observe(200, {"X-RateLimit-Limit": "3000", "X-RateLimit-Remaining": "2999"})
-    assert subject.limit == 100
-
-
-def test_what_others_used_of_the_window_is_taken_off_the_limit(clock: FakeClock) -> None:
-    """Remaining lower than the limit minus this batch's own sends: others share the window."""
-    subject = pacer(Rate(100, 10), clock)
+def test_a_remaining_count_without_a_reset_never_slows_the_batch(clock: FakeClock) -> None:
+    """`X-RateLimit-Remaining` counted over a longer window than the user's (Rebilly's 600 s)
+    says nothing about when it refills: the user's pace holds."""
+    subject = pacer(Rate(20, 1), clock)
     send_times(subject, clock, 10)
-    subject.observe(200, {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "60"})
-    assert subject.limit == 70  # 100 - 60 remaining - 10 of ours = 30 used by others
-    clock.now += 11  # the window has moved on: ours and theirs are gone
-    subject.observe(200, {"X-RateLimit-Limit": "100", "X-RateLimit-Remaining": "99"})
-    assert subject.limit == 99
+    subject.observe(200, {"X-RateLimit-Limit": "3000", "X-RateLimit-Remaining": "12"})
+    assert subject.interval == pytest.approx(1 / (20 * HEADROOM))
+    assert subject.slowdowns == 0
+
+
+@pytest.mark.parametrize(
+    ("rate", "headers"),
+    [
+        pytest.param(Rate(20, 1), {"X-RateLimit-Remaining": "0"}, id="nothing-remaining"),
+        pytest.param(
+            Rate(200, 10),
+            {"X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "19"},
+            id="shorter-window",
+        ),
+    ],
+)
+def test_a_full_or_shorter_window_without_a_reset_widens_the_margin_only(
+    rate: Rate, headers: dict[str, str], clock: FakeClock
+) -> None:
+    """Nothing remaining, or a quota smaller than the rate's count (a shorter window at the
+    same pace), and no reset: the pace keeps a wider margin for jitter, above 95 %."""
+    subject = pacer(rate, clock)
+    assert subject.acquire()
+    subject.observe(200, headers)
+    assert subject.interval == pytest.approx(rate.seconds / (rate.requests * TIGHT))
+    assert TIGHT >= 0.95
+    assert subject.slowdowns == 0
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({"RateLimit": '"default";r=600;t=30'}, id="ietf-longer-window"),
+        pytest.param({"X-RateLimit-Remaining": "20", "X-RateLimit-Reset": "1"}, id="x-equal"),
+        pytest.param({"RateLimit-Remaining": "5", "RateLimit-Reset": "0.2"}, id="old-draft"),
+    ],
+)
+def test_a_budget_that_lasts_until_its_reset_keeps_the_users_pace(
+    headers: dict[str, str], clock: FakeClock
+) -> None:
+    """Remaining covers every slot the user's pace takes before the reset: no change."""
+    subject = pacer(Rate(20, 1), clock)
+    assert subject.acquire()
+    subject.observe(200, headers)
+    assert subject.interval == pytest.approx(1 / (20 * HEADROOM))
+
+
+def test_a_budget_that_cannot_last_is_spread_until_its_reset(clock: FakeClock) -> None:
+    """10 left for 5 s at 20 a second: 10 slots spread over the 5 s, then the user's pace."""
+    subject = pacer(Rate(20, 1), clock)
+    assert subject.acquire()
+    subject.observe(
+        200, {"RateLimit": '"default";r=10;t=5', "RateLimit-Policy": '"default";q=50;w=5'}
+    )
+    assert subject.interval == pytest.approx(5 / 10)
+    times = send_times(subject, clock, 10)
+    assert times[-1] - START <= 5
+    clock.now = START + 5  # the server's window has refilled
+    assert subject.interval == pytest.approx(1 / (20 * HEADROOM))
+    assert subject.slowdowns == 1
+
+
+def test_an_exhausted_budget_pauses_until_its_reset(clock: FakeClock) -> None:
+    """Nothing left: no slot until the reset (GitHub's epoch `X-RateLimit-Reset`)."""
+    subject = pacer(Rate(20, 1), clock)
+    assert subject.acquire()
+    reset = str(int(EPOCH + 4))
+    subject.observe(200, {"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": reset})
+    assert subject.acquire()
+    assert clock.now == pytest.approx(START + 4)
 
 
 @pytest.mark.parametrize(
@@ -157,14 +208,14 @@ def test_closing_the_pacer_releases_a_waiting_sender() -> None:
 def test_a_paced_session_waits_for_its_slot_and_reports_the_answer(clock: FakeClock) -> None:
     """Every send through the session takes a slot; its rate-limit headers reach the pacer."""
     url = "https://api.example.test/things/1"
-    headers = {"X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "4"}
+    headers = {"RateLimit": '"default";r=1;t=4'}
     responses.add(responses.PUT, url, json={}, headers=headers)
     responses.add(responses.PUT, url, json={}, status=429, headers={"Retry-After": "2"})
     responses.add(responses.PUT, url, json={}, headers=headers)
     subject = pacer(Rate(100, 10), clock)
     with PacedSession(subject) as session:
         assert session.put(url, timeout=1).status_code == 200
-        assert subject.limit == 5
+        assert subject.interval == pytest.approx(4)
         assert session.put(url, timeout=1).status_code == 429
         before = clock.now
         session.put(url, timeout=1)
@@ -182,3 +233,115 @@ def test_a_prepaid_send_does_not_take_a_second_slot(clock: FakeClock) -> None:
         mocked.add(responses.GET, "https://api.example.test/", json={})
         session.get("https://api.example.test/", timeout=1)
     assert clock.slept == []
+
+
+# -- against the emulator's sliding window, on the same fake clock -------------------------
+
+USER_RATE = Rate(200, 10)
+"""The user's `--rate`: 20 a second, counted over 10 s."""
+
+
+@pytest.mark.parametrize(
+    "window",
+    [
+        pytest.param((20, 1.0), id="shorter-1s"),
+        pytest.param((200, 10.0), id="equal-10s"),
+        pytest.param((12000, 600.0), id="longer-600s"),
+    ],
+)
+def test_the_users_rate_holds_whatever_window_the_server_counts_over(
+    window: tuple[int, float], clock: FakeClock
+) -> None:
+    """Against the emulator limited to the same 20 a second over a shorter, equal or longer
+    window (its `X-RateLimit-*` headers counting over it), 300 sends keep >= 95 % of
+    `--rate 200/10s` and get no 429."""
+    count, subject = 300, pacer(USER_RATE, clock)
+    with Emulator(rate_limit=window, clock=clock) as emulator, PacedSession(subject) as session:
+        base = emulator.base_url("org-pace")
+        body = {"websiteId": "w", "customerId": "c", "currency": "USD", "amount": 1}
+        started = clock.now
+        statuses = [
+            session.put(
+                f"{base}/payout-requests/po-{n}", json=body, headers={"REB-APIKEY": "k"}, timeout=5
+            ).status_code
+            for n in range(count)
+        ]
+    achieved = (count - 1) / (clock.now - started)
+    assert statuses.count(429) == 0
+    assert achieved >= 0.95 * USER_RATE.requests / USER_RATE.seconds
+
+
+class FixedWindowServer:
+    """A server model with IETF fields: `quota` requests per fixed `window`, on the clock."""
+
+    def __init__(self, quota: int, window: float, clock: FakeClock) -> None:
+        self.quota, self.window, self.clock = quota, window, clock
+        self.used: dict[int, int] = {}
+
+    def answer(self) -> tuple[int, dict[str, str]]:
+        """The status and headers of one request sent now."""
+        number, into = divmod(self.clock.now - START, self.window)
+        used = self.used.get(int(number), 0)
+        allowed = used < self.quota
+        self.used[int(number)] = used + allowed
+        reset = self.window - into
+        fields = {
+            "RateLimit-Policy": f'"w";q={self.quota};w={self.window:g}',
+            "RateLimit": f'"w";r={self.quota - used - allowed};t={math.ceil(reset)}',
+        }
+        return (200 if allowed else 429), fields
+
+
+@pytest.mark.parametrize(
+    "quota", [pytest.param((50, 10.0), id="less-than-asked"), pytest.param((400, 20.0), id="equal")]
+)
+def test_ietf_fields_lower_the_pace_only_when_the_budget_cannot_last(
+    quota: tuple[int, float], clock: FakeClock
+) -> None:
+    """A fixed-window server reporting `RateLimit`/`RateLimit-Policy`: no 429; a quota below
+    the user's rate paces the batch to it, one that sustains the rate keeps >= 95 % of it."""
+    server, subject = FixedWindowServer(*quota, clock), pacer(USER_RATE, clock)
+    statuses = []
+    for _ in range(600):
+        assert subject.acquire()
+        status, headers = server.answer()
+        subject.observe(status, headers)
+        statuses.append(status)
+    asked, allowed = USER_RATE.requests / USER_RATE.seconds, quota[0] / quota[1]
+    achieved = 599 / (clock.now - START)
+    assert statuses.count(429) == 0
+    if allowed >= asked:
+        assert achieved >= 0.95 * asked
+    else:  # spread over a reset rounded up to whole seconds: a little below the quota
+        assert 0.9 * allowed <= achieved <= allowed
+
+
+def test_a_send_later_than_its_slot_moves_the_later_slots(clock: FakeClock) -> None:
+    """Once the server's window is full: a slot taken, then a slow journal write before the
+    send, and the next slot keeps a full interval (less the slack) after the send itself."""
+    subject = pacer(Rate(10, 1), clock)
+    subject.observe(200, {"X-RateLimit-Remaining": "0"})  # the server's window is full
+    interval = 1 / (10 * TIGHT)
+    assert subject.acquire()
+    clock.now += interval  # the write took a whole interval
+    subject.sending()
+    assert subject.acquire()
+    assert clock.now == pytest.approx(START + interval * 1.5)
+
+
+@pytest.mark.parametrize("full", [pytest.param(False, id="room"), pytest.param(True, id="full")])
+def test_a_late_waiter_catches_up_only_while_the_server_has_room(
+    full: bool, clock: FakeClock
+) -> None:
+    """A slot taken 80 ms late at 20 a second over 10 s: made up at once while the server
+    has room; once its window is full, the next slot still comes half an interval later."""
+    subject = pacer(Rate(200, 10), clock)
+    if full:
+        subject.observe(200, {"X-RateLimit-Remaining": "0"})
+    interval = subject.interval
+    assert interval is not None
+    assert subject.acquire()
+    clock.now += interval + 0.08
+    late = send_times(subject, clock, 2)
+    gap = late[1] - late[0]
+    assert gap == (pytest.approx(interval / 2) if full else pytest.approx(0.0, abs=1e-9))

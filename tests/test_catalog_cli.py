@@ -84,11 +84,11 @@ def spec(tmp_path: Path) -> Path:
 def test_import_prints_every_operation_in_exactly_one_list(
     spec: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """--json has the issue's shape; TRACE is skipped with a reason naming its pointer."""
+    """--json lists imported, skipped, events; TRACE is skipped with a reason naming its pointer."""
     code, out, _ = _run(capsys, "catalog", "import", str(spec), "--json")
     assert code == 0
     report = json.loads(out)
-    assert set(report) == {"api", "imported", "skipped"}
+    assert set(report) == {"api", "imported", "skipped", "events", "credentials"}
     assert report["api"] == "pet-store"
     assert [(i["operationId"], i["name"], i["method"]) for i in report["imported"]] == [
         ("listPets", "list-pets", "GET"),
@@ -129,7 +129,7 @@ def test_an_imported_template_is_a_task_by_name(
     assert template.body_schema is not None and "id" not in template.body_schema["properties"]
     assert template.body_schema["properties"]["tag"]["type"] == ["string", "null"]
     scheme = template.auth.schemes["key"]
-    assert scheme.variables() == ("PETS_API_KEY",)
+    assert scheme.variables() == ("CONNECTOR_PETS_API_KEY",)
     prepared = task.prepare(template.examples[0], environment="production", environ={})
     assert prepared.method == "POST"
     assert prepared.url == "https://pets.example.com/v1/pets"
@@ -137,11 +137,14 @@ def test_an_imported_template_is_a_task_by_name(
 
 
 def test_the_credential_hosts_are_recorded(spec: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """The API key variable is bound to the description's server host."""
+    """Without an answer the API key is bound to no host; --accept-hosts binds the
+    description's server host."""
     from connector.auth import read_bindings
 
     _run(capsys, "catalog", "import", str(spec), "--api", "pets")
-    assert read_bindings()["PETS_API_KEY"] == frozenset({"pets.example.com"})
+    assert read_bindings()["CONNECTOR_PETS_API_KEY"] == frozenset()
+    _run(capsys, "catalog", "import", str(spec), "--api", "pets", "--accept-hosts")
+    assert read_bindings()["CONNECTOR_PETS_API_KEY"] == frozenset({"pets.example.com"})
 
 
 def test_reimport_reports_added_changed_and_removed(
@@ -175,10 +178,10 @@ def test_a_file_that_is_not_openapi_exits_2_saying_why(
 ) -> None:
     """Exit 2 and one message; nothing is written."""
     path = tmp_path / "swagger.yaml"
-    path.write_text("swagger: '2.0'\ninfo: {title: x}\n")
+    path.write_text("swagger: '1.2'\ninfo: {title: x}\n")
     code, _, err = _run(capsys, "catalog", "import", str(path))
     assert code == 2
-    assert "not an OpenAPI description" in err and "Swagger 2.0" in err
+    assert "not an OpenAPI description" in err and "Swagger '1.2'" in err
 
 
 def test_list_and_search_show_shipped_and_imported_tasks(

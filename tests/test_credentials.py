@@ -110,3 +110,34 @@ def test_a_secret_learnt_while_sending_is_masked_from_then_on() -> None:
 def test_very_short_values_are_not_treated_as_secrets() -> None:
     """Masking a one- to three-character value would garble ordinary text."""
     assert Redactor(["ab"]).text("abc") == "abc"
+
+
+@pytest.mark.parametrize(
+    ("name", "description", "secret"),
+    [
+        ("token", "", True),
+        ("X-Api-Key", "", True),
+        ("client_secret", "", True),
+        ("X-Hub-Signature-256", "", True),
+        ("PASSWORD", "", True),
+        ("key", "Your API key", True),
+        ("pageToken", "", False),
+        ("nextToken", "The next page's token", False),
+        ("Idempotency-Key", "", False),
+        ("limit", "How many", False),
+        ("api_key_ids", "", False),
+        ("$skipToken", "", False),
+        ("include_signature", "", False),
+        ("X-Amz-Security-Token", "", True),
+        ("token_type", "", False),
+        ("actor_ids", "Filter API keys by their actor", False),
+        ("name", "The access key's name.", False),
+    ],
+)
+def test_a_secret_parameter_is_known_by_name_or_description(
+    name: str, description: str, secret: bool
+) -> None:
+    """Secrets in any spelling or casing; pagination tokens and idempotency keys are not."""
+    from connector._credentials import looks_secret
+
+    assert looks_secret(name, description) is secret

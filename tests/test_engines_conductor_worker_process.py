@@ -1,8 +1,8 @@
 """`connector worker --engine conductor`, started as users start it, against a Conductor stand-in.
 
-The command runs as a real process; the SDK's task handler starts one process per task (spawn),
-which polls the loopback stand-in of Conductor's task API, runs the task against the local
-emulator and posts the result back. Every wait is bounded.
+The command runs as a real process; it serves every task type on threads of its own process
+(or of `--processes N` children), each polling the loopback stand-in of Conductor's task API,
+running the task against the local emulator and posting the result back. Every wait is bounded.
 """
 
 from __future__ import annotations
@@ -79,8 +79,12 @@ def _environment(conductor: ConductorStandIn) -> dict[str, str]:
     }
 
 
-def _start(tmp: Path, conductor: ConductorStandIn, emulator: Emulator, *tasks: str) -> Running:
+def _start(
+    tmp: Path, conductor: ConductorStandIn, emulator: Emulator, *tasks: str, processes: int = 1
+) -> Running:
     arguments = [*_command(), "worker", "--engine", "conductor"]
+    if processes != 1:
+        arguments += ["--processes", str(processes)]
     for task in tasks:
         arguments += ["--task", task]
     arguments += ["--base-url", emulator.base_url("org-1")]
@@ -210,6 +214,13 @@ def _children(pid: int) -> set[int]:
     return found
 
 
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
 def _alive(pid: int) -> bool:
     try:
         state = Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0]
@@ -219,15 +230,51 @@ def _alive(pid: int) -> bool:
 
 
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_many_task_types_are_served_by_one_process(worker: Running) -> None:
+    """Three task types polled and served, by the command's own process: no child."""
+    assert worker.process.poll() is None
+    assert _children(worker.process.pid) == set()
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
 def test_sigterm_stops_the_worker_and_its_processes(tmp_path: Path) -> None:
-    """A stopped container sends SIGTERM: the command ends and takes its task processes along."""
+    """With `--processes 2` the task types are served by two children; a stopped container
+    sends SIGTERM: the command ends and takes both along."""
+    tasks = [
+        "upsert-payout-request",
+        "get-payout-request",
+        str(_template(tmp_path, "payout-no-schema", attempts=1, schema=False)),
+    ]
     with ConductorStandIn() as conductor, Emulator(host="127.0.0.1", port=0) as emulator:
-        running = _start(tmp_path, conductor, emulator, "upsert-payout-request")
-        conductor.wait_for_poll(SHIPPED, START_TIMEOUT)
+        running = _start(tmp_path, conductor, emulator, *tasks, processes=2)
+        for task_type in (SHIPPED, "get_payout_request", NO_SCHEMA):
+            conductor.wait_for_poll(task_type, START_TIMEOUT)
         children = _children(running.process.pid)
-        assert children, "the SDK starts its task and logger processes"
+        served = [pid for pid in children if b"spawn_main" in _cmdline(pid)]
+        assert len(served) == 2  # besides multiprocessing's resource tracker
         assert _stop(running) == 128 + signal.SIGTERM
         deadline = time.monotonic() + 10
         while any(_alive(pid) for pid in children) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not [pid for pid in children if _alive(pid)]
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+def test_a_dead_worker_process_ends_the_command_with_an_error(tmp_path: Path) -> None:
+    """`kill -9` of one of two worker processes: the command stops the other, says which
+    exit it saw and exits 1 (it no longer serves every task type it was asked to)."""
+    tasks = ["upsert-payout-request", "get-payout-request"]
+    with ConductorStandIn() as conductor, Emulator(host="127.0.0.1", port=0) as emulator:
+        running = _start(tmp_path, conductor, emulator, *tasks, processes=2)
+        for task_type in (SHIPPED, "get_payout_request"):
+            conductor.wait_for_poll(task_type, START_TIMEOUT)
+        served = [p for p in _children(running.process.pid) if b"spawn_main" in _cmdline(p)]
+        os.kill(served[0], signal.SIGKILL)
+        try:
+            code = running.process.wait(30)
+        except subprocess.TimeoutExpired:
+            running.process.kill()
+            raise
+        assert code == 1
+        assert "a worker process exited with -9" in running.stderr.read_text()
+        assert not [pid for pid in served if _alive(pid)]

@@ -39,7 +39,10 @@ def _template(**changes: Any) -> dict[str, Any]:
         "auth": AUTH,
         "httpRequest": {"url": "/things/<<id>>", "method": "GET"},
     }
-    return {**template, **changes}
+    merged = {**template, **changes}
+    if "parameters" in changes:  # every placeholder is defined (`validate` checks it)
+        merged["parameters"] = {"id": {"in": "path", "required": True}, **changes["parameters"]}
+    return merged
 
 
 CONDUCTOR_TASK = {

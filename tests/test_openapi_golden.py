@@ -80,7 +80,7 @@ def test_rebilly_servers_keep_the_organization_as_a_required_input() -> None:
     )
     assert "variables" not in imported["servers"]["sandbox"]
     assert imported["servers"]["local"] == "http://127.0.0.1:8765/organizations/<<organizationId>>"
-    assert imported["parameters"]["organizationId"]["env"] == "REBILLY_ORGANIZATION_ID"
+    assert imported["parameters"]["organizationId"]["env"] == "CONNECTOR_REBILLY_ORGANIZATION_ID"
     assert imported["auth"]["schemes"]["SecretApiKey"]["name"] == "REB-APIKEY"
 
 

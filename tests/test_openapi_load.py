@@ -40,7 +40,7 @@ def test_json_is_read_as_json() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        pytest.param("swagger: '2.0'\n", "Swagger 2.0 is not supported", id="swagger-2"),
+        pytest.param("swagger: '1.2'\n", "Swagger '1.2' is not 2.0", id="swagger-1"),
         pytest.param("info: {}\n", "no 'openapi' key", id="no-openapi"),
         pytest.param("openapi: 4.0.0\n", "'4.0.0' is not supported", id="future-version"),
         pytest.param("openapi: 3.1.0\npaths: []\n", "'paths' must be a mapping", id="bad-paths"),

@@ -86,3 +86,18 @@ def test_the_overlay_names_every_operation_with_a_title_and_description() -> Non
     assert len(set(names)) == len(names) == 31
     assert all(op.title and op.description for op in decided.operations.values())
     assert decided.operations["PutPayoutRequest"].name == "upsert-payout-request"
+
+
+def test_the_shipped_overlay_is_a_standard_overlay_and_each_template_records_it(
+    generated: dict[str, str],
+) -> None:
+    """The overlay validates as an OpenAPI Initiative Overlay; every template names it."""
+    from connector._shipped import OVERLAY
+    from connector.openapi._oai_overlay import read_overlay
+
+    standard = read_overlay(templates_dir() / OVERLAY)
+    assert len(standard.actions) == 31
+    assert set(standard.model_extra or {}) == {"x-connector-catalogue"}
+    assert all(
+        json.loads(text)["operation"]["overlays"] == [OVERLAY] for text in generated.values()
+    )

@@ -27,10 +27,17 @@ from connector.auth._bindings import (
     BUILT_IN,
     HostPolicy,
     read_bindings,
-    record_bindings,
 )
 from connector.auth._model import Auth, Credentials
 from connector.auth._oauth2 import TOKENS, TokenCache
+from connector.auth._records import (
+    BindingRecord,
+    Source,
+    forget_bindings,
+    host_name,
+    read_records,
+    record_bindings,
+)
 from connector.auth._registry import STRATEGIES
 
 __all__ = [
@@ -41,6 +48,7 @@ __all__ = [
     "STRATEGIES",
     "TOKENS",
     "Auth",
+    "BindingRecord",
     "Credential",
     "Credentials",
     "Flow",
@@ -48,9 +56,13 @@ __all__ = [
     "Outgoing",
     "Placement",
     "Scheme",
+    "Source",
     "TokenCache",
     "UnsupportedInEngineError",
     "catalog_dir",
+    "forget_bindings",
+    "host_name",
     "read_bindings",
+    "read_records",
     "record_bindings",
 ]

@@ -16,7 +16,7 @@ from connector.auth._base import (
     read_secret,
 )
 
-_NAME_PATTERN = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$"
+NAME_PATTERN = r"^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$"
 
 
 class ApiKeyScheme(Scheme):
@@ -26,7 +26,7 @@ class ApiKeyScheme(Scheme):
 
     type: Literal["apiKey"]
     location: Literal["header", "query", "cookie"] = Field(alias="in")
-    name: str = Field(pattern=_NAME_PATTERN, description="The header, query or cookie name")
+    name: str = Field(pattern=NAME_PATTERN, description="The header, query or cookie name")
     env: str = Field(pattern=ENV_NAME, description="The environment variable holding the key")
     prefix: str | None = Field(
         default=None, pattern=r"^[A-Za-z][A-Za-z0-9-]{0,31}$", description="Header only: 'Token'"

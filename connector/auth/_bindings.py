@@ -3,8 +3,9 @@
 A credential goes only to the hosts bound to its environment variable:
 - built in: the shipped Rebilly credentials (`REBILLY_API_KEY`, `REBILLY_JWT`) to
   `api.rebilly.com` and `api-sandbox.rebilly.com`;
-- recorded: what `catalog import` wrote for an imported API (`record_bindings`), under the
-  catalogue directory (`$CONNECTOR_CATALOG`, default a per-user data directory);
+- recorded: the hosts the user accepted when importing an API (`catalog import`, see
+  `_records`), per API: a template of an imported API is checked against its own API's
+  record, never against a host another API's description named;
 - loopback, for any credential (the emulator, a local stand-in);
 - hosts allowed explicitly: `--allow-host HOST` and `CONNECTOR_ALLOWED_HOSTS` (commas).
 Never over plain http to a host that is not loopback, allowed or not. Bindings are never
@@ -13,18 +14,16 @@ read from a template: a template is untrusted, and choosing the host is what it 
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
 from connector._errors import CredentialHostError
 from connector._hosts import host_of, is_loopback
-from connector._store import CATALOG_ENV, catalog_dir
+from connector._store import CATALOG_ENV
 from connector.auth._model import Auth, Credentials
+from connector.auth._records import read_records
 
 ALLOWED_HOSTS_ENV: Final = "CONNECTOR_ALLOWED_HOSTS"
 
@@ -34,66 +33,19 @@ BUILT_IN: Final[Mapping[str, frozenset[str]]] = {
     "REBILLY_JWT": REBILLY_HOSTS,
 }
 
-_API_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
-_HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$")
-
-
-def record_bindings(
-    api: str, bindings: Mapping[str, Iterable[str]], *, catalog: Path | None = None
-) -> Path:
-    """Record which hosts each credential variable of an imported API may go to.
-
-    Writes `<catalog>/bindings/<api>.json` (`{"VAR": ["host", ...]}`), replacing the API's
-    previous record; returns its path.
-
-    Raises:
-        ValueError: a bad API name, variable name or host.
-    """
-    if not _API_NAME.match(api):
-        raise ValueError(f"{api!r} is not an API name")
-    record = {name: sorted({_host(h) for h in hosts}) for name, hosts in bindings.items()}
-    for name in record:
-        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
-            raise ValueError(f"{name!r} is not an environment variable name")
-    folder = (catalog or catalog_dir()) / "bindings"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{api}.json"
-    partial = path.with_suffix(".json.tmp")
-    partial.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    partial.replace(path)
-    return path
-
 
 def read_bindings(catalog: Path | None = None) -> dict[str, frozenset[str]]:
-    """Every binding: built in, and every API's record in the catalogue (merged by variable)."""
-    folder = (catalog or catalog_dir()) / "bindings"
-    try:
-        stamp = folder.stat().st_mtime_ns
-    except OSError:
-        return dict(BUILT_IN)
-    return _read(folder, stamp)
-
-
-@lru_cache(maxsize=8)
-def _read(folder: Path, _stamp: int) -> dict[str, frozenset[str]]:
-    merged = {name: set(hosts) for name, hosts in BUILT_IN.items()}
-    for path in sorted(folder.glob("*.json")):
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue  # a damaged record binds nothing
-        if isinstance(record, dict):
-            for name, hosts in record.items():
-                if isinstance(hosts, list):
-                    merged.setdefault(name, set()).update(str(h).lower() for h in hosts)
-    return {name: frozenset(hosts) for name, hosts in merged.items()}
-
-
-def _host(text: str) -> str:
-    host = text.strip().rstrip(".").lower()
-    if not _HOST.match(host):
-        raise ValueError(f"{text!r} is not a host name")
-    return host
+    """Every variable with its hosts: built in, and each imported API's own. A variable that
+    two records name (hand-made, or from before the import refused it) is bound to none: a
+    binding is never merged across APIs."""
+    bound: dict[str, frozenset[str]] = dict(BUILT_IN)
+    owners: dict[str, int] = {}
+    for record in read_records(catalog).values():
+        for name, hosts in record.bindings.items():
+            if name not in BUILT_IN:  # a record never widens (or narrows) a shipped binding
+                owners[name] = owners.get(name, 0) + 1
+                bound[name] = hosts if owners[name] == 1 else frozenset()
+    return bound
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,23 +65,38 @@ class HostPolicy:
         catalog = Path(environ[CATALOG_ENV]) if environ.get(CATALOG_ENV) else None
         return cls(frozenset(hosts), catalog)
 
-    def bound_hosts(self, variable: str) -> frozenset[str]:
-        """The hosts bound to one credential variable (built in or recorded)."""
+    def bound_hosts(self, variable: str, api: str | None = None) -> frozenset[str]:
+        """The hosts bound to one credential variable: built in, else its API's record (the
+        template's `operation.api` when it names one that was imported), never another's."""
         if variable in BUILT_IN:
             return BUILT_IN[variable]
+        record = read_records(self.catalog).get(api) if api else None
+        if record is not None:
+            return record.bindings.get(variable, frozenset())
         return read_bindings(self.catalog).get(variable, frozenset())
 
-    def check(self, credentials: Credentials, url: str, *, task: str | None = None) -> None:
+    def is_credential(self, variable: str) -> bool:
+        """Whether any API reads `variable` as a credential (bound to hosts or not)."""
+        return variable in read_bindings(self.catalog)
+
+    def check(
+        self, credentials: Credentials, url: str, *, task: str | None = None, api: str | None = None
+    ) -> None:
         """Refuse, before anything is sent, a credential that would leave its hosts.
 
         Raises:
             CredentialHostError: naming the host and the credential's variable.
         """
         for credential, target in credentials.destinations(url):
-            self._check(credential.variables, target, task=task)
+            self._check(credential.variables, target, task=task, api=api)
 
     def check_template(
-        self, auth: Auth, urls: Mapping[str, str], *, task: str | None = None
+        self,
+        auth: Auth,
+        urls: Mapping[str, str],
+        *,
+        task: str | None = None,
+        api: str | None = None,
     ) -> None:
         """The same check for every credential a template declares, on each of its URLs
         (`{field: url}`) whose host is written out (a host from a placeholder is checked
@@ -139,14 +106,20 @@ class HostPolicy:
             CredentialHostError: naming the host, the credential's variable and the field.
         """
         for scheme in auth.schemes.values():
-            token_url = getattr(scheme, "token_url", None)
+            token_url = getattr(scheme, "token_url", None) or getattr(scheme, "metadata_url", None)
             targets = {**urls, **({"tokenUrl": token_url} if token_url else {})}
             for field, target in targets.items():
                 if "<" not in host_of(target) and host_of(target):
-                    self._check(scheme.variables(), target, task=task, field=field)
+                    self._check(scheme.variables(), target, task=task, field=field, api=api)
 
     def _check(
-        self, variables: tuple[str, ...], target: str, *, task: str | None, field: str = ""
+        self,
+        variables: tuple[str, ...],
+        target: str,
+        *,
+        task: str | None,
+        field: str = "",
+        api: str | None = None,
     ) -> None:
         host, plain = host_of(target), target.lower().startswith("http://")
         if is_loopback(host):
@@ -160,13 +133,13 @@ class HostPolicy:
             )
         if host in self.allowed:
             return
-        unbound = [v for v in variables if host not in self.bound_hosts(v)]
+        unbound = [v for v in variables if host not in self.bound_hosts(v, api)]
         if unbound:
-            raise CredentialHostError(_refusal(unbound, host, self) + where, task=task)
+            raise CredentialHostError(_refusal(unbound, host, self, api) + where, task=task)
 
 
-def _refusal(variables: list[str], host: str, policy: HostPolicy) -> str:
-    hosts = sorted(policy.bound_hosts(variables[0]))
+def _refusal(variables: list[str], host: str, policy: HostPolicy, api: str | None) -> str:
+    hosts = sorted(policy.bound_hosts(variables[0], api))
     where = (
         f"is bound to {', '.join(hosts)} (and loopback)" if hosts else "is bound to loopback only"
     )

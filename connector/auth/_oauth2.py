@@ -1,6 +1,11 @@
 """OAuth2 client-credentials strategy: a token fetched from `tokenUrl`, cached until it
 expires, and fetched again once when the API answers 401 to a cached token.
 
+A scheme may name the authorization server's metadata (`metadataUrl`, RFC 8414; OpenAPI
+3.2's `oauth2MetadataUrl`) instead of `tokenUrl`: the metadata is read once, before the
+first token, and its `token_endpoint` is used only when it is on the metadata's own host
+(https), so the credential goes nowhere the host check did not pass.
+
 The token request goes through the same transport as the API request (same timeouts, no
 redirects, the same host check: the client secret is a credential bound to hosts like any
 other). The client authenticates with HTTP basic (RFC 6749 §2.3.1).
@@ -13,9 +18,9 @@ import hashlib
 import threading
 from collections.abc import Callable, Generator, Mapping
 from typing import Any, ClassVar, Literal
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import quote_plus, urlencode, urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 
 from connector._clock import SYSTEM_CLOCK, Clock
 from connector._errors import TransportError
@@ -39,6 +44,9 @@ DEFAULT_LIFETIME = 300.0
 """Seconds a token without `expires_in` is kept."""
 
 
+_URL = r"^https?://[^\s/?#]+(/[^\s]*)?$"
+
+
 class OAuth2Scheme(Scheme):
     """`{"type": "oauth2", "flow": "clientCredentials", "tokenUrl": "https://…",
     "clientIdEnv": "VAR", "clientSecretEnv": "VAR", "scopes": []}`."""
@@ -48,10 +56,24 @@ class OAuth2Scheme(Scheme):
 
     type: Literal["oauth2"]
     flow: Literal["clientCredentials"]
-    token_url: str = Field(pattern=r"^https?://[^\s/?#]+(/[^\s]*)?$")
+    token_url: str | None = Field(default=None, pattern=_URL)
+    metadata_url: str | None = Field(
+        default=None, pattern=_URL, description="RFC 8414 metadata naming the token endpoint"
+    )
     client_id_env: str = Field(pattern=ENV_NAME)
     client_secret_env: str = Field(pattern=ENV_NAME)
     scopes: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _one_way_to_the_token(self) -> OAuth2Scheme:
+        if self.token_url is None and self.metadata_url is None:
+            raise ValueError("give tokenUrl, or metadataUrl to read it from")
+        return self
+
+    @property
+    def token_source(self) -> str:
+        """Where the token (or the metadata naming its endpoint) is asked for."""
+        return str(self.token_url or self.metadata_url)
 
     def variables(self) -> tuple[str, ...]:
         return (self.client_id_env, self.client_secret_env)
@@ -70,7 +92,7 @@ class OAuth2Scheme(Scheme):
 
     def summary(self) -> str:
         return (
-            f"OAuth2 client credentials at {self.token_url} from ${self.client_id_env} and "
+            f"OAuth2 client credentials at {self.token_source} from ${self.client_id_env} and "
             f"${self.client_secret_env}"
         )
 
@@ -126,7 +148,7 @@ class OAuth2Credential(Credential):
         self._secret = secret
         self._client = basic_client(client_id.get_secret_value(), secret.get_secret_value())
         self._key = hashlib.sha256(
-            "\n".join([scheme.token_url, self._client, *scheme.scopes]).encode()
+            "\n".join([scheme.token_source, self._client, *scheme.scopes]).encode()
         ).hexdigest()
 
     def apply(self, request: Outgoing, value: Callable[[SecretStr], str]) -> Outgoing:
@@ -135,7 +157,9 @@ class OAuth2Credential(Credential):
 
     def referenced(self, request: Outgoing, reference: Callable[[str], str]) -> Outgoing:
         # The token exists only after a request to the token URL: say so instead.
-        return request.with_header("Authorization", f"Bearer <token from {self._scheme.token_url}>")
+        return request.with_header(
+            "Authorization", f"Bearer <token from {self._scheme.token_source}>"
+        )
 
     def secrets(self) -> list[str]:
         cached = TOKENS.get(self._key)
@@ -143,7 +167,7 @@ class OAuth2Credential(Credential):
         return [self._secret.get_secret_value(), self._client, *known]
 
     def destinations(self, url: str) -> list[str]:
-        return [url, self._scheme.token_url]
+        return [url, self._scheme.token_source]
 
     def flow(self, request: Outgoing, reveal: Callable[[str], None]) -> Flow:
         token, fresh = TOKENS.get(self._key), False
@@ -164,12 +188,15 @@ class OAuth2Credential(Credential):
 
     def _fetch(self, reveal: Callable[[str], None]) -> TokenFlow:
         """Ask the token endpoint; None (the flow ends on its answer) when it refuses."""
+        token_url = self._scheme.token_url
+        if token_url is None:
+            token_url = yield from _discover(str(self._scheme.metadata_url))
         form = {"grant_type": "client_credentials"}
         if self._scheme.scopes:
             form["scope"] = " ".join(self._scheme.scopes)
         answer = yield Outgoing(
             "POST",
-            self._scheme.token_url,
+            token_url,
             {
                 "Content-Type": "application/x-www-form-urlencoded",
                 "Accept": "application/json",
@@ -179,10 +206,26 @@ class OAuth2Credential(Credential):
         )
         if not 200 <= answer.status_code < 300:
             return None
-        token, lifetime = _read_token(answer, self._scheme.token_url)
+        token, lifetime = _read_token(answer, token_url)
         reveal(token.get_secret_value())
         TOKENS.put(self._key, token, lifetime)
         return token
+
+
+def _discover(metadata_url: str) -> Generator[Outgoing, Answer, str]:
+    """The token endpoint the metadata names (no credential is sent to read it)."""
+    answer = yield Outgoing("GET", metadata_url, {"Accept": "application/json"}, None)
+    body: Any = answer.body if 200 <= answer.status_code < 300 else None
+    endpoint = body.get("token_endpoint") if isinstance(body, dict) else None
+    if not isinstance(endpoint, str) or not endpoint:
+        raise TransportError(f"the OAuth2 metadata at {metadata_url} names no token_endpoint")
+    same = urlsplit(endpoint)
+    if same.scheme != urlsplit(metadata_url).scheme or same.netloc != urlsplit(metadata_url).netloc:
+        raise TransportError(
+            f"the OAuth2 metadata at {metadata_url} names a token endpoint on another host "
+            f"({same.netloc or endpoint!r}); give the scheme's tokenUrl instead"
+        )
+    return endpoint
 
 
 def _read_token(answer: Answer, token_url: str) -> tuple[SecretStr, float]:

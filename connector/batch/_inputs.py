@@ -7,7 +7,9 @@ an array element: the line of its `{`), so every result and every message can po
 An input that cannot be read (not JSON, not an object, a CSV cell that is not of its column's
 type) is an item with `errors` instead of `inputs`: it is reported and never sent, and the
 rest of the batch goes on. Only a file that cannot be read at all (missing, a broken JSON
-array, not UTF-8) raises `UsageError`: then nothing is sent.
+array, not UTF-8, a line or CSV record over the size cap of `connector._read`) raises
+`UsageError` naming the line: then nothing is sent. The file is read one line at a time, so
+a batch may be longer than the cap; each line (and a JSON array file as a whole) may not.
 
 CSV has no types, so each cell is typed through the task's input schema: `number` and
 `integer` columns are parsed as numbers, `boolean` as true/false, `object`/`array` cells as
@@ -21,12 +23,14 @@ import csv
 import hashlib
 import json
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from connector._errors import FieldError, UsageError
+from connector._json import MAX_DEPTH, depth_over, loads
+from connector._read import max_input_bytes, read_text
 
 __all__ = ["InputFormat", "InputItem", "detect_format", "read_inputs"]
 
@@ -59,9 +63,9 @@ def detect_format(path: Path) -> InputFormat:
         return "csv"
     with _open(path) as handle:
         while chunk := handle.read(4096):
-            stripped = chunk.lstrip("\ufeff \t\r\n")
+            stripped = chunk.lstrip(b"\xef\xbb\xbf \t\r\n")
             if stripped:
-                return "json" if stripped.startswith("[") else "jsonl"
+                return "json" if stripped.startswith(b"[") else "jsonl"
     return "jsonl"
 
 
@@ -81,8 +85,8 @@ def read_inputs(
     Raises:
         UsageError: the file cannot be read as a whole (nothing should be sent).
     """
-    chosen = input_format or detect_format(path)
     try:
+        chosen = input_format or detect_format(path)
         if chosen == "csv":
             yield from _csv_items(path, schema or {})
         elif chosen == "json":
@@ -91,30 +95,46 @@ def read_inputs(
             yield from _jsonl_items(path)
     except OSError as exc:
         raise UsageError(f"cannot read --inputs {path}: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise UsageError(f"--inputs {path} is not UTF-8 text") from None
 
 
 def _open(path: Path) -> Any:
     try:
-        return path.open(encoding="utf-8-sig", newline="")
+        return path.open("rb")
     except OSError as exc:
         raise UsageError(f"cannot read --inputs {path}: {exc.strerror or exc}") from None
+
+
+def _lines(path: Path) -> Iterator[str]:
+    """The file's lines as text (line ends kept), each capped and decoded on its own, so
+    an endless line or a byte that is not UTF-8 is named by its line."""
+    cap = max_input_bytes()
+    with _open(path) as handle:
+        for number, raw in enumerate(iter(lambda: handle.readline(cap + 1), b""), start=1):
+            if len(raw) > cap:
+                raise UsageError(
+                    f"--inputs {path}: line {number} is longer than the {cap:,}-byte limit "
+                    "(set CONNECTOR_MAX_INPUT_SIZE to raise it)"
+                )
+            data = raw.removeprefix(b"\xef\xbb\xbf") if number == 1 else raw
+            try:
+                yield data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                where = f"line {number}, column {exc.start + 1}"
+                raise UsageError(f"--inputs {path} is not UTF-8 text ({where})") from None
 
 
 # -- JSON ------------------------------------------------------------------------------------
 
 
 def _jsonl_items(path: Path) -> Iterator[InputItem]:
-    with _open(path) as handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                yield _json_item(number, line)
+    for number, line in enumerate(_lines(path), start=1):
+        if line.strip():
+            yield _json_item(number, line)
 
 
 def _json_item(number: int, text: str) -> InputItem:
     try:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = loads(text)
     except ValueError as exc:
         return _broken(number, text, f"not valid JSON: {_json_reason(exc)}")
     return _object_item(number, value, text)
@@ -128,8 +148,7 @@ def _object_item(number: int, value: Any, text: str) -> InputItem:
 
 def _array_items(path: Path) -> Iterator[InputItem]:
     """Each element of a JSON array, with the line where it starts (found by raw_decode)."""
-    with _open(path) as handle:
-        text = handle.read()
+    text = read_text(path, label="--inputs", error=UsageError)
     decoder = json.JSONDecoder(parse_constant=_reject_constant)
     position = _skip_space(text, 0)
     if not text.startswith("[", position):
@@ -139,16 +158,23 @@ def _array_items(path: Path) -> Iterator[InputItem]:
     while not text.startswith("]", position):
         try:
             value, end = decoder.raw_decode(text, position)
-        except ValueError as exc:
-            raise UsageError(f"--inputs {path} is not a valid JSON array: {exc}") from None
+        except (ValueError, RecursionError) as exc:
+            reason = "it nests too deeply" if isinstance(exc, RecursionError) else str(exc)
+            raise UsageError(f"--inputs {path} is not a valid JSON array: {reason}") from None
         line += text.count("\n", counted, position)
         counted = position
-        yield _object_item(line, value, text[position:end])
+        yield _depth_checked(line, value, text[position:end])
         position = _skip_space(text, end)
         if text.startswith(",", position):
             position = _skip_space(text, position + 1)
         elif not text.startswith("]", position):
             raise UsageError(f"--inputs {path}: expected ',' or ']' at character {position}")
+
+
+def _depth_checked(line: int, value: Any, text: str) -> InputItem:
+    if depth_over(value, MAX_DEPTH):  # the same depth rule as a JSON Lines input
+        return _broken(line, text, f"not valid JSON: it nests deeper than {MAX_DEPTH} levels")
+    return _object_item(line, value, text)
 
 
 def _skip_space(text: str, position: int) -> int:
@@ -170,17 +196,33 @@ def _json_reason(exc: ValueError) -> str:
 
 def _csv_items(path: Path, schema: Mapping[str, Any]) -> Iterator[InputItem]:
     properties = schema.get("properties", {})
-    with _open(path) as handle:
-        reader = csv.reader(handle, delimiter="\t" if path.suffix.lower() == ".tsv" else ",")
-        header = next(reader, None)
-        if header is None:
-            return
-        names = [name.strip() for name in header]
+    csv.field_size_limit(max_input_bytes())  # a cell may be as long as a line may be
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+    reader = csv.reader(_lines(path), delimiter=delimiter)
+    rows = _csv_rows(reader, path)
+    header = next(rows, None)
+    if header is None:
+        return
+    names = [name.strip() for name in header]
+    start = reader.line_num + 1
+    for row in rows:
+        if any(cell.strip() for cell in row):
+            yield _csv_item(start, names, row, properties)
         start = reader.line_num + 1
-        for row in reader:
-            if any(cell.strip() for cell in row):
-                yield _csv_item(start, names, row, properties)
-            start = reader.line_num + 1
+
+
+def _csv_rows(reader: Iterable[list[str]], path: Path) -> Iterator[list[str]]:
+    """The reader's records; a record CSV cannot read is a `UsageError` naming its line."""
+    records = iter(reader)
+    while True:
+        try:
+            row = next(records)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            line = getattr(reader, "line_num", 0)
+            raise UsageError(f"--inputs {path}: line {line} is not valid CSV: {exc}") from None
+        yield row
 
 
 def _csv_item(
@@ -237,14 +279,17 @@ def _types(schema: Mapping[str, Any]) -> set[str]:
 
 def _integer(text: str) -> int:
     number = _number(text)
-    if not float(number).is_integer():
+    if isinstance(number, float) and not number.is_integer():
         raise ValueError(text)
     return int(number)
 
 
 def _number(text: str) -> int | float:
-    value = json.loads(text, parse_constant=_reject_constant)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    """A JSON number; an integer keeps every digit (a float past 1e308 is refused)."""
+    value = loads(text)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(text)  # noqa: TRY004 - a cell of the wrong type is a value error
+    if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(text)
     return value
 
@@ -259,7 +304,7 @@ def _boolean(text: str) -> bool:
 
 def _json_of(kind: type) -> Any:
     def parse(text: str) -> Any:
-        value = json.loads(text, parse_constant=_reject_constant)
+        value = loads(text)
         if not isinstance(value, kind):
             raise ValueError(text)  # noqa: TRY004 - a cell of the wrong type is a value error
         return value

@@ -86,6 +86,8 @@ class Journal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+        except sqlite3.OperationalError as exc:  # cannot open or write: a full disk, a limit
+            raise UsageError(f"cannot write --journal {path}: {exc}") from None
         except sqlite3.DatabaseError as exc:
             raise UsageError(f"--journal {path} is not a batch journal ({exc})") from None
         self._claim(task)

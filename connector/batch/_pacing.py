@@ -1,4 +1,5 @@
-"""Pacing shared by every worker of a batch: a rate, lowered to what the server says.
+"""Pacing shared by every worker of a batch: the user's rate, lowered only when the server
+says its budget cannot sustain it.
 
     pacer = Pacer(Rate(3000, 600))         # Rebilly sandbox: 3000 non-GET requests / 10 min
     session = PacedSession(pacer)          # one per worker; every attempt waits for its slot
@@ -7,11 +8,17 @@
   window at once and leave the rest of it refused). It runs at 98 % of the limit: the 2 %
   of the window left over absorbs network and clock jitter between this machine and the
   server, so two requests one window apart are never both counted in one window.
-- `X-RateLimit-Limit` lowers the limit when it is smaller than the configured one (read per
-  the configured window: Rebilly's headers do not say the window). `X-RateLimit-Remaining`
-  says how much of the window others (another batch, another service of the organization)
-  have used: `limit - remaining - what this batch sent within the window`; that share is
-  taken off the limit.
+- The server's headers (`_budget`: IETF `RateLimit`/`RateLimit-Policy`, `X-RateLimit-*`)
+  count over the server's own window, which need not be the user's. They lower the pace
+  only when they say what is left cannot last: a budget of `remaining` requests until a
+  reset `t` seconds away, when the user's pace would send more than that before the reset.
+  Then the remaining requests are spread until the reset (none left: a pause until it),
+  and the user's pace returns after it. A remaining count without a reset (Rebilly's
+  `X-RateLimit-Remaining`) says nothing about when it refills, so it never slows the batch;
+  the server's 429 does. It only tells when the server's window is full at this pace
+  (nothing remains) or shorter than ours (a quota below the rate's count): then the pace
+  keeps a wider margin for jitter (96 %, `TIGHT`), late waiters no longer catch up in a
+  burst, and a send later than its slot moves the later slots.
 - A 429 pauses every worker until the server's `X-RateLimit-Retry-After` (UTC epoch seconds)
   or `Retry-After` (seconds or HTTP-date), read by the same code that times retries
   (`connector._retry.server_wait`); with neither, one interval (or one second).
@@ -25,10 +32,8 @@ from __future__ import annotations
 
 import re
 import threading
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass
-from itertools import takewhile
 from typing import Any, Final
 
 import requests
@@ -36,6 +41,7 @@ import requests
 from connector._clock import SYSTEM_CLOCK, Clock, SystemClock
 from connector._retry import server_wait
 from connector._transport import Response
+from connector.batch._budget import Budget, budgets
 
 __all__ = [
     "HEADROOM",
@@ -50,8 +56,10 @@ __all__ = [
 HEADROOM: Final = 0.98
 """The share of the limit used: the rest of the window absorbs jitter."""
 
-LIMIT_HEADER: Final = "X-RateLimit-Limit"
-REMAINING_HEADER: Final = "X-RateLimit-Remaining"
+TIGHT: Final = 0.96
+"""The share used once a server said its window is full at our pace without saying when it
+refills: its window is no longer than ours, so the margin for jitter (the time between a
+slot and the request reaching the server) must be wider; 4 % of a 1 s window is 40 ms."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,18 +119,34 @@ class Pacer:
         self._lock = threading.Lock()
         self._next = clock.monotonic()
         self._paused_until = self._next
-        self._sent: deque[float] = deque()
-        self.limit = rate.requests if rate else None
-        """The limit in use (the configured one, lowered by the server)."""
+        self._taken = threading.local()
+        """`at`: when the calling thread took its last slot (until it sends on it)."""
+        self._slowed: tuple[float, float] | None = None
+        """(interval, until): the server's budget spread until its reset."""
         self.refusals = 0
         """How many 429 answers were seen."""
+        self.full = False
+        """A server said its window is full at this pace (nothing remaining), or shorter
+        than ours (a smaller quota): the pace keeps the wider margin `TIGHT` from then on."""
+        self.slowdowns = 0
+        """How many answers lowered the pace (their budget could not last at the rate)."""
+
+    @property
+    def own_interval(self) -> float | None:
+        """Seconds between two slots at the user's rate; None when unthrottled."""
+        if self.rate is None:
+            return None
+        return self.rate.seconds / (self.rate.requests * (TIGHT if self.full else HEADROOM))
 
     @property
     def interval(self) -> float | None:
-        """Seconds between two slots; None when unthrottled."""
-        if self.rate is None or self.limit is None:
-            return None
-        return self.rate.seconds / (self.limit * HEADROOM)
+        """Seconds between two slots now: the user's, or longer while a server's budget is
+        spread until its reset."""
+        own = self.own_interval
+        slowed = self._slowed
+        if own is None or slowed is None or slowed[1] <= self._clock.monotonic():
+            return own
+        return max(own, slowed[0])
 
     def acquire(self) -> bool:
         """Block until the caller may send: True; False when the pacer was closed meanwhile."""
@@ -147,28 +171,53 @@ class Pacer:
                 return due - now
             if interval is not None:
                 self._next = max(self._next, now - self._slack(interval)) + interval
-                self._remember(now)
+            self._taken.at = now
             return 0.0
+
+    def sending(self) -> None:
+        """The calling thread sends now, on the slot it took. Once a server's window is full
+        (`full`), a send later than its slot by more than the slack (a slow journal write
+        between the two) moves the later slots by as much, so the server's window does not
+        see them closer than the grid; otherwise the lost time is made up by the slack."""
+        with self._lock:
+            interval, taken = self.interval, getattr(self._taken, "at", None)
+            self._taken.at = None
+            if interval is None or taken is None or not self.full:
+                return
+            late = self._clock.monotonic() - taken - self._slack(interval)
+            if late > 0:
+                self._next += late
 
     def _slack(self, interval: float) -> float:
         """How late a slot may be taken and still keep the grid (no drift when a waiter
         wakes late): 1 % of the window, half the 2 % headroom, so two requests `limit`
-        slots apart stay more than a window apart. Idle time beyond it is not banked."""
+        slots apart stay more than a window apart; idle time beyond it is not banked. Once
+        a server said its window is full (`full`), half an interval only: its window may be
+        shorter than ours, and a catch-up burst would overfill it."""
         assert self.rate is not None
+        if self.full:
+            return interval / 2
         return max(interval / 2, self.rate.seconds * (1 - HEADROOM) / 2)
 
-    def _remember(self, now: float) -> None:
-        assert self.rate is not None
-        self._sent.append(now)
-        while self._sent and self._sent[0] <= now - self.rate.seconds * (2 - HEADROOM):
-            self._sent.popleft()
-
     def observe(self, status_code: int, headers: Mapping[str, str]) -> None:
-        """Learn from one answer: the server's limit, its remaining budget, a 429."""
+        """Learn from one answer: a 429, and any budget that cannot last at the rate (the
+        latest answer's budgets replace what earlier ones said)."""
         with self._lock:
             if status_code == 429:
                 self._refused(headers)
-            self._lower(_count(headers.get(LIMIT_HEADER)), _count(headers.get(REMAINING_HEADER)))
+            found = budgets(headers, self._clock.time())
+            self.full = self.full or any(self._fills(b) for b in found if b.reset is None)
+            timed = [b for b in found if b.reset]
+            if timed:
+                spreads = [s for s in map(self._spread, timed) if s is not None]
+                self._slowed = max(spreads, default=None)
+
+    def _fills(self, budget: Budget) -> bool:
+        """Whether a budget without a reset says our pace fills the server's window: nothing
+        remains, or its quota is smaller than the rate's count (at the same pace, its window
+        is shorter than ours, so jitter has less time to hide in)."""
+        small = self.rate is not None and (budget.quota or self.rate.requests) < self.rate.requests
+        return budget.remaining == 0 or small
 
     def _refused(self, headers: Mapping[str, str]) -> None:
         self.refusals += 1
@@ -178,24 +227,25 @@ class Pacer:
             wait = self.interval or 1.0
         self._paused_until = max(self._paused_until, self._clock.monotonic() + wait)
 
-    def _lower(self, limit: int | None, remaining: int | None) -> None:
-        if self.rate is None or limit is None:
-            return
-        # Ours are counted over the window plus the headroom: the server's window ended a
-        # little before this answer arrived, and counting too few of ours would blame others.
-        since = self._clock.monotonic() - self.rate.seconds * (2 - HEADROOM)
-        ours = len(self._sent) - sum(1 for _ in takewhile(lambda sent: sent <= since, self._sent))
-        others = 0 if remaining is None else max(0, limit - remaining - ours)
-        self.limit = max(1, min(self.rate.requests, limit) - others)
+    def _spread(self, budget: Budget) -> tuple[float, float] | None:
+        """(interval, until) spreading the budget until its reset when it is smaller than
+        the slots the user's rate would take before then (the server's own window's count,
+        never compared with ours); None when it lasts. Nothing left: a pause until then."""
+        own = self.own_interval
+        if own is None or not budget.reset or budget.remaining >= budget.reset // own:
+            return None
+        self.slowdowns += 1
+        until = self._clock.monotonic() + budget.reset
+        if budget.remaining == 0:
+            self._paused_until = max(self._paused_until, until)
+            return None
+        return budget.reset / budget.remaining, until
 
     def __repr__(self) -> str:
-        return f"<Pacer rate={self.rate} limit={self.limit} refusals={self.refusals}>"
-
-
-def _count(value: str | None) -> int | None:
-    if value is None or not value.strip().isdigit():
-        return None
-    return int(value)
+        return (
+            f"<Pacer rate={self.rate} interval={self.interval} refusals={self.refusals} "
+            f"slowdowns={self.slowdowns}>"
+        )
 
 
 class PacerClosedError(Exception):
@@ -220,6 +270,7 @@ class PacedSession(requests.Session):
         prepaid, self.prepaid = self.prepaid, False
         if not prepaid and not self.pacer.acquire():
             raise PacerClosedError("the batch is stopping")
+        self.pacer.sending()
         response = super().send(request, **kwargs)
         self.pacer.observe(response.status_code, response.headers)
         return response

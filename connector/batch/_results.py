@@ -16,18 +16,18 @@ latency). Any engine that runs a batch writes these same lines and summary.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from pydantic import Field
 
-from connector._errors import FieldError, InputError
+from connector._errors import FieldError, InputError, UsageError
+from connector._json import loads
 from connector._model import StrictModel
 from connector._result import TaskResult
 
@@ -201,7 +201,47 @@ def summary_lines(summary: Summary) -> Iterator[str]:
         yield f"journal: {summary.journal}"
 
 
+_STATUSES: Final = frozenset({"COMPLETED", "FAILED", "UNKNOWN"})
+
+
 def parse_record(text: str) -> dict[str, Any]:
-    """A result line read back (from the journal or a results file)."""
-    value: dict[str, Any] = json.loads(text)
-    return value
+    """A result line read back (from the journal or a results file), its shape checked:
+    a journal is a file on disk, and a hand-edited one must not stop the run with a crash.
+
+    Raises:
+        UsageError: the line is not a result record (the message says what is wrong).
+    """
+    try:
+        value = loads(text) if isinstance(text, str) else None
+    except ValueError as exc:
+        raise UsageError(f"a recorded result in the journal is not JSON: {exc}") from None
+    problem = _record_problem(value)
+    if problem is not None:
+        raise UsageError(
+            f"a recorded result in the journal is not a result record ({problem}): "
+            "delete the journal file to send the whole batch again, or restore it"
+        )
+    record: dict[str, Any] = value
+    return record
+
+
+def _record_problem(value: Any) -> str | None:
+    if not isinstance(value, dict):
+        return "not a JSON object"
+    checks = (
+        (_is_int(value.get("line")), "'line' is not a number"),
+        (value.get("status") in _STATUSES, "'status' is not COMPLETED, FAILED or UNKNOWN"),
+        (isinstance(value.get("error"), dict | None), "'error' is not an object"),
+        (_is_number(value.get("elapsedMs", 0)), "'elapsedMs' is not a number in range"),
+    )
+    return next((message for ok, message in checks if not ok), None)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    """null, a float (JSON has no infinity), or an integer a float can hold."""
+    return value is None or isinstance(value, float) or (_is_int(value) and abs(value) < 2**63)
+    return None

@@ -140,15 +140,12 @@ def _read_template(source: str) -> TaskTemplate:
     from pathlib import Path
 
     from connector._errors import TemplateError
-    from connector._json import loads
+    from connector._read import read_json
     from connector._template import TEMPLATE_MAX_DEPTH, load_template_file, parse_template
 
     if source != "-":
         return load_template_file(Path(source))
-    try:
-        data = loads(sys.stdin.read(), max_depth=TEMPLATE_MAX_DEPTH)
-    except ValueError as exc:
-        raise TemplateError(f"stdin is not valid JSON: {exc}") from None
+    data = read_json("-", error=TemplateError, max_depth=TEMPLATE_MAX_DEPTH)
     return parse_template(data, source="stdin")
 
 

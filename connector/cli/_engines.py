@@ -184,15 +184,14 @@ def run_import(args: argparse.Namespace) -> int:
     """Import one engine task as a template; how to export it back goes to stderr."""
     from connector._environment import variables_read
     from connector._errors import ConnectorError
-    from connector._json import loads
+    from connector._read import read_json
     from connector._template import TEMPLATE_MAX_DEPTH
     from connector.engines import import_task
 
     try:
-        text = sys.stdin.read() if args.file == "-" else Path(args.file).read_text("utf-8")
-        document = loads(text, max_depth=TEMPLATE_MAX_DEPTH)
-    except (OSError, ValueError) as exc:
-        return fail("usage", f"cannot read {args.file}: {exc}", as_json=False)
+        document = read_json(args.file, max_depth=TEMPLATE_MAX_DEPTH)
+    except ConnectorError as exc:
+        return fail_with(exc, as_json=False)
     default_name = None if args.file == "-" else Path(args.file).stem
     try:
         result = import_task(document, args.engine, task=args.task, name=args.task or default_name)
@@ -239,7 +238,10 @@ def _check_hosts(template: Any, allow_hosts: Any) -> None:
     urls = {f"servers.{name}": url for name, url in template.base_urls.items()}
     urls["httpRequest.url"] = template.http_request.url
     HostPolicy.from_environ(os.environ, allow_hosts).check_template(
-        template.auth, urls, task=template.name
+        template.auth,
+        urls,
+        task=template.name,
+        api=template.operation.api if template.operation else None,
     )
 
 

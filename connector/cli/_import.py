@@ -27,10 +27,18 @@ def register(commands: Any) -> None:
     )
     actions.required = True
     importing = actions.add_parser(
-        "import", help="import every operation of an OpenAPI 3.0/3.1 description as a task"
+        "import",
+        help="import every operation of an OpenAPI 3.x or Swagger 2.0 description as a task",
     )
     importing.add_argument("spec", metavar="SPEC", help="OpenAPI description file (JSON or YAML)")
     importing.add_argument("--api", help="API name (default: a slug of info.title)")
+    importing.add_argument(
+        "--overlay",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="apply this OpenAPI Initiative overlay first (repeatable; applied in order)",
+    )
     importing.add_argument(
         "--operation",
         action="append",
@@ -44,6 +52,28 @@ def register(commands: Any) -> None:
         default=[],
         metavar="TAG",
         help="import only operations with this tag (repeatable)",
+    )
+    importing.add_argument(
+        "--env-prefix",
+        metavar="PREFIX",
+        help="prefix of the API's environment variables (default: CONNECTOR_<API>)",
+    )
+    importing.add_argument(
+        "--server",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="the API's real server: its credentials may go to this URL's host (repeatable)",
+    )
+    importing.add_argument(
+        "--accept-hosts",
+        action="store_true",
+        help="let the credentials go to every host the description names (listed on import)",
+    )
+    importing.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace an API of the same name imported from another description",
     )
     importing.add_argument("--json", action="store_true", help="print JSON")
     importing.set_defaults(handler=run_import)
@@ -63,41 +93,124 @@ def register(commands: Any) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    """Import a description into the catalogue; exit 2 when it is not OpenAPI 3.0/3.1."""
-    from connector._errors import DescriptionError
+    """Import a description into the catalogue, binding its credentials to the hosts the
+    user accepts; exit 2 when it is not OpenAPI 3.x or Swagger 2.0, an overlay cannot be
+    applied, or the import is refused."""
+    from connector._errors import ConnectorError
     from connector._search_index import refresh_index
-    from connector._store import catalog_dir, check_api_name, write_api
+    from connector._store import catalog_dir, write_api
     from connector.auth import record_bindings
-    from connector.openapi import import_description, load_description
+    from connector.cli._accept import answer, hosts_json, print_hosts
+    from connector.openapi._binding import BindingPlan
 
+    catalog = catalog_dir()
     try:
-        if args.api is not None:
-            check_api_name(args.api)
-        document = load_description(Path(args.spec))
-        result = import_description(
-            document, api=args.api, operations=args.operation, tags=args.tag, source=args.spec
-        )
-    except DescriptionError as exc:
+        document, result, source, previous, servers = _checked_import(args, catalog)
+    except ConnectorError as exc:
         return fail_with(exc, as_json=args.json)
     except ValueError as exc:
         return fail("usage", str(exc), as_json=args.json)
-    catalog = catalog_dir()
+    plan = BindingPlan(
+        result.bindings,
+        result.hosts,
+        {**dict.fromkeys(previous.servers if previous else (), "(earlier import)"), **servers},
+        previous.accepted if previous else frozenset(),
+    )
+    accepted = plan.accepted(
+        answer(plan, accept_all=args.accept_hosts, api=result.api, prefix=result.prefix)
+    )
+    bindings = plan.bindings(accepted)
     templates = [i.template for i in result.imported]
     try:
         # the description is kept beside the templates: the emulator serves it offline
         changes = write_api(result.api, templates, catalog=catalog, description=document)
         refresh_index(catalog)  # searching then reads the index, it does not build it
-        record_bindings(result.api, result.bindings, catalog=catalog)
+        record_bindings(
+            result.api,
+            bindings,
+            catalog=catalog,
+            accepted=accepted,
+            servers=plan.servers,
+            prefix=result.prefix,
+            source=source,
+        )
     except OSError as exc:
         return fail("usage", f"cannot write the catalogue at {catalog}: {exc}", as_json=args.json)
     except ValueError as exc:  # a server host that cannot be bound, a description not JSON
         return fail("usage", f"cannot write {result.api}: {exc}", as_json=args.json)
     folder = catalog / result.api
+    rows = plan.rows(accepted)
     if args.json:
-        print_json(_as_json(result, folder))
+        print_json(
+            {**_as_json(result, folder), "credentials": hosts_json(rows, bindings, result.prefix)}
+        )
     else:
         _print_summary(result, changes, folder)
+        print_hosts(rows, bindings, result.prefix)
     return EXIT_OK
+
+
+def _checked_import(args: argparse.Namespace, catalog: Path) -> tuple[Any, ...]:
+    """Read and import the description, refusing (before anything is written) a replacement
+    of another description's API and a variable that is not this API's to read.
+
+    Returns the document, the import, its source, the same description's previous record
+    (None for a first or replacing import) and the `--server` hosts.
+
+    Raises:
+        ConnectorError: the description cannot be read, or the import is refused.
+        ValueError: a bad API name or prefix.
+    """
+    from connector._store import check_api_name, description_path
+    from connector.auth import read_records
+    from connector.openapi import api_name, import_description
+    from connector.openapi._binding import (
+        refuse_collisions,
+        refuse_replacing,
+        server_hosts,
+        source_of,
+    )
+    from connector.openapi._load import as_openapi3, read_document
+    from connector.openapi._names import check_prefix
+    from connector.openapi._oai_overlay import overlaid
+
+    if args.api is not None:
+        check_api_name(args.api)
+    prefix = check_prefix(args.env_prefix) if args.env_prefix else None
+    servers = server_hosts(args.server)
+    written = overlaid(read_document(Path(args.spec)), [Path(p) for p in args.overlay])
+    document = as_openapi3(written, source=args.spec)
+    api = check_api_name(args.api or api_name(document))
+    records = read_records(catalog)
+    source = source_of(Path(args.spec), document)
+    kept = description_path(api, catalog) or _folder(catalog, api)
+    same = refuse_replacing(api, source, records.get(api), kept=kept, replace=args.replace)
+    previous = records.get(api) if same else None
+    result = import_description(
+        document,
+        api=api,
+        operations=args.operation,
+        tags=args.tag,
+        source=args.spec,
+        prefix=prefix or (previous.prefix if previous else None) or None,
+        overlays=[Path(p).name for p in args.overlay],
+    )
+    refuse_collisions(api, _variables(result), records)
+    return document, result, source, previous, servers
+
+
+def _folder(catalog: Path, api: str) -> Path | None:
+    """The API's folder when it exists (an API imported before descriptions were kept)."""
+    folder = catalog / api
+    return folder if folder.is_dir() else None
+
+
+def _variables(result: Any) -> set[str]:
+    """Every environment variable the imported templates read (credentials and others)."""
+    variables = set(result.bindings)
+    for imported in result.imported:
+        variables.update(imported.template.get("env", ()))
+    return variables
 
 
 def _as_json(result: Any, folder: Path) -> dict[str, Any]:
@@ -118,6 +231,7 @@ def _as_json(result: Any, folder: Path) -> dict[str, Any]:
             {"operationId": s.operation_id, "method": s.method, "path": s.path, "reason": s.reason}
             for s in result.skipped
         ],
+        "events": [event.to_json() for event in result.events],
     }
 
 
@@ -140,6 +254,9 @@ def _print_summary(result: Any, changes: Any, folder: Path) -> None:
             out(f"  {label}: ... and {len(names) - 20} more\n")
     for skipped in result.skipped:
         out(f"  skipped: {skipped.reason}\n")
+    if result.events:
+        kinds = sorted({event.kind + "s" for event in result.events})
+        out(f"  {len(result.events)} {' and '.join(kinds)} the API sends (--json lists them)\n")
     warned = sum(1 for i in result.imported if i.warnings)
     if warned:
         out(f"  {warned} imported with warnings (--json lists them)\n")

@@ -26,8 +26,14 @@ PROBE_BYTES: Final = 1 << 20
 
 
 @contextmanager
-def local_target(task: Task) -> Iterator[tuple[str | None, dict[str, str]]]:
+def local_target(
+    task: Task, started: list[str] | None = None
+) -> Iterator[tuple[str | None, dict[str, str]]]:
     """(base URL or None for the template's own `local`, the environment with a local key).
+
+    `started`: emulators already started for this command (their URLs): one that serves the
+    task is used before another is started, and an emulator started here is added to it (a
+    worker serving many tasks of one API starts one emulator).
 
     Raises:
         UsageError: no emulator answers for the task and none can be started for its API.
@@ -40,12 +46,18 @@ def local_target(task: Task) -> Iterator[tuple[str | None, dict[str, str]]]:
         sys.stderr.write(f"connector: sending to the emulator running at {origin}\n")
         yield None, local_environ(task)
         return
+    for running in started or ():
+        if _answers_for(task, local_base_url(task, running)):
+            yield local_base_url(task, running), local_environ(task)
+            return
     emulation = emulation_for(task.template)
     with Emulator(host="127.0.0.1", port=0, api=emulation.api) as emulator:
         where = f" (none serves it at {urlsplit(local_url).netloc})" if local_url else ""
         sys.stderr.write(
             f"connector: started {emulation.label} at {emulator.url}{where}\n",
         )
+        if started is not None:
+            started.append(emulator.url)
         yield local_base_url(task, emulator.url), local_environ(task)
 
 

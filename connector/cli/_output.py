@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
 
 TYPE_CHECKING = False  # not typing's: `connector list` starts without importing typing
 if TYPE_CHECKING:
@@ -40,9 +39,13 @@ def print_json(value: Any) -> None:
 def fail(kind: str, message: str, *, as_json: bool, field_errors: Any = ()) -> int:
     """Report a failure where nothing was sent; returns exit code 2."""
     if as_json:
-        from connector._result import ErrorInfo, TaskResult
+        from typing import get_args
 
-        error = ErrorInfo(kind=kind, message=message, field_errors=list(field_errors))
+        from connector._result import ErrorInfo, ErrorKind, TaskResult
+
+        # a kind the result format has no name for (a description error) is a usage error
+        shown = kind if kind in get_args(ErrorKind) else "usage"
+        error = ErrorInfo(kind=shown, message=message, field_errors=list(field_errors))
         print_json(TaskResult(status="FAILED", error=error).to_json())
     else:
         lines = [
@@ -67,13 +70,12 @@ def fail_with(error: ConnectorError, *, as_json: bool) -> int:
 
 
 def read_input(source: str) -> Any:
-    """The task input parameters JSON from a file, or stdin for `-`.
+    """The task input parameters JSON from a file, or stdin for `-` (size-capped, UTF-8,
+    depth-bounded: `connector._read`).
 
     Raises:
-        ValueError: the text is not JSON (NaN and Infinity are not JSON either).
-        OSError: the file cannot be read.
+        UsageError: the input cannot be read, is too large, or is not JSON.
     """
-    from connector._json import loads
+    from connector._read import read_json
 
-    text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
-    return loads(text)
+    return read_json(source, label="--input", surrogates=True)  # named per field later

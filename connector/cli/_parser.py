@@ -26,6 +26,7 @@ COMMANDS: Final = {  # command -> the module that registers it, in the order `--
     "validate": "connector.cli._catalog",
     "catalog": "connector.cli._import",
     "search": "connector.cli._import",
+    "overlay": "connector.cli._overlay",
     "render": "connector.cli._render",
     "serve": "connector.cli._serve",
     "test-request": "connector.cli._test_request",

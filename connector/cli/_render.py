@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from connector.cli._output import EXIT_OK, fail, fail_with, print_json, read_input
+from connector.cli._output import EXIT_OK, fail_with, print_json, read_input
 
 
 def add_target_arguments(parser: argparse.ArgumentParser, *, default: str | None) -> None:
@@ -58,13 +58,12 @@ UNREADABLE: Any = object()
 
 def load_inputs(args: argparse.Namespace) -> Any:
     """The input JSON, or UNREADABLE after reporting why it cannot be read."""
+    from connector._errors import ConnectorError
+
     try:
         return read_input(args.input)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        fail("usage", f"cannot read --input {args.input}: {reason}", as_json=args.json)
-    except ValueError as exc:
-        fail("validation", f"--input {args.input} is not JSON: {exc}", as_json=args.json)
+    except ConnectorError as exc:
+        fail_with(exc, as_json=args.json)
     return UNREADABLE
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -115,18 +116,35 @@ def run(args: argparse.Namespace) -> int:
         from connector.cli._temporal_run import run as run_on_temporal
 
         return run_on_temporal(args, results)
+    path = args.journal or journal_path(results)
     try:
         task = load_task(args.task)
         safe = is_safe_to_repeat(task.template.http_request.method, task.template.retry)
-        path = args.journal or journal_path(results)
         journal = Journal(path, task=task.name, durable_sends=not safe)
     except ConnectorError as exc:
         return fail_with(exc, as_json=args.json)
+    except (OSError, sqlite3.Error) as exc:
+        return fail("usage", _write_failure(exc, results, path), as_json=args.json)
     with journal:
         try:
             return _run(args, task, journal, results)
         except ConnectorError as exc:
             return fail_with(exc, as_json=args.json)
+        except (OSError, sqlite3.Error) as exc:  # a full disk, a file size limit, a lost mount
+            return fail("usage", _write_failure(exc, results, path), as_json=args.json)
+
+
+def _write_failure(exc: OSError | sqlite3.Error, results: Path, journal: Path) -> str:
+    """One message for a results or journal file that could not be written."""
+    if isinstance(exc, OSError):
+        where = exc.filename or results
+        reason = exc.strerror or str(exc)
+    else:
+        where, reason = journal, str(exc)
+    return (
+        f"cannot write {where}: {reason}; the journal keeps what was done: free space "
+        "and run the same command again"
+    )
 
 
 def default_results(inputs: Path) -> Path:

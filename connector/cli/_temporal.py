@@ -11,13 +11,14 @@ import argparse
 import logging
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from connector.cli._output import EXIT_OK, fail, fail_with
 
 if TYPE_CHECKING:
     from connector._task import Task
+    from connector.cli._worker_targets import WorkerTarget
 
 DEFAULT_NAMESPACE = "default"
 
@@ -61,7 +62,7 @@ def run_worker(args: argparse.Namespace) -> int:
     if missing:
         return fail("usage", f"--engine temporal needs {missing}", as_json=False)
     try:
-        from connector.temporal import serve
+        import connector.temporal  # noqa: F401 - the extra is installed
     except ImportError:
         return fail("usage", "install the extra: pip install 'connector[temporal]'", as_json=False)
     from connector._catalog import load_task, task_names
@@ -74,6 +75,24 @@ def run_worker(args: argparse.Namespace) -> int:
         return fail_with(exc, as_json=False)
     except ValueError as exc:
         return fail("usage", f"--rate: {exc}", as_json=False)
+    from connector.cli._worker_targets import worker_targets
+
+    try:
+        with worker_targets(args, list(tasks.values())) as targets:
+            return _serve(args, tasks, per_second, targets)
+    except ConnectorError as exc:
+        return fail_with(exc, as_json=False)
+
+
+def _serve(
+    args: argparse.Namespace,
+    tasks: dict[str, Task],
+    per_second: float | None,
+    targets: Mapping[str, WorkerTarget],
+) -> int:
+    """Serve the checked tasks until SIGINT or SIGTERM."""
+    from connector.temporal import serve
+
     _log_to_stderr()
     names = ", ".join(sorted(tasks))
 
@@ -94,6 +113,10 @@ def run_worker(args: argparse.Namespace) -> int:
         "allow_hosts": getattr(args, "allow_host", None) or (),
         "on_ready": ready,
         "activities_per_second": per_second,
+        "targets": {
+            name: (target.environment, target.base_url, target.environ)
+            for name, target in targets.items()
+        },
     }
     import asyncio  # only when serving: the parser of every command loads this module
 

@@ -8,7 +8,11 @@ where requests go and hold the credentials, so `--environment`, `--base-url` and
 belong to `connector worker --engine temporal`, and the workflow history is the journal.
 
 Ctrl-C stops following, not the batch: it goes on in Temporal, and the same command again
-follows it to the end and writes the results.
+follows it to the end and writes the results. A batch that already ran to the end is not
+run again: the same command says so, writes its results again and names the way to send the
+inputs again (another `--batch-id`). A batch is followed only while a worker polls its task
+queue (`--wait-for-worker` seconds without one end the command, saying how to start one),
+and a batch running on another task queue than the one given is refused at once.
 """
 
 from __future__ import annotations
@@ -35,15 +39,25 @@ START_TO_CLOSE_MARGIN = 30.0
 """Seconds an activity attempt may run past the template's deadline before Temporal gives up
 on it (its heartbeats notice a dead worker much sooner)."""
 _WORKER_OPTIONS = (("--environment", "environment"), ("--base-url", "base_url"))
+WORKER_WAIT_SECONDS = 60.0
 
 
 def add_options(parser: argparse.ArgumentParser) -> None:
-    """`--batch-id` (and the Temporal client options shared with the worker)."""
+    """`--batch-id`, `--wait-for-worker` (and the Temporal client options shared with the
+    worker)."""
     parser.add_argument(
         "--batch-id",
         metavar="ID",
         help="Temporal: the batch's workflow id (default: task name + digest of the inputs); "
         "the same id again follows that batch instead of starting another",
+    )
+    parser.add_argument(
+        "--wait-for-worker",
+        metavar="S",
+        type=float,
+        default=WORKER_WAIT_SECONDS,
+        help="Temporal: stop following when no worker has polled the batch's task queue for "
+        f"S seconds (default {WORKER_WAIT_SECONDS:g}); the batch stays in Temporal",
     )
 
 
@@ -97,26 +111,27 @@ async def _run(args: argparse.Namespace, task: Task, items: list[InputItem], res
     from temporalio.client import Client
 
     from connector.batch import invalid_record, open_progress
-    from connector.temporal import follow, submit
+    from connector.cli._temporal_follow import earlier_run, results_of
+    from connector.temporal import submit
 
     plan = _plan(args, task, items)
     records = {item.line: invalid_record(item.line, item.errors) for item in items if item.errors}
     client = await Client.connect(args.address, namespace=args.namespace)
     started = time.monotonic()
     submission = await submit(client, plan, task_queue=args.task_queue)
-    verb = "submitted" if submission.started else "already submitted, following"
-    sys.stderr.write(f"batch {plan.batch_id} {verb}: {plan.total} inputs on {args.task_queue}\n")
+    finished = await earlier_run(submission, plan, args)
+    if finished is None:
+        verb = "submitted" if submission.started else "already submitted, following"
+        sys.stderr.write(
+            f"batch {plan.batch_id} {verb}: {plan.total} inputs on {args.task_queue}\n"
+        )
     with open_progress(len(items)) as progress:
         for record in records.values():
             progress.note(str(record["error"]["message"]))
             progress.advance("FAILED")
         shown = _Shown(progress)
-
-        def waiting() -> None:
-            progress.note(f"waiting: no worker answers on task queue {args.task_queue!r}")
-
-        async for item in follow(
-            client, submission.handle, plan, on_progress=shown.update, on_waiting=waiting
+        async for item in results_of(
+            client, submission, plan, args, shown.update, finished=finished
         ):
             records[item.line] = _record(item, task.template.http_request.method)
     elapsed = time.monotonic() - started
@@ -141,11 +156,17 @@ def _record(item: ItemResult, method: str) -> dict[str, Any]:
 
 
 def _plan(args: argparse.Namespace, task: Task, items: list[InputItem]) -> BatchPlan:
-    from connector._retry import is_safe_to_repeat
+    from connector._retry import may_repeat
     from connector.temporal import ActivityOptions, BatchPlan, Item
 
     readable = [Item(item.line, item.inputs) for item in items if item.inputs is not None]
-    safe = is_safe_to_repeat(task.template.http_request.method, task.template.retry)
+    safe = may_repeat(task.template)
+    if not safe:
+        sys.stderr.write(
+            f"note: {task.template.http_request.method} is not idempotent and declares no "
+            "idempotency key, so Temporal attempts each input once (an input whose worker is "
+            "lost is UNKNOWN, never sent twice)\n"
+        )
     options = ActivityOptions(
         start_to_close_seconds=task.template.deadline_seconds + START_TO_CLOSE_MARGIN,
         # a request not safe to repeat is never sent by a second attempt: a lost worker's

@@ -89,7 +89,6 @@ def run(args: argparse.Namespace) -> int:
     """Send one test request and report it."""
     from connector._catalog import load_task
     from connector._errors import ConnectorError
-    from connector._executor import has_credentials
 
     inputs = load_inputs(args)
     if inputs is UNREADABLE:
@@ -98,9 +97,7 @@ def run(args: argparse.Namespace) -> int:
         task = load_task(args.task)
     except ConnectorError as exc:
         return fail_with(exc, as_json=args.json)
-    environment = args.environment
-    if environment is None and args.base_url is None:
-        environment = "sandbox" if has_credentials(task.template, os.environ) else "local"
+    environment = default_environment(task, args.environment, args.base_url)
     base_url: str | None = args.base_url
     environ: Mapping[str, str] = os.environ
     refused = _refused(task, inputs, environment, base_url, args.allow_host or ())
@@ -126,6 +123,16 @@ def run(args: argparse.Namespace) -> int:
         )
     _report(result, task.name, as_json=args.json)
     return _exit_code(result)
+
+
+def default_environment(task: Task, environment: str | None, base_url: str | None) -> str | None:
+    """The environment named; else, without a base URL, `sandbox` when the task's credentials
+    are set and `local` otherwise (never `live`). Workers choose theirs here too."""
+    from connector._executor import has_credentials
+
+    if environment is not None or base_url is not None:
+        return environment
+    return "sandbox" if has_credentials(task.template, os.environ) else "local"
 
 
 def _send(

@@ -1,7 +1,8 @@
 """`connector worker --engine NAME`: run tasks for a workflow engine until stopped.
 
 The engines with a worker, and their own options, come from the engine registry; the shared
-options (--task, --environment, --base-url, --allow-host) are defined here.
+options (--task, --environment, --base-url, --allow-host, --yes, --no-credentials) are
+defined here, and every worker checks its targets at start (`_worker_targets`).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 from typing import Any
 
 from connector.cli._render import add_allow_host
+from connector.cli._worker_targets import add_start_options
 
 
 def register(commands: Any) -> None:
@@ -29,6 +31,7 @@ def register(commands: Any) -> None:
     )
     worker.add_argument("--base-url", metavar="URL", help="replaces the environment's base URL")
     add_allow_host(worker)
+    add_start_options(worker)
     for engine in engines("worker"):
         load_worker(engine.name).add_arguments(worker)
     worker.set_defaults(handler=run, json=False)

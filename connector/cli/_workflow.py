@@ -124,8 +124,8 @@ def run_workflow(args: argparse.Namespace) -> int:
         return fail_with(exc, as_json=args.json)
     try:
         given = read_input(args.input)
-    except (OSError, ValueError) as exc:
-        return fail("usage", f"--input {args.input}: {exc}", as_json=args.json)
+    except ConnectorError as exc:
+        return fail_with(exc, as_json=args.json)
     if not isinstance(given, dict):
         return fail("validation", "--input: the workflow input is a JSON object", as_json=args.json)
     refusal = _refusal(args, workflow, tasks)

@@ -58,6 +58,18 @@ def reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+def float_sized(text: str) -> int:
+    """`parse_int` for `json.loads`: an integer beyond a float's range (a 400-digit amount)
+    is refused, as an API that computes with doubles would."""
+    value = int(text)
+    if abs(value) > _LARGEST:
+        raise ValueError(f"{text[:20]}… is out of range")
+    return value
+
+
+_LARGEST = int(1.7976931348623157e308)
+
+
 def finite(text: str) -> float:
     """`parse_float` for `json.loads`: a number too large for a float is refused."""
     value = float(text)

@@ -36,12 +36,20 @@ _FORMATS: Final = {
 def is_valid(root: dict[str, Any], node: Any, value: Any) -> bool:
     """Whether `value` meets `node`, a part of the bundled schema `root`."""
     if node is root:
-        return compiled(root).is_valid(value)
+        return _valid(root, value)
     wrapper = _wrappers.get(id(node))
     if wrapper is None or wrapper[0] is not node:
         wrapper = (node, {**{k: v for k, v in root.items() if k != "allOf"}, "allOf": [node]})
         _wrappers[id(node)] = wrapper
-    return compiled(wrapper[1]).is_valid(value)
+    return _valid(wrapper[1], value)
+
+
+def _valid(schema: dict[str, Any], value: Any) -> bool:
+    """A schema that cannot be compiled (a `$ref` outside the description) accepts nothing."""
+    try:
+        return bool(compiled(schema).is_valid(value))
+    except ValueError:
+        return False
 
 
 _wrappers: dict[int, tuple[Any, dict[str, Any]]] = {}

@@ -18,8 +18,9 @@ from urllib.parse import urlsplit
 import jsonschema_rs
 from werkzeug.datastructures import MultiDict
 
+from connector._validators import validator as offline_validator
 from connector.emulator._description import follow
-from connector.emulator._http import finite, reject_constant
+from connector.emulator._http import finite, float_sized, reject_constant
 from connector.emulator._operations import Operation, Parameter
 
 __all__ = [
@@ -67,7 +68,7 @@ def compiled(schema: dict[str, Any]) -> jsonschema_rs.Validator:
         hit = _COMPILED.get(id(schema))
         if hit is not None and hit[0] is schema:
             return hit[1]
-    validator = jsonschema_rs.validator_for(schema, formats={"uri": _is_uri}, validate_formats=True)
+    validator = offline_validator(schema, formats={"uri": _is_uri}, validate_formats=True)
     with _LOCK:
         _COMPILED[id(schema)] = (schema, validator)
     return validator
@@ -76,7 +77,14 @@ def compiled(schema: dict[str, Any]) -> jsonschema_rs.Validator:
 def field_errors(schema: dict[str, Any], value: Any, prefix: str = "") -> list[dict[str, str]]:
     """Every problem of `value` against `schema`: `[{field, message}]`, dot notation."""
     problems = []
-    for error in compiled(schema).iter_errors(value):
+    try:
+        validator = compiled(schema)
+    except ValueError as exc:  # a `$ref` outside the description, a pattern beyond linear time
+        reason = str(getattr(exc, "message", exc)).splitlines()[0]
+        return [
+            {"field": prefix, "message": f"cannot be checked: its schema is unusable: {reason}"}
+        ]
+    for error in validator.iter_errors(value):
         path = [str(part) for part in error.instance_path]
         message = error.message
         if isinstance(error.kind, jsonschema_rs.ValidationErrorKind.Required):
@@ -156,7 +164,9 @@ def _follow_spec(root: dict[str, Any] | None, spec: Any) -> dict[str, Any]:
 def parse_json(raw: bytes) -> Any:
     """Strict JSON: no NaN or infinities, numbers that fit a float, valid Unicode."""
     try:
-        value = json.loads(raw, parse_constant=reject_constant, parse_float=finite)
+        value = json.loads(
+            raw, parse_constant=reject_constant, parse_float=finite, parse_int=float_sized
+        )
     except (ValueError, RecursionError) as exc:
         raise BodyError(f"The body is not valid JSON: {exc}") from exc
     return value

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from itertools import islice
 from typing import Any
 from urllib.parse import quote
 
@@ -25,11 +26,12 @@ from pydantic import Field, ValidationError
 
 from connector._errors import FieldError, TemplateError
 from connector._hosts import is_absolute
+from connector._json import problems
 from connector._model import StrictModel, field_errors, suggesting, wire_names
 from connector._render import is_placeholder_only
 from connector._suggest import did_you_mean, shown
 from connector._task import Task
-from connector._template import DEFAULT_STYLE, TaskTemplate, parse_template
+from connector._template import DEFAULT_STYLE, TEMPLATE_MAX_DEPTH, TaskTemplate, parse_template
 from connector._transport import is_json
 from connector.engines._expressions import escape_literal, unescape_literal
 
@@ -187,7 +189,12 @@ def schema(name: str) -> dict[str, Any]:
 
 
 def validate(document: Any, name: str, what: str) -> None:
-    """Check `document` against a shipped engine schema; every error names its field."""
+    """Check `document` against a shipped engine schema; every error names its field.
+    Text that is not Unicode (a lone surrogate, which JSON's `\\ud800` can write) is named
+    first: no validator can read it."""
+    unreadable = list(islice(problems(document, max_depth=TEMPLATE_MAX_DEPTH), 20))
+    if unreadable:
+        raise TemplateError(f"{what} cannot be read", field_errors=unreadable)
     errors = [
         FieldError(field=".".join(str(p) for p in error.instance_path), message=error.message)
         for error in _validator(name).iter_errors(document)

@@ -15,6 +15,7 @@ from pydantic import JsonValue
 
 from connector._task import Task
 from connector._template import TaskTemplate
+from connector.engines._attempts import engine_attempts, precise_retry
 from connector.engines._expressions import (
     escape_literal,
     from_engine,
@@ -129,10 +130,11 @@ def _task(
     inputs: dict[str, Any] = {name: "${workflow.input." + name + "}" for name in names}
     task["inputParameters"] = {**inputs, **metadata(template, options)}
     task["httpRequest"] = request
-    if template.retry.max_attempts > 1:
+    attempts = engine_attempts(template, warnings)
+    if attempts > 1:
         task["retry"] = {
             "intervalSeconds": number(template.retry.interval_seconds),
-            "maxAttempts": template.retry.max_attempts,
+            "maxAttempts": attempts,
             "backoffRate": number(template.retry.backoff_rate),
         }
     task["connectionTimeoutSeconds"] = whole_seconds(
@@ -176,6 +178,7 @@ def import_(document: Any, *, task: str | None = None, name: str | None = None) 
     data["name"] = meta.template.get("name") or slug(name or task_name or "imported-task")
     data["title"] = task_name or meta.template.get("title") or data["name"]
     template = finish(data, f"SimWorkflow task {task_name or data['name']}")
+    template = precise_retry(template, data, meta, _written_retry)
     options = ExportOptions(
         workflow=workflow,
         credentials=source.get("credentials"),
@@ -192,6 +195,8 @@ def import_(document: Any, *, task: str | None = None, name: str | None = None) 
         for path in differences(_comparable(source), _comparable(again_task))
         if path not in wired
     ]
+    if any(warning.startswith("retry") for warning in warnings):
+        engine_attempts(template, warnings)  # why: a step not safe to repeat is sent once
     return Import(template=template, options=options, warnings=warnings)
 
 
@@ -229,6 +234,13 @@ def _native(source: dict[str, Any], meta: Metadata) -> dict[str, Any]:
         native, precise = source.get(key, default), meta.template.get(key)
         data[key] = precise if _writes_as(precise, native) else native
     return data
+
+
+def _written_retry(template: TaskTemplate) -> dict[str, Any] | None:
+    """The `retry` an export writes for the template (None: the task is sent once)."""
+    task = _task(template, ExportOptions(metadata=False), {}, [], [])
+    written: dict[str, Any] | None = task.get("retry")
+    return written
 
 
 def _writes_as(precise: object, native: object) -> bool:

@@ -1,4 +1,4 @@
-"""Importing OpenAPI 3.0/3.1 descriptions: each operation a format-2 task template.
+"""Importing OpenAPI 3.0-3.2 (and Swagger 2.0) descriptions: each operation a task template.
 
     document = load_description(Path("openapi.json"))   # JSON or YAML 1.2; nothing else read
     result = import_description(document, api="rebilly")
@@ -13,7 +13,13 @@ self-contained JSON Schema) and `example_for` (a value a schema accepts).
 from __future__ import annotations
 
 from connector.openapi._examples import example_for
-from connector.openapi._importer import Imported, ImportResult, Skipped, import_description
+from connector.openapi._importer import (
+    Imported,
+    ImportResult,
+    Skipped,
+    api_name,
+    import_description,
+)
 from connector.openapi._load import check_openapi, load_description, parse_text
 from connector.openapi._refs import RefError, Refs
 from connector.openapi._schemas import SchemaBuilder, SchemaError
@@ -26,6 +32,7 @@ __all__ = [
     "SchemaBuilder",
     "SchemaError",
     "Skipped",
+    "api_name",
     "check_openapi",
     "example_for",
     "import_description",

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from connector.openapi._budget import ExampleBudget, OverBudgetError, note
 from connector.openapi._examples import example_for, flatten, is_valid
 from connector.openapi._refs import RefError, Refs, as_dict, as_list, pointer_join
 from connector.openapi._schemas import SchemaBuilder
@@ -83,9 +84,20 @@ def _is_object(schema: dict[str, Any]) -> bool:
     return _top_properties(schema) is not None
 
 
-def _top_properties(schema: dict[str, Any], root: dict[str, Any] | None = None) -> list[str] | None:
-    """The body's top-level property names, or None when the body is not an object of them."""
-    root = schema if root is None else root
+def _top_properties(schema: dict[str, Any]) -> list[str] | None:
+    """The body's top-level property names, or None when the body is not an object of them
+    (nor when its branches take more than the budget to walk: then it is one `body` input)."""
+    try:
+        return _branch_properties(schema, schema, ExampleBudget())
+    except OverBudgetError as exc:
+        note(f"the body is taken as one input: its branches are not walked ({exc})")
+        return None
+
+
+def _branch_properties(
+    schema: dict[str, Any], root: dict[str, Any], budget: ExampleBudget
+) -> list[str] | None:
+    budget.step()
     schema = flatten(schema, root)
     kinds = schema.get("type")
     if kinds not in (None, "object") and not (isinstance(kinds, list) and "object" in kinds):
@@ -94,7 +106,8 @@ def _top_properties(schema: dict[str, Any], root: dict[str, Any] | None = None) 
     names += [n for n in as_list(schema.get("required")) if isinstance(n, str)]
     for keyword in ("oneOf", "anyOf"):
         for branch in schema.get(keyword, []) or []:
-            branch_names = _top_properties(branch, root) if isinstance(branch, dict) else None
+            is_schema = isinstance(branch, dict)
+            branch_names = _branch_properties(branch, root, budget) if is_schema else None
             if branch_names is None:
                 return None
             names.extend(branch_names)

@@ -4,19 +4,20 @@ Deterministic and small: the schema's own `const`, `examples`, `default` or `enu
 valid; otherwise a value built from the type and its constraints (formats, patterns, bounds,
 lengths, required properties; one branch of each `oneOf`/`anyOf`, the first that the whole
 schema accepts). `$defs` references are followed with a depth bound, so recursive schemas end.
+Each example is built within an `ExampleBudget` (size, steps, time); past it, a minimal value
+is used and the import notes why (`_budget`).
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 from typing import Any
 
-import jsonschema_rs
-
+from connector._validators import validator
+from connector.openapi._budget import ExampleBudget, OverBudgetError, note
 from connector.openapi._merge import merge_all
 from connector.openapi._refs import as_dict, as_list
-from connector.openapi._regex import RegexTooHardError, example_matching
+from connector.openapi._regex import RegexTooHardError, RegexTooLongError, example_matching
 
 Schema = dict[str, Any]
 
@@ -57,8 +58,8 @@ def _validator(schema: Schema, root: Schema | None) -> Any:
     if root is not None and "$defs" in root and "$defs" not in schema:
         schema = {**schema, "$defs": root["$defs"]}
     try:
-        return jsonschema_rs.validator_for(schema, validate_formats=True)
-    except (ValueError, jsonschema_rs.ValidationError):
+        return validator(schema, validate_formats=True)
+    except ValueError:
         return None
 
 
@@ -68,8 +69,37 @@ def flatten(schema: Schema, root: Schema) -> Schema:
 
 
 def example_for(schema: Any, root: Schema | None = None) -> Any:
-    """A value `schema` accepts (as far as this generator can tell); `root` holds `$defs`."""
-    return _Generator(root if root is not None else schema).value(schema, 0)
+    """A value `schema` accepts (as far as this generator can tell); `root` holds `$defs`.
+
+    Past the example budget, the smallest value of the schema's type that it accepts (or,
+    when none is small, that type's empty value), with a note for the import's warnings.
+    """
+    generator = _Generator(root if root is not None else schema)
+    try:
+        return generator.value(schema, 0)
+    except OverBudgetError as exc:
+        note(f"no example generated ({exc}): a minimal placeholder is used")
+        return _minimal(schema, root)
+
+
+_MINIMAL: dict[str, list[Any]] = {
+    "string": ["", "a"],
+    "integer": [0, 1],
+    "number": [0, 1],
+    "boolean": [True, False],
+    "array": [[]],
+    "object": [{}],
+    "null": [None],
+}
+
+
+def _minimal(schema: Any, root: Schema | None) -> Any:
+    """The first of the type's two smallest values that `schema` accepts (at most two checks)."""
+    if not isinstance(schema, dict):
+        return None
+    candidates = _MINIMAL.get(_type_of(schema), [""])
+    valid = (value for value in candidates if is_valid(schema, value, root))
+    return next(valid, candidates[0])
 
 
 class _Generator:
@@ -77,11 +107,13 @@ class _Generator:
         self._defs: Schema = root.get("$defs", {}) if isinstance(root, dict) else {}
         self._root = root if isinstance(root, dict) else {}
         self._validators: dict[int, tuple[Schema, Any]] = {}
+        self._budget = ExampleBudget()
 
     def _valid(self, schema: Schema, value: Any) -> bool:
         """is_valid, each schema compiled once per generation (they stay alive meanwhile)."""
         known = self._validators.get(id(schema))
         if known is None or known[0] is not schema:
+            self._budget.step()
             known = (schema, _validator(schema, self._root))
             self._validators[id(schema)] = known
         return known[1] is not None and bool(known[1].is_valid(value))
@@ -89,6 +121,7 @@ class _Generator:
     def value(self, schema: Any, depth: int) -> Any:
         if not isinstance(schema, dict) or depth > MAX_DEPTH:
             return None
+        self._budget.step()
         schema = self._resolve(schema, depth)
         if "const" in schema:
             return schema["const"]
@@ -164,13 +197,14 @@ class _Generator:
             return True
         if kind == "null":
             return None
-        return _string(schema)
+        return _string(schema, self._budget)
 
     def _object(self, schema: Schema, depth: int) -> dict[str, Any]:
         properties = as_dict(schema.get("properties"))
         required = [n for n in as_list(schema.get("required")) if isinstance(n, str)]
         result = {name: self.value(properties.get(name, {}), depth + 1) for name in required}
-        minimum = schema.get("minProperties", 0)
+        minimum = _count(schema.get("minProperties", 0))
+        self._budget.charge(max(minimum, len(required)), "minProperties")
         for name, sub in properties.items():
             if len(result) >= minimum:
                 break
@@ -185,8 +219,9 @@ class _Generator:
     def _array(self, schema: Schema, depth: int) -> list[Any]:
         prefix = as_list(schema.get("prefixItems"))
         items = [self.value(sub, depth + 1) for sub in prefix]
-        count = max(int(schema.get("minItems", 1) or 0), 1 if not prefix else 0)
-        count = min(count, int(schema.get("maxItems", count)))
+        count = max(_count(schema.get("minItems", 1)), 1 if not prefix else 0)
+        count = min(count, _count(schema.get("maxItems", count)))
+        self._budget.charge(count + len(prefix), "minItems")
         item = schema.get("items", {})
         while len(items) < count and item is not False:
             items.append(self.value(item, depth + 1))
@@ -233,14 +268,26 @@ def _number(schema: Schema, *, integer: bool) -> int | float:
     return int(value) if float(value).is_integer() and abs(value) < 2**53 else value
 
 
-def _string(schema: Schema) -> str:
-    low = int(schema.get("minLength", 0) or 0)
+def _count(value: Any) -> int:
+    """A count keyword's value (`minItems`), 0 when it is not a number."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return 0
+    return max(int(value), 0)
+
+
+def _string(schema: Schema, budget: ExampleBudget) -> str:
+    low = _count(schema.get("minLength", 0))
+    budget.charge(low, "minLength")
     high = schema.get("maxLength")
     pattern = schema.get("pattern")
     text = FORMAT_EXAMPLES.get(str(schema.get("format")), "")
     if isinstance(pattern, str):
-        with contextlib.suppress(RegexTooHardError):
-            text = example_matching(pattern, min_length=low)
+        try:
+            text = example_matching(pattern, min_length=low, limit=budget.size)
+        except RegexTooLongError as exc:
+            raise OverBudgetError(f"the pattern {exc}") from None
+        except RegexTooHardError:
+            pass
     elif not text:
         text = "example"
     if len(text) < low and not isinstance(pattern, str):

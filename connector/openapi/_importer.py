@@ -7,11 +7,13 @@ recorded as a skip naming the operation and a JSON pointer, and the rest carry o
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector.openapi._load import check_openapi
+from connector.openapi._budget import collecting
+from connector.openapi._events import Event, find_events
+from connector.openapi._load import as_openapi3
 from connector.openapi._names import api_slug, env_prefix, unique
 from connector.openapi._operations import (
     Context,
@@ -24,6 +26,7 @@ from connector.openapi._operations import (
 from connector.openapi._refs import RefError, Refs, as_dict
 from connector.openapi._schemas import SchemaBuilder
 from connector.openapi._security import scheme_table
+from connector.openapi._swagger2 import CONVERTED, original_pointer
 from connector.openapi._validate import check_template
 
 
@@ -51,13 +54,21 @@ class Skipped:
 
 @dataclass
 class ImportResult:
-    """What importing a description made: templates, skips, and credential bindings."""
+    """What importing a description made: templates, skips, credential bindings, events."""
 
     api: str
     imported: list[Imported] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     bindings: dict[str, set[str]] = field(default_factory=dict)
+    """The hosts the description names for each credential variable (none bound yet: the
+    user accepts them at import)."""
+    hosts: dict[str, str] = field(default_factory=dict)
+    """Each of those hosts and where the description names it."""
+    prefix: str = ""
+    """The prefix of the API's environment variables."""
     warnings: list[str] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    """The webhooks and callbacks the API sends (see `_events`)."""
 
 
 def import_description(
@@ -68,8 +79,13 @@ def import_description(
     tags: Collection[str] = (),
     source: str = "description",
     check: bool = True,
+    prefix: str | None = None,
+    overlays: Sequence[str] = (),
 ) -> ImportResult:
-    """Turn each operation of an OpenAPI 3.0/3.1 description into a format-2 task template.
+    """Turn each operation of an OpenAPI 3.x description into a format-2 task template.
+
+    A Swagger 2.0 description is converted first (`_swagger2`); its skips name the 2.0
+    document's places.
 
     Args:
         document: the parsed description (see `load_description`).
@@ -78,15 +94,17 @@ def import_description(
         tags: import only operations with one of these tags.
         source: how messages name the description.
         check: validate each template against the format (and skip those it rejects).
+        prefix: the prefix of the API's environment variables (default `CONNECTOR_<API>`).
+        overlays: the overlays already applied to `document`, recorded in each template.
 
     Raises:
-        DescriptionError: the document is not OpenAPI 3.0/3.1.
+        DescriptionError: the document is neither OpenAPI 3.x nor Swagger 2.0.
     """
-    check_openapi(document, source=source)
-    name = api or api_slug(_title(document))
+    document = as_openapi3(document, source=source)
+    name = api or api_name(document)
     refs = Refs(document)
-    prefix = env_prefix(name)
-    result = ImportResult(api=name)
+    prefix = prefix or env_prefix(name)
+    result = ImportResult(api=name, prefix=prefix)
     context = Context(
         document=document,
         refs=refs,
@@ -94,6 +112,7 @@ def import_description(
         api=name,
         prefix=prefix,
         schemes=scheme_table(_security_schemes(document, refs, result), prefix),
+        overlays=tuple(overlays),
     )
     taken: set[str] = set()
     for found in find_operations(document, refs):
@@ -102,7 +121,15 @@ def import_description(
             continue
         selected = _selected(found, unique(default_name(found), taken), operations, tags)
         _one(context, found, selected, result, check=check)
+    result.events = find_events(document, refs, context.schemas, result.warnings)
+    if CONVERTED in as_dict(document.get("info")):
+        result.skipped = [_in_original(skip) for skip in result.skipped]
     return result
+
+
+def _in_original(skip: Skipped) -> Skipped:
+    """A skip of a converted description, its pointer naming the original document's place."""
+    return Skipped(skip.operation_id, skip.method, skip.path, original_pointer(skip.reason))
 
 
 def _one(
@@ -113,7 +140,9 @@ def _one(
         result.skipped.append(_skip(op, f"{op.label}: not selected (--operation/--tag)"))
         return
     try:
-        built = build_template(context, op, name)
+        with collecting() as notes:
+            built = build_template(context, op, name)
+        built.warnings.extend(f"{op.label}: {text}" for text in notes)
         if check:
             check_template(built.template, op)
     except SkipError as exc:
@@ -125,6 +154,8 @@ def _one(
         return
     for variable, hosts in built.bindings.items():
         result.bindings.setdefault(variable, set()).update(hosts)
+    for host, where in built.hosts.items():
+        result.hosts.setdefault(host, where)
     result.imported.append(
         Imported(
             name, op.operation_id, op.method.upper(), op.path, built.template, tuple(built.warnings)
@@ -143,6 +174,11 @@ def _selected(
 
 def _skip(op: OperationRef, reason: str) -> Skipped:
     return Skipped(op.operation_id, op.method.upper(), op.path, reason)
+
+
+def api_name(document: dict[str, Any]) -> str:
+    """The default API name: a slug of `info.title`."""
+    return api_slug(_title(document))
 
 
 def _title(document: dict[str, Any]) -> str:

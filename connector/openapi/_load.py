@@ -18,11 +18,11 @@ from typing import Any
 import yaml
 
 from connector._errors import DescriptionError
+from connector._read import read_text
+from connector.openapi._aliases import ExpansionError, check_expansion
+from connector.openapi._swagger2 import is_swagger2, to_openapi3
 
-MAX_BYTES = 64 * 1024 * 1024
-"""The largest description read (the biggest public ones are under 10 MiB)."""
-
-SUPPORTED_VERSIONS = ("3.0.", "3.1.")
+SUPPORTED_VERSIONS = ("3.0.", "3.1.", "3.2.")
 
 
 class _Yaml12Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
@@ -102,8 +102,10 @@ def parse_text(text: str, *, source: str) -> dict[str, Any]:
         document = _parse(text)
     except RecursionError:
         raise DescriptionError(f"{source}: nested too deeply to be read") from None
+    except ExpansionError as exc:
+        raise DescriptionError(f"{source}: {exc}") from None
     except (ValueError, yaml.YAMLError) as exc:
-        raise DescriptionError(f"{source} is neither JSON nor YAML: {_first_line(exc)}") from None
+        raise DescriptionError(f"{source} is neither JSON nor YAML: {_reason(exc)}") from None
     if not isinstance(document, dict):
         raise DescriptionError(f"{source} is not an OpenAPI description: not a mapping")
     return document
@@ -115,22 +117,36 @@ def _parse(text: str) -> object:
             return json.loads(text, parse_constant=_reject_constant)
         except ValueError:
             pass  # YAML flow style also starts with a brace
-    return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - a safe loader subclass
+    loader = _Yaml12Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        check_expansion(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def _reject_constant(name: str) -> object:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+def _reason(exc: Exception) -> str:
+    """The first line of a parser's message, with the line and column YAML marks it at."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    mark = getattr(exc, "problem_mark", None)
+    if isinstance(exc, yaml.MarkedYAMLError) and mark is not None:
+        problem = exc.problem or first
+        return f"{problem} (line {mark.line + 1}, column {mark.column + 1})"
+    return first
 
 
 def check_openapi(document: dict[str, Any], *, source: str) -> str:
-    """The description's OpenAPI version; DescriptionError when it is not 3.0.x or 3.1.x."""
+    """The description's OpenAPI version; DescriptionError when it is not 3.0, 3.1 or 3.2."""
     version = document.get("openapi")
     if version is None:
-        hint = " (Swagger 2.0 is not supported)" if "swagger" in document else ""
+        hint = f" (Swagger {document['swagger']!r} is not 2.0)" if "swagger" in document else ""
         raise DescriptionError(f"{source} is not an OpenAPI description: no 'openapi' key{hint}")
     if not isinstance(version, str) or not version.startswith(SUPPORTED_VERSIONS):
         raise DescriptionError(
@@ -142,21 +158,28 @@ def check_openapi(document: dict[str, Any], *, source: str) -> str:
     return version
 
 
+def as_openapi3(document: dict[str, Any], *, source: str) -> dict[str, Any]:
+    """`document` as OpenAPI 3: a Swagger 2.0 description converted, any other checked."""
+    if is_swagger2(document):
+        document = to_openapi3(document, source=source)
+    check_openapi(document, source=source)
+    return document
+
+
 def load_description(path: Path) -> dict[str, Any]:
-    """Read one OpenAPI 3.0/3.1 description file (JSON or YAML) as parsed JSON.
+    """Read one OpenAPI 3.x or Swagger 2.0 description file (JSON or YAML) as OpenAPI 3.
 
     Raises:
-        DescriptionError: the file cannot be read, is too large, or is not OpenAPI 3.0/3.1.
+        DescriptionError: the file cannot be read, is too large, or is not OpenAPI 3.x
+            or Swagger 2.0.
     """
-    try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise DescriptionError(f"{path}: {size} bytes is over the {MAX_BYTES}-byte limit")
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise DescriptionError(f"cannot read {path}: {exc.strerror}") from None
-    except UnicodeDecodeError:
-        raise DescriptionError(f"{path} is not UTF-8 text") from None
-    document = parse_text(text, source=str(path))
-    check_openapi(document, source=str(path))
-    return document
+    return as_openapi3(read_document(path), source=str(path))
+
+
+def read_document(path: Path) -> dict[str, Any]:
+    """Read one JSON or YAML mapping (a description as written, an overlay), bounded in size.
+
+    Raises:
+        DescriptionError: the file cannot be read, is too large, or is not a mapping.
+    """
+    return parse_text(read_text(path, error=DescriptionError), source=str(path))

@@ -12,20 +12,29 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
+from connector._template import IDEMPOTENT_METHODS
+from connector.openapi._binding import named_hosts
 from connector.openapi._bodies import Body, build_body, kind_of
 from connector.openapi._names import identifier, kebab
 from connector.openapi._parameters import build_parameters, effective
 from connector.openapi._refs import RefError, Refs, as_dict, pointer_join
 from connector.openapi._responses import build_responses
 from connector.openapi._schemas import SchemaBuilder, SchemaError
-from connector.openapi._security import SchemeTable, credential_variables, operation_auth
+from connector.openapi._security import (
+    SchemeTable,
+    operation_auth,
+    secret_parameters,
+)
 from connector.openapi._servers import build_servers
+from connector.openapi._tags import palette_group
 
-METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
 _PATH_PARAMETER = re.compile(r"\{([^{}]+)\}")
-SENDABLE = frozenset({"get", "put", "post", "delete", "options", "head", "patch"})
+SENDABLE = frozenset({"get", "put", "post", "delete", "options", "head", "patch", "query"})
+_TOKEN = re.compile(r"[A-Z][A-Z0-9-]{0,31}")
+_NEVER_SENT = frozenset({"TRACE", "CONNECT"})
+"""Methods that echo or tunnel: a workflow step never sends them, however declared."""
 
 
 class SkipError(Exception):
@@ -76,6 +85,15 @@ def find_operations(document: dict[str, Any], refs: Refs) -> Iterator[OperationR
             if isinstance(item.get(method), dict):
                 pointer = pointer_join(path_pointer, method)
                 yield OperationRef(method, str(path), pointer, item[method], item, path_pointer)
+        yield from _additional(path, item, path_pointer)
+
+
+def _additional(path: str, item: dict[str, Any], path_pointer: str) -> Iterator[OperationRef]:
+    """OpenAPI 3.2's `additionalOperations`: other methods, keyed as they are sent."""
+    for method, operation in as_dict(item.get("additionalOperations")).items():
+        if isinstance(operation, dict):
+            pointer = pointer_join(path_pointer, "additionalOperations", method)
+            yield OperationRef(str(method), str(path), pointer, operation, item, path_pointer)
 
 
 @dataclass
@@ -88,6 +106,7 @@ class Context:
     api: str
     prefix: str
     schemes: SchemeTable
+    overlays: tuple[str, ...] = ()
 
 
 @dataclass
@@ -97,6 +116,9 @@ class Built:
     template: dict[str, Any]
     warnings: list[str] = field(default_factory=list)
     bindings: dict[str, set[str]] = field(default_factory=dict)
+    """The hosts the description names for each credential variable."""
+    hosts: dict[str, str] = field(default_factory=dict)
+    """Each of those hosts, and where the description names it."""
 
 
 def build_template(context: Context, op: OperationRef, name: str) -> Built:
@@ -105,7 +127,7 @@ def build_template(context: Context, op: OperationRef, name: str) -> Built:
     Raises:
         SkipError: the operation cannot be imported (the reason names where).
     """
-    if op.method not in SENDABLE:
+    if op.method not in SENDABLE and (not _TOKEN.fullmatch(op.method) or op.method in _NEVER_SENT):
         raise SkipError(
             f"{op.label}: method {op.method.upper()} is not supported (at #{op.pointer})"
         )
@@ -119,7 +141,8 @@ def build_template(context: Context, op: OperationRef, name: str) -> Built:
 
 def _build(context: Context, op: OperationRef, name: str) -> Built:
     built = Built(template={})
-    servers = build_servers(_servers_of(context.document, op), context.prefix)
+    entries, where = _servers_of(context.document, op)
+    servers = build_servers(entries, context.prefix)
     built.warnings.extend(servers.warnings)
     taken = set(servers.inputs)
     entries = effective(
@@ -152,32 +175,39 @@ def _build(context: Context, op: OperationRef, name: str) -> Built:
         context.schemes, op.operation.get("security", context.document.get("security"))
     )
     built.warnings.extend(auth.warnings)
+    auth.auth, secrets, moved = secret_parameters(auth.auth, inputs, context.prefix)
+    built.warnings.extend(secrets)
+    for key in moved:
+        parameters.example.pop(key, None)
     parts = _Parts(servers.environments, inputs, url, body, success, responses)
     template = _assemble(context, op, name, parts)
     if auth.auth is not None:
         template["auth"] = auth.auth
-        for scheme in auth.auth["schemes"].values():
-            hosts = set(servers.hosts)
-            if scheme.get("type") == "oauth2":
-                hosts.add(_host(scheme["tokenUrl"]))
-            for variable in credential_variables(scheme):
-                built.bindings.setdefault(variable, set()).update(hosts)
+        built.bindings, built.hosts = named_hosts(auth.auth["schemes"], servers.hosts, where)
     example = {**dict.fromkeys(servers.inputs, "example"), **parameters.example}
     if body is not None:
         example.update(body.example)
     template["examples"] = [example]
+    if op.operation.get("x-idempotent") is True and op.method.upper() not in IDEMPOTENT_METHODS:
+        template["retry"] = {"retryNonIdempotent": True}  # declared safe to repeat
     if op.operation.get("deprecated") is True:
         built.warnings.append(f"{op.label} is deprecated")
     built.template = template
     return built
 
 
-def _servers_of(document: dict[str, Any], op: OperationRef) -> list[Any]:
-    for holder in (op.operation, op.path_item, document):
+def _servers_of(document: dict[str, Any], op: OperationRef) -> tuple[list[Any], str]:
+    """The servers that apply to `op`, and where they are written (for the import's report)."""
+    holders = (
+        (op.operation, f" of operation {op.label}"),
+        (op.path_item, f" of path {op.path}"),
+        (document, ""),
+    )
+    for holder, where in holders:
         servers = holder.get("servers")
         if isinstance(servers, list) and servers:
-            return servers
-    return []
+            return servers, where
+    return [], ""
 
 
 def _url(path: str, keys: dict[str, str], inputs: dict[str, Any]) -> str:
@@ -213,8 +243,13 @@ def _assemble(context: Context, op: OperationRef, name: str, parts: _Parts) -> d
         operation["operationId"] = op.operation_id
     if op.tags:
         operation["tags"] = op.tags
+        group = palette_group(context.document, op.tags)
+        if group:
+            operation["group"] = group
     if op.operation.get("deprecated") is True:
         operation["deprecated"] = True
+    if context.overlays:
+        operation["overlays"] = list(context.overlays)
     request: dict[str, Any] = {"url": parts.url, "method": op.method.upper()}
     accept = _accept(parts.responses)
     if accept:
@@ -262,10 +297,6 @@ def _title(op: OperationRef) -> str:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
-
-
-def _host(url: str) -> str:
-    return urlsplit(url).hostname or ""
 
 
 def default_name(op: OperationRef) -> str:

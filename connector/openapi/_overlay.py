@@ -1,7 +1,8 @@
-"""An overlay: what a connector decides differently from the API description it imports.
+"""The connector's decisions for a shipped API, applied to the templates the importer made.
 
-The importer makes a template of each operation from the description alone. An overlay
-(a JSON file, `Overlay`) then gives each operation its task name, title and description in
+The importer makes a template of each operation from the description alone. These decisions
+(`Overlay`, read by `_shipped` from the `x-connector-*` extensions of a standard overlay and
+the operations it updates) then give each operation its task name, title and description in
 the connector's own words, renames auth schemes and their variables, sets the environments
 and the retry and timeout settings, and describes parameters and body fields from a short
 glossary. The description's own prose (schema, parameter and response descriptions) is

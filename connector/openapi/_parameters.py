@@ -4,7 +4,9 @@ Each parameter is the input named as in the description; a path parameter's name
 placeholder-safe (`payout-id` -> `payout_id`, its wire name kept in `name`), and a name used in
 two locations gets the location as prefix for the second (`query.id`). Path-level parameters
 apply unless the operation redefines them. A parameter described by `content` (a JSON-encoded
-value) keeps that content's schema and is reported as a warning, since it is sent as a string.
+value) keeps that content's schema and is reported as a warning, since it is sent as a string;
+OpenAPI 3.2's `querystring` parameter is the whole query string, one input written by its
+media type (`contentType`), so it is no warning.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from connector.openapi._names import identifier
 from connector.openapi._refs import Refs, pointer_join
 from connector.openapi._schemas import SchemaBuilder
 
-LOCATIONS = ("path", "query", "header", "cookie")
+LOCATIONS = ("path", "query", "header", "cookie", "querystring")
 _RESERVED_HEADERS = frozenset({"accept", "content-type", "authorization", "content-length"})
 
 
@@ -88,9 +90,14 @@ def _one(
         media, content = next(iter(parameter["content"].items()))
         raw_schema = content.get("schema") if isinstance(content, dict) else None
         schema_where = pointer_join(where, "content", media, "schema")
-        result.warnings.append(f"parameter {parameter['name']!r} is {media} content, sent as text")
+        if location != "querystring":
+            result.warnings.append(
+                f"parameter {parameter['name']!r} is {media} content, sent as text"
+            )
     schema = schemas.build(raw_schema if raw_schema is not None else {}, schema_where, "plain")
     spec: dict[str, Any] = {"in": location}
+    if location == "querystring" and isinstance(parameter.get("content"), dict):
+        spec["contentType"] = str(next(iter(parameter["content"]), ""))
     if location == "path" or parameter.get("required") is True:
         spec["required"] = True
     for key in ("style", "explode", "allowReserved", "deprecated"):
@@ -117,7 +124,8 @@ _STYLES = {
     "path": {"simple", "label", "matrix"},
     "query": {"form", "spaceDelimited", "pipeDelimited", "deepObject"},
     "header": {"simple"},
-    "cookie": {"form"},
+    "cookie": {"form", "cookie"},
+    "querystring": set(),
 }
 
 

@@ -3,13 +3,15 @@
 Refs are looked up with `referencing` when they are met, not expanded ahead of time. Only refs
 inside the description (`#/...`) are followed: a ref to a URL or to another file is refused
 with a `RefError` before anything is looked up, so the importer never opens a connection or
-reads another file (the registry has no retrieval function either).
+reads another file (the registry has no retrieval function either). A description that names
+its own URI (OpenAPI 3.2's `$self`) may write a ref to itself as that URI or relative to it;
+such a ref is local, and every other URI is still refused.
 """
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote, urldefrag, urljoin
 
 from referencing import Registry, Resource, Specification
 from referencing.exceptions import PointerToNowhere, Unresolvable
@@ -58,6 +60,15 @@ class Refs:
         resource: Resource[Any] = Specification.OPAQUE.create_resource(document)
         self._resolver = Registry().with_resource(BASE_URI, resource).resolver(BASE_URI)
         self._cache: dict[str, Any] = {}
+        own = document.get("$self")
+        self._self = urldefrag(own).url if isinstance(own, str) and own else None
+
+    def _local(self, ref: str) -> str:
+        """`ref` as a fragment when it names this document through `$self`, else as written."""
+        if self._self is None or ref.startswith("#"):
+            return ref
+        target = urldefrag(urljoin(self._self, ref))
+        return f"#{target.fragment}" if target.url == self._self else ref
 
     def lookup(self, ref: object, where: str) -> tuple[str, Any]:
         """The pointer a ref names and the value there (one hop).
@@ -71,6 +82,7 @@ class Refs:
         """
         if not isinstance(ref, str):
             raise RefError("$ref is not a string", where)
+        ref = self._local(ref)
         if not ref.startswith("#"):
             raise RefError(
                 f"$ref {ref!r} refers outside the description (remote and file refs are "

@@ -3,7 +3,9 @@
 The pattern is parsed by Python's own regex parser (`re._parser`, the same tree `re.compile`
 uses) and walked once, taking the first alternative, the smallest repeat count that reaches
 `min_length` and a plain character from each class. Lookarounds are skipped; the caller checks
-the result against the schema and falls back when a pattern is beyond this.
+the result against the schema and falls back when a pattern is beyond this. The text is
+bounded: a repeat whose text would pass `limit` characters (`a{1000000000}`, or counted
+repeats nested inside each other) is refused before it is built.
 """
 
 from __future__ import annotations
@@ -26,33 +28,48 @@ _CANDIDATES = "a0A_-.x1Bz " + string.ascii_letters + string.digits + string.punc
 _UNBOUNDED_CAP = 8
 
 
+DEFAULT_LIMIT = 64 * 1024
+"""The longest example text built."""
+
+
 class RegexTooHardError(Exception):
     """The pattern uses something this generator does not produce."""
 
 
-def example_matching(pattern: str, *, min_length: int = 0) -> str:
+class RegexTooLongError(RegexTooHardError):
+    """Every text the pattern matches is longer than the limit."""
+
+
+def example_matching(pattern: str, *, min_length: int = 0, limit: int = DEFAULT_LIMIT) -> str:
     """A string matching `pattern` (searched, as JSON Schema does), about `min_length` long.
 
     Raises:
+        RegexTooLongError: the text would be longer than `limit` characters.
         RegexTooHardError: the pattern cannot be parsed or walked.
     """
     try:
         tree = _parser.parse(pattern)
     except Exception as exc:  # noqa: BLE001 - any parser failure means "cannot generate"
         raise RegexTooHardError(str(exc)) from None
-    text = _walk(list(tree), {}, 0)
+    text = _walk(list(tree), {}, 0, limit)
     for extra in (1, 2, 4, 8, 16, 32, 64):
         if len(text) >= min_length:
             break
-        text = _walk(list(tree), {}, extra)
+        try:
+            text = _walk(list(tree), {}, extra, limit)
+        except RegexTooLongError:
+            break  # the shortest text stands
     return text
 
 
-def _walk(items: list[tuple[Any, Any]], groups: dict[int, str], extra: int) -> str:
-    return "".join(_item(op, arg, groups, extra) for op, arg in items)
+def _walk(items: list[tuple[Any, Any]], groups: dict[int, str], extra: int, limit: int) -> str:
+    text = "".join(_item(op, arg, groups, extra, limit) for op, arg in items)
+    if len(text) > limit:
+        raise RegexTooLongError(f"matches only texts over {limit:,} characters")
+    return text
 
 
-def _item(op: Any, arg: Any, groups: dict[int, str], extra: int) -> str:  # noqa: PLR0911
+def _item(op: Any, arg: Any, groups: dict[int, str], extra: int, limit: int) -> str:  # noqa: PLR0911
     name = str(op)
     if name == "LITERAL":
         return chr(arg)
@@ -63,24 +80,34 @@ def _item(op: Any, arg: Any, groups: dict[int, str], extra: int) -> str:  # noqa
     if name == "IN":
         return _in(arg)
     if name == "BRANCH":
-        return _walk(list(arg[1][0]), groups, extra)
+        return _walk(list(arg[1][0]), groups, extra, limit)
     if name == "SUBPATTERN":
-        text = _walk(list(arg[-1]), groups, extra)
+        text = _walk(list(arg[-1]), groups, extra, limit)
         if arg[0] is not None:
             groups[arg[0]] = text
         return text
     if name in {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}:
-        low, high, sub = arg
-        count = min(low + extra, high if high != _parser.MAXREPEAT else low + _UNBOUNDED_CAP)
-        count = max(count, low)
-        return "".join(_walk(list(sub), groups, extra) for _ in range(count))
+        return _repeat(arg, groups, extra, limit)
     if name == "GROUPREF":
         return groups.get(arg, "")
     if name in {"AT", "ASSERT", "ASSERT_NOT"}:
         return ""
     if name == "ATOMIC_GROUP":
-        return _walk(list(arg), groups, extra)
+        return _walk(list(arg), groups, extra, limit)
     raise RegexTooHardError(name)
+
+
+def _repeat(arg: Any, groups: dict[int, str], extra: int, limit: int) -> str:
+    """The smallest repeat count that reaches the wanted length, refused past `limit`."""
+    low, high, sub = arg
+    count = min(low + extra, high if high != _parser.MAXREPEAT else low + _UNBOUNDED_CAP)
+    count = max(count, low)
+    if count == 0:
+        return ""
+    once = _walk(list(sub), groups, extra, limit)
+    if len(once) * count > limit:
+        raise RegexTooLongError(f"matches only texts over {limit:,} characters")
+    return once + "".join(_walk(list(sub), groups, extra, limit) for _ in range(count - 1))
 
 
 def _in(items: list[tuple[Any, Any]]) -> str:

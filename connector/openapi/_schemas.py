@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any, Literal
 
+from connector._suggest import shown
+from connector._validators import pattern_problem
+from connector.openapi._budget import note
 from connector.openapi._merge import merge, merge_all
 from connector.openapi._refs import Refs, pointer_join
 
@@ -212,8 +214,12 @@ class SchemaBuilder:
             out["required"] = list(dict.fromkeys(v for v in value if isinstance(v, str)))
         elif key == "enum" and isinstance(value, list):
             out["enum"] = list(value)
-        elif key == "pattern" and isinstance(value, str) and _compiles(value):
-            out["pattern"] = value
+        elif key == "pattern" and isinstance(value, str):
+            problem = pattern_problem(value)
+            if problem is None:
+                out["pattern"] = value
+            else:
+                note(f"pattern {shown(value)!r} is not checked: {problem}")
         elif key == "example":
             out.setdefault("examples", [value])
         elif key == "examples":
@@ -348,15 +354,6 @@ def _known_types(value: Any) -> Any:
         types = [t for t in dict.fromkeys(value) if t in _TYPES]
         return types or None
     return None
-
-
-@lru_cache(maxsize=4096)
-def _compiles(pattern: str) -> bool:
-    try:
-        re.compile(pattern)
-    except (re.error, RecursionError, OverflowError):
-        return False
-    return True
 
 
 def _nullable(schema: Schema) -> Schema:

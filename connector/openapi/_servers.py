@@ -1,7 +1,8 @@
 """Servers as named environments, and the hosts an API's credentials are bound to.
 
 The servers that apply to an operation (its own, else its path's, else the description's) are
-the template's environments, named from their descriptions (`Sandbox server` -> `sandbox`), else
+the template's environments, named from their `name` (OpenAPI 3.2) or else their descriptions
+(`Sandbox server` -> `sandbox`), else
 `server1`, `server2`, ...; `{var}` becomes `<<var>>`. A variable whose default is a real value
 stays a server variable (default and enum). A default that only stands in for a value (Rebilly's
 `'{organizationId}'`, an empty string) makes the variable a required input instead. `local` is
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from connector._hosts import host_of
 from connector.openapi._names import env_name, identifier, split_words
 from connector.openapi._refs import as_dict
 
@@ -31,7 +33,8 @@ class Servers:
 
     environments: dict[str, Any] = field(default_factory=dict)
     inputs: dict[str, dict[str, Any]] = field(default_factory=dict)
-    hosts: set[str] = field(default_factory=set)
+    hosts: dict[str, str] = field(default_factory=dict)
+    """Each concrete host a server URL names, and how (`server`, `server variable enum`, ...)."""
     warnings: list[str] = field(default_factory=list)
 
 
@@ -60,10 +63,10 @@ def build_servers(entries: list[Any], prefix: str) -> Servers:
                 f"server {entry['url']!r} is not an absolute http(s) URL: use 'local' or a base URL"
             )
             continue
-        result.hosts.update(
-            _hosts(urlsplit(url.replace("<<", "{").replace(">>", "}")).netloc, variables)
-        )
-        name = _environment_name(entry.get("description"), index, taken)
+        netloc = url.replace("<<", "{").replace(">>", "}").split("://", 1)[-1].split("/", 1)[0]
+        for host, note in _hosts(netloc, variables).items():
+            result.hosts.setdefault(host, note)
+        name = _environment_name(_label(entry), index, taken)
         server: dict[str, Any] = {"url": url.rstrip("/")}
         if isinstance(entry.get("description"), str) and entry["description"]:
             server["description"] = entry["description"]
@@ -130,13 +133,37 @@ def _path_of(url: str) -> str:
     return ("/" + rest.split("/", 1)[1]).rstrip("/") if "/" in rest else ""
 
 
-def _hosts(host: str, variables: dict[str, Any]) -> set[str]:
-    """The concrete hosts of a server: each enum value of a variable in the host name."""
-    hosts = {host}
+def _hosts(netloc: str, variables: dict[str, Any]) -> dict[str, str]:
+    """The concrete hosts of a server, each with how the description names it: the server
+    itself (variables at their defaults), or an `enum` value of a variable in the host name.
+    The host is the one a connection goes to (`api.good.example@evil.example` is evil.example,
+    and says how it was written)."""
+    found: dict[str, str] = {}
     for key, spec in variables.items():
-        values = spec.get("enum") or [spec["default"]]
-        hosts = {h.replace(f"{{{key}}}", str(v)) for h in hosts for v in values}
-    return {h.split("@")[-1].split(":")[0].lower() for h in hosts if "{" not in h and h}
+        netloc_default = netloc.replace(f"{{{key}}}", str(spec["default"]))
+        for value in spec.get("enum") or ():
+            other = netloc.replace(f"{{{key}}}", str(value))
+            if other != netloc_default:
+                _add(found, other, "server variable enum")
+        netloc = netloc_default
+    _add(found, netloc, "server")
+    return found
+
+
+def _add(found: dict[str, str], netloc: str, note: str) -> None:
+    if "{" in netloc or not netloc:
+        return  # a host still to be given (an input): bound only by --server
+    host = host_of(f"https://{netloc}")
+    if not host:
+        return
+    disguised = "@" in netloc or "\\" in netloc
+    found[host] = f"{note}, written as {netloc!r}" if disguised else note
+
+
+def _label(entry: dict[str, Any]) -> object:
+    """What names a server's environment: its `name` (OpenAPI 3.2), else its description."""
+    name = entry.get("name")
+    return name if isinstance(name, str) and name.strip() else entry.get("description")
 
 
 def _environment_name(description: object, index: int, taken: set[str]) -> str:

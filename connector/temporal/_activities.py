@@ -41,6 +41,9 @@ __all__ = ["TaskActivities", "failure_for"]
 
 DEFAULT_HEARTBEAT_SECONDS = 5.0
 
+Target = tuple[str | None, str | None, Mapping[str, str] | None]
+"""Where one task's requests go: environment, base URL, and where credentials are read."""
+
 
 class TaskActivities:
     """The `connector.run_task` activity for a fixed set of tasks, one executor per thread."""
@@ -54,11 +57,14 @@ class TaskActivities:
         environ: Mapping[str, str] | None = None,
         allow_hosts: Iterable[str] = (),
         now: Callable[[], float] = time.time,
+        targets: Mapping[str, Target] | None = None,
     ) -> None:
         """Args:
         tasks: the tasks this worker serves, by name.
         environment, base_url: where every request goes (the worker decides, not the input).
         environ: where credentials are read; `os.environ` if None.
+        targets: per task name, (environment, base URL, environ) replacing the three above
+            (a worker serving `local` sends each task to its emulator with a local key).
         allow_hosts: hosts a credential may go to besides its bound ones (`--allow-host`).
         now: wall-clock epoch seconds, to read retry headers.
         """
@@ -69,6 +75,7 @@ class TaskActivities:
         self.allow_hosts = tuple(allow_hosts)
         self._now = now
         self._local = threading.local()
+        self.targets = dict(targets or {})
 
     @activity.defn(name=ACTIVITY_NAME)
     def run_task(self, call: TaskCall) -> Outcome:
@@ -81,19 +88,24 @@ class TaskActivities:
                 type="usage",
                 non_retryable=True,
             )
+        environment, base_url, environ = self.targets.get(
+            call.task, (self.environment, self.base_url, self.environ)
+        )
         with _heartbeating(_heartbeat_interval()):
-            result = self._executor().run(
-                task, call.inputs, environment=self.environment, base_url=self.base_url
+            result = self._executor(environ).run(
+                task, call.inputs, environment=environment, base_url=base_url
             )
         if result.status == "COMPLETED":
             return Outcome(result.status, result.model_dump_json(by_alias=True))
         raise failure_for(result, self._now())
 
-    def _executor(self) -> Executor:
-        executor: Executor | None = getattr(self._local, "executor", None)
+    def _executor(self, environ: Mapping[str, str] | None) -> Executor:
+        """This thread's executor reading credentials from `environ`."""
+        executors: dict[int, Executor] = self._local.__dict__.setdefault("executors", {})
+        executor = executors.get(id(environ))
         if executor is None:
-            executor = Executor(environ=self.environ, allow_hosts=self.allow_hosts)
-            self._local.executor = executor
+            executor = Executor(environ=environ, allow_hosts=self.allow_hosts)
+            executors[id(environ)] = executor
         return executor
 
 

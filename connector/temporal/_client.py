@@ -47,7 +47,7 @@ from connector.temporal._workflows import (
     chunk_id,
 )
 
-__all__ = ["BatchPlan", "Submission", "follow", "submit"]
+__all__ = ["BatchPlan", "Submission", "finished_results", "follow", "submit"]
 
 CHUNK_ITEMS = 100
 CHUNK_BYTES = 256 * 1024
@@ -196,6 +196,14 @@ async def follow(
         if next_chunk < len(plan.chunks):
             await sleep(poll_seconds)
     await handle.result()
+
+
+async def finished_results(client: Client, plan: BatchPlan) -> AsyncIterator[ItemResult]:
+    """Every item's result of a batch that ran to the end, in input order: read from its
+    chunk workflows' results, which needs no worker (a query of the batch would)."""
+    for index in range(len(plan.chunks)):
+        for item in await _chunk_results(client, plan.batch_id, index):
+            yield item
 
 
 async def _progress(handle: BatchHandle) -> Progress | None:

@@ -23,7 +23,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from connector._task import Task
-from connector.temporal._activities import TaskActivities
+from connector.temporal._activities import Target, TaskActivities
 from connector.temporal._workflows import BatchWorkflow, ChunkWorkflow
 
 __all__ = ["DEFAULT_ACTIVITIES", "serve"]
@@ -49,6 +49,7 @@ async def serve(
     activities_per_second: float | None = None,
     stop: asyncio.Event | None = None,
     on_ready: Callable[[], None] | None = None,
+    targets: Mapping[str, Target] | None = None,
 ) -> None:
     """Run the worker until `stop` is set (or forever).
 
@@ -60,7 +61,11 @@ async def serve(
     """
     client = await Client.connect(address, namespace=namespace)
     activities = TaskActivities(
-        tasks, environment=environment, base_url=base_url, allow_hosts=allow_hosts
+        tasks,
+        environment=environment,
+        base_url=base_url,
+        allow_hosts=allow_hosts,
+        targets=targets,
     )
     with ThreadPoolExecutor(max_workers=max_activities) as pool:
         worker = Worker(

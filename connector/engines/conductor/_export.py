@@ -16,7 +16,8 @@ import re
 from typing import Any
 
 from connector._task import Task
-from connector._template import IDEMPOTENT_METHODS, RetryPolicy, TaskTemplate
+from connector._template import TaskTemplate
+from connector.engines._attempts import engine_attempts
 from connector.engines._expressions import is_identifier, map_strings, to_engine
 from connector.engines._shared import (
     Export,
@@ -160,7 +161,7 @@ def _task_def(
         task_def["description"] = template.description
     if owner_email:
         task_def["ownerEmail"] = owner_email
-    task_def.update(retry_fields(template.retry, template.http_request.method, warnings))
+    task_def.update(retry_fields(template, warnings))
     deadline = whole_seconds(template.deadline_seconds, "deadlineSeconds", warnings, minimum=1)
     task_def["timeoutSeconds"] = deadline
     task_def["responseTimeoutSeconds"] = deadline
@@ -168,11 +169,11 @@ def _task_def(
     return task_def
 
 
-def retry_fields(retry: RetryPolicy, method: str, warnings: list[str]) -> dict[str, Any]:
-    count = retry.max_attempts - 1
-    if count and method not in IDEMPOTENT_METHODS and not retry.retry_non_idempotent:
-        warnings.append(f"retry: {method} is not idempotent, so the engine does not retry it")
-        count = 0
+def retry_fields(template: TaskTemplate, warnings: list[str]) -> dict[str, Any]:
+    """The task definition's retry fields: `retryCount` 0 for a step the one rule
+    (`engine_attempts`) does not let the engine repeat."""
+    retry = template.retry
+    count = engine_attempts(template, warnings) - 1
     exponential = retry.backoff_rate != 1
     if exponential and retry.backoff_rate != 2 and count:
         warnings.append(f"retry.backoffRate: {retry.backoff_rate} written as 2 (Conductor's)")

@@ -8,8 +8,9 @@ from typing import Any
 
 from connector._errors import TemplateError
 from connector._task import Task
-from connector._template import RetryPolicy
+from connector._template import TaskTemplate
 from connector.auth import Auth
+from connector.engines._attempts import engine_attempts, precise_retry
 from connector.engines._expressions import from_engine, map_strings, unsupported
 from connector.engines._shared import (
     METADATA_KEY,
@@ -61,6 +62,8 @@ def import_(document: Any, *, task: str | None = None, name: str | None = None) 
     meta = read_metadata(inputs.get(METADATA_KEY))
     data, credentials = _native(source, task_def or {}, meta)
     template = finish(data, f"Conductor task {source['name']}")
+    if task_def:
+        template = precise_retry(template, data, meta, _written_retry)
     options = ExportOptions(
         workflow=picked.workflow,
         credentials=credentials,
@@ -77,6 +80,8 @@ def import_(document: Any, *, task: str | None = None, name: str | None = None) 
         f"{path}: not carried by a task template; the export writes it differently"
         for path in differences(original, {"workflowTask": again_task, "taskDef": again_def})
     ]
+    if any(warning.startswith("taskDef.retry") for warning in warnings):
+        engine_attempts(template, warnings)  # why: a step not safe to repeat is sent once
     if task_def is None:
         warnings.append("no task definition: the template keeps the default retry and timeouts")
     return Import(template=template, options=options, warnings=warnings)
@@ -152,7 +157,7 @@ def _native(
     if "readTimeOut" in http:
         data["readTimeoutSeconds"] = number(http["readTimeOut"] / 1000)
     if task_def:
-        data["retry"] = _import_retry(task_def, meta, request["method"])
+        data["retry"] = _import_retry(task_def)
         data["deadlineSeconds"] = _import_deadline(task_def, meta)
     return data, credentials
 
@@ -215,28 +220,21 @@ def _import_auth(
     return {"schemes": {"apiKey": key}}, None
 
 
-def _import_retry(task_def: dict[str, Any], meta: Metadata, method: str) -> dict[str, Any]:
+def _import_retry(task_def: dict[str, Any]) -> dict[str, Any]:
     logic = task_def.get("retryLogic", "FIXED")
     if logic not in {"FIXED", "EXPONENTIAL_BACKOFF"}:
         raise unsupported("taskDef.retryLogic", f"{logic} has no task template equivalent")
-    native = {
+    return {
         "maxAttempts": task_def.get("retryCount", 3) + 1,
         "intervalSeconds": task_def.get("retryDelaySeconds", 60),
         "backoffRate": 2 if logic == "EXPONENTIAL_BACKOFF" else 1,
         "maxIntervalSeconds": task_def.get("maxRetryDelaySeconds", 3600),
         "jitterSeconds": number(task_def.get("backoffJitterMs", 0) / 1000),
     }
-    precise, written = meta.template.get("retry"), _writes_retry(native, method)
-    if isinstance(precise, dict) and written and _writes_retry(precise, method) == written:
-        return precise
-    return native
 
 
-def _writes_retry(retry: dict[str, Any], method: str) -> dict[str, Any] | None:
-    try:
-        return retry_fields(RetryPolicy.model_validate(retry), method, [])
-    except ValueError:
-        return None
+def _written_retry(template: TaskTemplate) -> dict[str, Any]:
+    return retry_fields(template, [])
 
 
 def _import_deadline(task_def: dict[str, Any], meta: Metadata) -> int | float:
