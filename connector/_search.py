@@ -111,7 +111,7 @@ def search_catalogue(
 
 def candidates(connection: sqlite3.Connection, query: Query, api: str | None) -> list[Candidate]:
     """The index's best rows for any of the query's terms or their synonyms (BM25)."""
-    match = " OR ".join(f'"{term}"' for term in query.expanded)
+    match = " OR ".join(f'"{term}"' for term in query.matched)
     sql = _SELECT + ("AND task.api = ? " if api else "") + "ORDER BY score DESC, task.id LIMIT ?"
     params: tuple[Any, ...] = (match, api.lower(), CANDIDATES) if api else (match, CANDIDATES)
     return [_candidate(record) for record in connection.execute(sql, params)]

@@ -195,7 +195,7 @@ def _plural(path: str) -> bool:
 class Query:
     """A user's words: their stems, the intent the first verb names, the other words."""
 
-    __slots__ = ("expanded", "intent", "objects", "terms", "verb")
+    __slots__ = ("expanded", "intent", "matched", "objects", "terms", "verb")
 
     def __init__(self, text: str) -> None:
         self.terms = list(dict.fromkeys(words(text)))
@@ -207,3 +207,7 @@ class Query:
         for term in self.terms:
             for other, weight in expansions(term).items():
                 self.expanded[other] = max(weight, self.expanded.get(other, 0.0))
+        # the terms the full-text index is asked for: the objects' (a verb such as `get` is
+        # in a third of a catalogue; scoring weighs it), or every term when there is no object
+        named = [other for term in self.objects for other in expansions(term)]
+        self.matched = list(dict.fromkeys(named)) or list(self.expanded)
