@@ -7,6 +7,7 @@
     │   ├── InputError           the task input (or the body built from it) is invalid
     │   ├── DescriptionError     a file is not a readable OpenAPI 3.x or Swagger 2.0 description
     │   │   └── OverlayError     an overlay is invalid, or one of its actions cannot be applied
+    │   ├── WorkflowError        an Arazzo document is invalid (fields named by JSON pointer)
     │   └── UsageError           the call names no place to send to
     │       └── CredentialHostError   a credential would go to a host it is not bound to
     └── RunError                 a request was attempted
@@ -50,6 +51,7 @@ __all__ = [
     "TemplateError",
     "TransportError",
     "UsageError",
+    "WorkflowError",
 ]
 
 
@@ -119,6 +121,12 @@ class OverlayError(DescriptionError):
     """An overlay is not valid, or one of its actions cannot be applied (index and target)."""
 
     kind = "overlay"
+
+
+class WorkflowError(DefinitionError):
+    """An Arazzo workflow document is invalid; each field error names a JSON pointer."""
+
+    kind = "workflow"
 
 
 class UsageError(DefinitionError):

@@ -33,6 +33,7 @@ Where a new piece goes:
 | emulator behaviour | `connector/emulator/`, beside the generic behaviour |
 | CLI command | one module in `connector/cli/`, listed in the parser's command table |
 | catalogue source | `connector/openapi/` (a description format) and the user catalogue's store |
+| workflow feature | `connector/arazzo/`: one concept per module, engine exports beside the runner |
 
 Below, every package and module with the first paragraph of its docstring.
 """

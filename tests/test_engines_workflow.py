@@ -5,21 +5,16 @@ from __future__ import annotations
 
 import copy
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
-from _templates import free_local
 
 from connector._errors import TemplateError
-from connector.cli import main
 from connector.engines import (
-    ExportOptions,
     Step,
     When,
     export_workflow,
     holds,
-    load_workflow,
     parse_workflow,
     run_steps,
     step_inputs,
@@ -226,29 +221,6 @@ def test_the_wiring_reads_outputs_as_the_engines_do() -> None:
     assert holds(When(value="${workflow.input.mode}", equals="go"), {"mode": "go"}, outputs)
 
 
-def test_the_command_exports_a_workflow_file(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """`connector workflow export FILE --engine E -o OUT`; a bad file is exit 2, field named."""
-    source = tmp_path / "twice.json"
-    source.write_text(json.dumps(TWICE))
-    out = tmp_path / "twice.conductor.json"
-    argv = ["workflow", "export", str(source), "--engine", "conductor", "-o", str(out)]
-    assert main([*argv, "--owner-email", "payments@example.com"]) == 0
-    exported = json.loads(out.read_text())
-    assert (
-        exported
-        == export_workflow(
-            load_workflow(source), "conductor", ExportOptions(owner_email="payments@example.com")
-        ).document
-    )
-    source.write_text(json.dumps(_changed("steps.1.name", "first")))
-    assert main(argv) == 2
-    err = capsys.readouterr().err
-    assert "steps.1.name: 'first' is used twice" in err
-    assert "Traceback" not in err
-
-
 def test_after_a_step_that_fails_the_rest_do_not_run() -> None:
     """An engine fails the workflow at a failed step: the later steps are NOT_RUN."""
     from connector._result import ErrorInfo, TaskResult
@@ -262,64 +234,3 @@ def test_after_a_step_that_fails_the_rest_do_not_run() -> None:
     runs = run_steps(parse_workflow(TWICE), {"id": "po-1", "amount": 1}, send)
     assert sent == ["first"]
     assert [run.status for run in runs] == ["FAILED", "NOT_RUN"]
-
-
-@pytest.fixture
-def twice_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The workflow above as a file; no credentials in the environment."""
-    monkeypatch.delenv("REBILLY_API_KEY", raising=False)
-    monkeypatch.delenv("REBILLY_JWT", raising=False)
-    data = copy.deepcopy(TWICE)
-    for step in data["steps"]:
-        step["task"] = free_local(tmp_path, step["task"])
-    path = tmp_path / "twice.json"
-    path.write_text(json.dumps(data))
-    return path
-
-
-def test_the_command_runs_the_steps_against_one_local_emulator(
-    twice_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """`connector workflow run`: the second upsert finds the first's state (200, not 201)."""
-    given = tmp_path / "input.json"
-    given.write_text('{"id": "po-7", "amount": 3}')
-    code = main(["workflow", "run", str(twice_file), "--input", str(given), "--json"])
-    out, err = capsys.readouterr()
-    assert code == 0, out + err
-    steps = json.loads(out)["steps"]
-    assert [(s["status"], s["result"]["response"]["statusCode"]) for s in steps] == [
-        ("COMPLETED", 201),
-        ("COMPLETED", 200),
-    ]
-    assert steps[1]["result"]["response"]["body"]["currency"] == "EUR"
-
-
-@pytest.mark.parametrize(
-    ("extra", "words"),
-    [
-        pytest.param(["--environment", "sandbox"], "no credentials for sandbox", id="sandbox"),
-        pytest.param(["--environment", "live"], "invalid choice", id="never-live"),
-    ],
-)
-def test_the_command_refuses_to_send_where_it_should_not(
-    twice_file: Path,
-    tmp_path: Path,
-    capsys: pytest.CaptureFixture[str],
-    extra: list[str],
-    words: str,
-) -> None:
-    """No credentials for sandbox, or live at all: exit 2, nothing sent."""
-    given = tmp_path / "input.json"
-    given.write_text('{"id": "po-7", "amount": 3}')
-    assert main(["workflow", "run", str(twice_file), "--input", str(given), *extra]) == 2
-    assert words in capsys.readouterr().err
-
-
-def test_a_workflow_input_that_is_not_an_object_is_refused(
-    twice_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """The input must be a JSON object: exit 2, one message."""
-    given = tmp_path / "input.json"
-    given.write_text("[1, 2]")
-    assert main(["workflow", "run", str(twice_file), "--input", str(given)]) == 2
-    assert "the workflow input is a JSON object" in capsys.readouterr().err

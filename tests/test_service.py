@@ -236,6 +236,7 @@ def test_openapi_description_is_generated_from_the_models(client: TestClient) ->
         "/api/tasks/{name}/test-request",
         "/api/tasks/{name}/export",
         "/api/import",
+        "/api/workflows/plan",
     }
     render = spec["paths"]["/api/tasks/{name}/render"]["post"]["responses"]
     assert {"200", "400", "404", "413", "422"} <= set(render)

@@ -40,6 +40,14 @@ def add_worker_options(parser: argparse.ArgumentParser) -> None:
     """The Temporal client options, and the task queue's rate (the worker sets it)."""
     add_options(parser)
     parser.add_argument(
+        "--arazzo",
+        metavar="FILE",
+        action="append",
+        default=[],
+        help="Temporal: an Arazzo document whose workflows this worker runs durably, served "
+        "under its file name up to the first dot (repeatable)",
+    )
+    parser.add_argument(
         "--rate",
         metavar="N/SECONDS",
         help="Temporal: at most N activities per SECONDS on the task queue, all workers "
@@ -71,6 +79,7 @@ def run_worker(args: argparse.Namespace) -> int:
     try:
         tasks = {task.name: task for task in map(load_task, args.task or task_names())}
         per_second = activities_per_second(args.rate, tasks.values())
+        documents = _documents(args.arazzo)
     except ConnectorError as exc:
         return fail_with(exc, as_json=False)
     except ValueError as exc:
@@ -79,7 +88,7 @@ def run_worker(args: argparse.Namespace) -> int:
 
     try:
         with worker_targets(args, list(tasks.values())) as targets:
-            return _serve(args, tasks, per_second, targets)
+            return _serve(args, tasks, per_second, targets, documents=documents)
     except ConnectorError as exc:
         return fail_with(exc, as_json=False)
 
@@ -89,12 +98,14 @@ def _serve(
     tasks: dict[str, Task],
     per_second: float | None,
     targets: Mapping[str, WorkerTarget],
+    *,
+    documents: Mapping[str, Any],
 ) -> int:
-    """Serve the checked tasks until SIGINT or SIGTERM."""
+    """Serve the checked tasks (and Arazzo documents) until SIGINT or SIGTERM."""
     from connector.temporal import serve
 
     _log_to_stderr()
-    names = ", ".join(sorted(tasks))
+    names = ", ".join([*sorted(tasks), *(f"arazzo:{name}" for name in sorted(documents))])
 
     def ready() -> None:
         sys.stderr.write(
@@ -117,6 +128,7 @@ def _serve(
             name: (target.environment, target.base_url, target.environ)
             for name, target in targets.items()
         },
+        "documents": documents,
     }
     import asyncio  # only when serving: the parser of every command loads this module
 
@@ -125,6 +137,15 @@ def _serve(
     except RuntimeError as exc:  # temporalio's connection failure
         return exit_now(fail("usage", f"cannot reach {args.address}: {exc}", as_json=False))
     return exit_now(EXIT_OK)
+
+
+def _documents(files: list[str]) -> dict[str, Any]:
+    """Each `--arazzo` document, checked, by the name a run names it with."""
+    from pathlib import Path
+
+    from connector.arazzo import open_workflows
+
+    return {Path(file).name.split(".")[0]: open_workflows(Path(file)) for file in files}
 
 
 def activities_per_second(rate: str | None, tasks: Iterable[Task]) -> float | None:

@@ -12,6 +12,7 @@
     POST /api/tasks/{name}/test-request     send it; the structured response
     POST /api/tasks/{name}/export           the configured step as an engine's task JSON
     POST /api/import                        an engine's task JSON back into a step
+    POST /api/workflows/plan                an Arazzo document's dry run (catalogue sources)
 
 Definition-time errors (nothing sent) answer 4xx with `{"error": {kind, message,
 fieldErrors}}`; a request that was sent answers 200 with the structured response, whatever
@@ -45,7 +46,7 @@ from connector._result import TaskResult
 from connector._task import Task
 from connector._version import __version__
 from connector.engines import engines
-from connector.service import _engines, _palette
+from connector.service import _engines, _palette, _workflows
 from connector.service._guards import Guard, GuardSettings
 from connector.service._local import LocalTarget
 from connector.service._models import (
@@ -63,6 +64,7 @@ from connector.service._models import (
     TestRequest,
 )
 from connector.service._palette import task_for_ref
+from connector.service._workflows import WorkflowPlanRequest
 
 Runner = Callable[[PreparedRequest, Task], TaskResult]
 """Sends a prepared request for a task and returns the structured response."""
@@ -161,9 +163,17 @@ def _add_routes(app: FastAPI) -> None:
         _export
     )
     app.post("/api/import", response_model=ImportResponse, responses=_REFUSED)(_import)
+    app.post("/api/workflows/plan", response_model=dict[str, JsonValue], responses=_REFUSED)(
+        _workflow_plan
+    )
 
 
 # -- routes ---------------------------------------------------------------------------
+
+
+def _workflow_plan(body: WorkflowPlanRequest) -> dict[str, Any]:
+    """Dry run of an Arazzo workflow: each step's request and wiring; nothing is sent."""
+    return _workflows.plan(body)
 
 
 def _page() -> FileResponse:

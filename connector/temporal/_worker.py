@@ -23,7 +23,10 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from connector._task import Task
+from connector.arazzo import Checked
 from connector.temporal._activities import Target, TaskActivities
+from connector.temporal._arazzo_activities import ArazzoActivities
+from connector.temporal._arazzo_workflow import ArazzoWorkflow
 from connector.temporal._workflows import BatchWorkflow, ChunkWorkflow
 
 __all__ = ["DEFAULT_ACTIVITIES", "serve"]
@@ -50,9 +53,11 @@ async def serve(
     stop: asyncio.Event | None = None,
     on_ready: Callable[[], None] | None = None,
     targets: Mapping[str, Target] | None = None,
+    documents: Mapping[str, Checked] | None = None,
 ) -> None:
     """Run the worker until `stop` is set (or forever).
 
+    `documents`: Arazzo documents (by name) whose workflows this worker runs durably.
     `activities_per_second` limits the whole task queue (the server enforces it across every
     worker): pacing to an API's rate limit for all machines together.
 
@@ -67,13 +72,16 @@ async def serve(
         allow_hosts=allow_hosts,
         targets=targets,
     )
+    arazzo = ArazzoActivities(
+        documents or {}, environment=environment, base_url=base_url, allow_hosts=allow_hosts
+    )
     with ThreadPoolExecutor(max_workers=max_activities) as pool:
         worker = Worker(
             client,
             task_queue=task_queue,
-            workflows=[BatchWorkflow, ChunkWorkflow],
+            workflows=[BatchWorkflow, ChunkWorkflow, ArazzoWorkflow],
             workflow_runner=SANDBOX,
-            activities=[activities.run_task],
+            activities=[activities.run_task, arazzo.start, arazzo.step, arazzo.lost],
             activity_executor=pool,
             max_concurrent_activities=max_activities,
             max_task_queue_activities_per_second=activities_per_second,

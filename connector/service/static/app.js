@@ -9,6 +9,7 @@ import { fill, h, pretty } from "./dom.js";
 import { applyValues, buildForm, shapeOf, showFieldErrors } from "./form.js";
 import { moveFocus, newPalette, openByDefault, renderPalette } from "./palette.js";
 import { showNothingSent, showReference, showRequest, showResult } from "./views.js";
+import { setUpArazzo } from "./workflow.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -545,6 +546,7 @@ function wire() {
   $("export-download").addEventListener("click", downloadExport);
   $("import-file").addEventListener("change", importFile);
   $("import-form").addEventListener("submit", (event) => event.preventDefault());
+  setUpArazzo();
   document.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
