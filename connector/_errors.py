@@ -9,7 +9,8 @@
     │   │   └── OverlayError     an overlay is invalid, or one of its actions cannot be applied
     │   ├── WorkflowError        an Arazzo document is invalid (fields named by JSON pointer)
     │   └── UsageError           the call names no place to send to
-    │       └── CredentialHostError   a credential would go to a host it is not bound to
+    │       ├── CredentialHostError   a credential would go to a host it is not bound to
+    │       └── JournalError     a batch journal is busy, damaged, of other inputs, unwritable
     └── RunError                 a request was attempted
         ├── TransportError       no usable response: connect failure, reset, timeout
         │   ├── ConnectError     could not connect: nothing reached the server
@@ -42,6 +43,7 @@ __all__ = [
     "DescriptionError",
     "FieldError",
     "InputError",
+    "JournalError",
     "OverlayError",
     "ReadTimeoutError",
     "RenderError",
@@ -137,6 +139,11 @@ class UsageError(DefinitionError):
 
 class CredentialHostError(UsageError):
     """A credential would be sent to a host it is not bound to, or over plain http."""
+
+
+class JournalError(UsageError):
+    """A batch journal cannot be used: another run holds it, it is damaged, it belongs to
+    other inputs, or it cannot be written (a full disk); nothing is sent unjournaled."""
 
 
 class RunError(ConnectorError):

@@ -26,6 +26,7 @@ from connector._body import FileReader
 from connector._catalog import load_task
 from connector._clock import SYSTEM_CLOCK, Clock
 from connector._errors import DefinitionError, TransportError, UsageError
+from connector._idempotency import with_key
 from connector._report import log_attempt, make_attempt, task_result
 from connector._request import PreparedRequest
 from connector._result import Attempt, TaskResult
@@ -110,6 +111,7 @@ class Executor:
         max_attempts: int | None = None,
         deadline: float | None = None,
         read_file: FileReader | None = None,
+        idempotency_key: str | None = None,
     ) -> TaskResult:
         """Render, validate and send one task; a definition error is a FAILED result.
 
@@ -121,12 +123,16 @@ class Executor:
             base_url: replaces the environment's base URL.
             connect_timeout, read_timeout, max_attempts, deadline: override the template.
             read_file: reads file parts given as `{"path": ...}` (None: paths are refused).
+            idempotency_key: for a keyed step whose inputs give no key, the key to send (an
+                engine passes one derived from its workflow and step, the same on each of its
+                retries); None: a new one for this call, sent on every attempt of it.
         """
         try:
             loaded = _load(task)
             target = resolve_environment(loaded, environment, base_url, self.environ)
+            keyed, _key = with_key(loaded.template, inputs, idempotency_key)
             request = loaded.prepare(
-                inputs,
+                keyed,
                 environment=target,
                 base_url=base_url,
                 environ=self.environ,
@@ -178,7 +184,9 @@ class Executor:
             if self.on_wait is not None:
                 self.on_wait(attempts[-1])
 
-        retrying = build_retrying(policy.retry, request.method, schedule, before_sleep=before_sleep)
+        retrying = build_retrying(
+            policy.retry, schedule, repeatable=policy.repeatable, before_sleep=before_sleep
+        )
         final = run_attempts(retrying, attempt)
         log_attempt(request, attempts[-1], policy)
         elapsed = (self._clock.monotonic() - started) * 1000

@@ -26,7 +26,6 @@ from connector._retry import (
     LastOutcome,
     Outcome,
     SendPolicy,
-    is_safe_to_repeat,
     may_resend,
 )
 from connector._template import response_key
@@ -99,7 +98,7 @@ def task_result(
 
 def _retryable(outcome: Outcome, request: PreparedRequest, policy: SendPolicy) -> bool:
     """Could a later engine-level retry help? The same table that decides in-task retries."""
-    return may_resend(outcome, safe=is_safe_to_repeat(request.method, policy.retry))
+    return may_resend(outcome, safe=policy.repeatable)
 
 
 def _request_view(request: PreparedRequest) -> RequestView:

@@ -2,9 +2,9 @@
 
 - deciding: a data table says which outcomes may be sent again, and for which methods.
   Nothing reached the server (a connect failure): always. A read timeout, a dropped
-  connection or 408/425/429/500/502/503/504: only when repeating the request is safe (an
-  idempotent method, or a template that declares `retryNonIdempotent`). Any other status:
-  never.
+  connection or 408/425/429/500/502/503/504: only when repeating the request is safe
+  (`_idempotency.retry_allowed`: an idempotent method, a keyed request, or a template that
+  declares `retryNonIdempotent`). Any other status: never.
 - waiting: `intervalSeconds x backoffRate^(n-1)`, capped by `maxIntervalSeconds`, plus jitter.
   A server's `X-RateLimit-Retry-After` (UTC epoch seconds, Rebilly's) or `Retry-After`
   (seconds or HTTP-date) may lengthen the backoff, never shorten it; its only cap is the
@@ -41,7 +41,8 @@ from connector._errors import (
     ReadTimeoutError,
     TransportError,
 )
-from connector._template import IDEMPOTENT_METHODS, RetryPolicy, TaskTemplate
+from connector._idempotency import retry_allowed
+from connector._template import RetryPolicy, TaskTemplate
 from connector._transport import Response, Timeouts
 
 Outcome = Response | TransportError
@@ -85,21 +86,6 @@ def rule_for(outcome: Outcome) -> Rule:
     if isinstance(outcome, Response):
         return STATUS_RULES.get(outcome.status_code, Rule.NEVER)
     return ERROR_RULES.get(type(outcome), Rule.NEVER)
-
-
-def is_safe_to_repeat(method: str, policy: RetryPolicy) -> bool:
-    """Whether sending the request twice cannot do anything twice."""
-    return method.upper() in IDEMPOTENT_METHODS or policy.retry_non_idempotent
-
-
-def may_repeat(template: TaskTemplate) -> bool:
-    """Whether the step may be sent more than once: by the connector's retries, by a
-    Temporal activity's next attempt, or by an engine's own task retry.
-
-    The one rule every engine adapter and worker asks (an engine cannot tell a refused
-    connection from a lost answer, so a step this refuses is sent once there).
-    """
-    return is_safe_to_repeat(template.http_request.method, template.retry)
 
 
 def may_resend(outcome: Outcome, *, safe: bool) -> bool:
@@ -280,6 +266,8 @@ class SendPolicy:
     timeouts: Timeouts
     deadline_seconds: float
     success_status_codes: frozenset[int]
+    repeatable: bool = False
+    """Sending the request again cannot do anything twice (`retry_allowed`)."""
 
     @classmethod
     def for_template(
@@ -303,6 +291,7 @@ class SendPolicy:
             ),
             deadline_seconds=deadline or template.deadline_seconds,
             success_status_codes=template.success_codes(),
+            repeatable=retry_allowed(template).allowed,
         )
 
 
@@ -324,14 +313,14 @@ class Schedule:
 
 def build_retrying(
     policy: RetryPolicy,
-    method: str,
     schedule: Schedule,
     *,
+    repeatable: bool,
     before_sleep: Callable[[tenacity.RetryCallState], None] | None = None,
 ) -> tenacity.Retrying:
     """One `tenacity.Retrying` for one request, built from the template's policy."""
     return tenacity.Retrying(
-        retry=retry_if_transient(safe=is_safe_to_repeat(method, policy)),
+        retry=retry_if_transient(safe=repeatable),
         wait=wait_server_hint(backoff(policy, schedule.random), schedule.clock.time),
         stop=tenacity.stop_after_attempt(schedule.max_attempts)
         | stop_at_deadline(schedule.deadline_at, schedule.clock.monotonic),

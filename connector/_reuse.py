@@ -15,7 +15,7 @@ from typing import Any
 import requests
 from requests.adapters import HTTPAdapter
 
-from connector._template import IDEMPOTENT_METHODS
+from connector._idempotency import IDEMPOTENT_METHODS
 
 _NO_ANSWER = (ConnectionResetError, BrokenPipeError, ConnectionAbortedError)
 """What a closed connection raises before any answer (`RemoteDisconnected` is a reset)."""

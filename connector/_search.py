@@ -1,214 +1,236 @@
-"""`connector search`: embedded lexical ranking of tasks, with an API-vocabulary thesaurus.
+"""`connector search` and the page's palette: one ranking of the catalogue's tasks.
 
-Each task is a bag of words from its operationId (camelCase split), title, tags, path,
-parameter names and description, each field weighted (an operationId or title word counts
-three times a description word). Words are lower-cased and reduced to a stem (`cancellation`,
-`canceled` and `cancels` are `cancel`). Ranking is Okapi BM25; each word of the query also
-matches the words a thesaurus of API vocabulary groups with it (`stop` finds `cancel`,
-`disbursement` finds `payout`), at a lower weight than the word itself, so a paraphrase finds
-the operation while an exact word still ranks first. Nothing is downloaded and no server runs.
+Candidates come from the kept full-text index (`_search_index`: SQLite FTS5, BM25 with a
+weight per field); each is then scored on what the query and the operation mean:
+  - exact: the query's words are the summary's or the operationId's words (it comes first);
+  - intent: the query's verb names what the operation does ("add" a POST to a collection,
+    "show" a GET of an item, "all" a GET of a collection, "remove" a DELETE, "cancel" a
+    `/cancellation`), a conflicting verb counts against it;
+  - resource: the thing the query names is the one the path ends in (an issue, not an
+    issue's comment);
+  - coverage: how many of the query's other words the title, operationId and path hold;
+  - meaning (with the optional `semantic` extra, `_search_meaning`): the cosine similarity
+    of the query's and the task's sentence embeddings; the most similar tasks join the
+    candidates even when they share no word with the query.
+The weights were chosen on the tuning two thirds of `benchmarks/search_queries.jsonl`;
+`python benchmarks/search.py` reports the held-out third. Nothing is downloaded.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+import _thread
+import json
+import sqlite3
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from connector._search_index import COLUMN_WEIGHTS, Model, connect, sync
+from connector._search_meaning import (
+    NEAR_ENOUGH,
+    NEIGHBOURS,
+    Embed,
+    default_embedder,
+    similarities,
+)
+from connector._search_text import Query, expansions
 from connector._store import all_rows, catalog_dir, fingerprint
 
-K1 = 1.2
-B = 0.75
-SYNONYM_WEIGHT = 0.6
+CANDIDATES = 200
+"""How many of the full-text index's best rows are scored on meaning."""
 
-FIELD_WEIGHTS: Mapping[str, int] = {
-    "method": 1,
-    "operationId": 3,
-    "title": 3,
-    "tags": 2,
-    "path": 2,
-    "parameters": 1,
-    "description": 1,
+WEIGHTS: Mapping[str, float] = {
+    "text": 0.5,
+    "exact": 3.0,
+    "intent": 0.6,
+    "conflict": 0.6,
+    "resource": 0.8,
+    "coverage": 1.0,
+    "depth": 0.1,
+    "specific": 0.5,
+    "meaning": 8.0,
 }
 
-THESAURUS: Sequence[frozenset[str]] = [
-    frozenset(group.split())
-    for group in (
-        "cancel stop void abort terminate revoke halt",
-        "payout disbursement withdrawal withdraw disburse cashout",
-        "list all collection browse enumerate index many",
-        "get fetch retrieve read show view see lookup describe detail",
-        "create add new make post insert register open buy",
-        "update modify change edit patch set put upsert alter",
-        "delete remove destroy erase discard drop purge",
-        "customer client payer buyer shopper consumer",
-        "payment charge transaction pay purchase",
-        "refund reverse reimburse reversal chargeback",
-        "subscription recurring plan membership",
-        "invoice bill statement",
-        "send deliver dispatch submit",
-        "request ask asked demand",
-        "key token credential secret apikey",
-        "webhook callback notification hook",
-        "file document attachment upload",
-        "split divide partition",
-        "allocation allocate assign",
-        "batch group bulk bundle",
-        "approve accept confirm authorize authorise",
-        "block freeze hold suspend lock",
-        "unblock unfreeze release resume unlock",
-        "search filter query find",
-        "timeline history log event",
-        "message sms text",
-        "repository repo",
-        "issue ticket bug",
-        "comment note reply",
-        "organization org company organisation",
-        "user member account person people",
-        "instrument card method",
-        "image picture photo",
-        "number phone",
-        "call dial",
-    )
-]
 
-_WORD = re.compile(r"[A-Za-z][a-z]*|[A-Z]+(?![a-z])|[0-9]+")
-_STOP = frozenset(
-    {
-        *("a", "an", "the", "for", "to", "of", "in", "on", "at", "by", "with", "from"),
-        *("and", "or", "my", "me", "i", "we", "our", "you", "your", "it", "its", "that"),
-        *("this", "is", "are", "be", "been", "was", "were", "which", "who", "what", "how"),
-        *("do", "does", "did", "can", "will", "please", "want", "wants", "some", "any"),
-    }
+_COLUMNS = "task.id, task.row, task.intent, task.actions, task.resource, task.depth, task.names"
+_SELECT = (
+    f"SELECT {_COLUMNS}, -bm25(terms, {', '.join(map(str, COLUMN_WEIGHTS))}) AS score "  # noqa: S608 - constants
+    "FROM terms JOIN task ON task.id = terms.rowid WHERE terms MATCH ? "
 )
-_SUFFIXES = ("ations", "ation", "ions", "ion", "ings", "ing", "ies", "ied", "es", "ed", "s")
+_BY_ID = f"SELECT {_COLUMNS}, 0.0 FROM task WHERE task.id = ?"  # noqa: S608 - constants
 
 
-METHOD_WORDS: Mapping[str, str] = {
-    "GET": "get read",
-    "POST": "create",
-    "PUT": "replace update",
-    "PATCH": "update",
-    "DELETE": "delete",
-}
-"""What an HTTP method says an operation does, as words the thesaurus knows."""
-
-
-@lru_cache(maxsize=65536)
-def stem(word: str) -> str:
-    """A crude English stem, enough to match `canceled`, `cancellation` and `cancels`."""
-    word = word.lower()
-    if len(word) <= 3:
-        return word
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            word = word[: -len(suffix)] + ("y" if suffix in {"ies", "ied"} else "")
-            break
-    if len(word) > 3 and word[-1] == word[-2] and word[-1] not in "aeiousz":
-        word = word[:-1]
-    return word
-
-
-def words(text: str) -> list[str]:
-    """The stems of a text, camelCase split, stop words left out."""
-    return [stem(w) for w in _WORD.findall(text) if w.lower() not in _STOP]
-
-
-_GROUPS: dict[str, list[frozenset[str]]] = {}
-for _group in THESAURUS:
-    _stems = frozenset(stem(w) for w in _group)
-    for _stem in _stems:
-        _GROUPS.setdefault(_stem, []).append(_stems)
-
-
-def expansions(term: str) -> dict[str, float]:
-    """A query stem and the stems the thesaurus groups with it, with their weights."""
-    expanded = {term: 1.0}
-    for group in _GROUPS.get(term, []):
-        for other in group:
-            expanded.setdefault(other, SYNONYM_WEIGHT)
-    return expanded
-
-
-def document_terms(row: Mapping[str, Any]) -> Counter[str]:
-    """The weighted bag of stems of one task row."""
-    bag: Counter[str] = Counter()
-    for field, weight in FIELD_WEIGHTS.items():
-        value = METHOD_WORDS.get(str(row.get("method"))) if field == "method" else row.get(field)
-        text = " ".join(map(str, value)) if isinstance(value, list) else str(value or "")
-        for term in words(text):
-            bag[term] += weight
-    return bag
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One ranked task."""
+class Hit(NamedTuple):
+    """One ranked task and its score (a NamedTuple: `dataclasses` would add a third of a
+    `python -c pass` to the command's start-up)."""
 
     row: Mapping[str, Any]
     score: float
 
 
-class Index:
-    """BM25 over task rows, as an inverted index; build once, query many times."""
+class Candidate(NamedTuple):
+    """A row the index found, with what scoring needs of it."""
 
-    def __init__(self, rows: Iterable[Mapping[str, Any]]) -> None:
-        self.rows = list(rows)
-        postings: defaultdict[str, list[tuple[int, int]]] = defaultdict(list)
-        self._lengths = []
-        for position, row in enumerate(self.rows):
-            bag = document_terms(row)
-            self._lengths.append(sum(bag.values()))
-            for term, count in bag.items():
-                postings[term].append((position, count))
-        self._postings = dict(postings)
-        self._average = (sum(self._lengths) / len(self._lengths)) if self._lengths else 1.0
-        total = len(self.rows)
-        self._idf = {
-            t: math.log(1 + (total - len(p) + 0.5) / (len(p) + 0.5)) for t, p in postings.items()
-        }
-
-    def search(self, query: str, limit: int = 10, *, synonyms: bool = True) -> list[Hit]:
-        """The best `limit` tasks for `query`, best first (ties keep catalogue order)."""
-        scores: defaultdict[int, float] = defaultdict(float)
-        for term in dict.fromkeys(words(query)):
-            group = expansions(term) if synonyms else {term: 1.0}
-            best: dict[int, float] = {}
-            for other, weight in group.items():
-                for position, count in self._postings.get(other, ()):
-                    norm = K1 * (1 - B + B * self._lengths[position] / self._average)
-                    score = weight * self._idf[other] * count * (K1 + 1) / (count + norm)
-                    best[position] = max(best.get(position, 0.0), score)
-            for position, score in best.items():
-                scores[position] += score
-        ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
-        return [Hit(self.rows[p], round(s, 4)) for p, s in ranked[: max(limit, 0)]]
+    id: int
+    row: Mapping[str, Any]
+    text: float
+    intent: str
+    actions: frozenset[str]
+    resource: str
+    names: Sequence[frozenset[str]]
+    depth: int
+    meaning: float = 0.0
 
 
 def search_catalogue(
-    query: str, limit: int = 10, *, api: str | None = None, catalog: Path | None = None
+    query: str,
+    limit: int = 10,
+    *,
+    api: str | None = None,
+    catalog: Path | None = None,
+    meaning: Model | bool | None = True,
 ) -> list[Hit]:
     """The one ranking of the catalogue (shipped then imported tasks, optionally of one API):
-    `connector search` and the page's palette both call it."""
-    return catalogue_index(api, catalog).search(query, limit)
+    `connector search` and the page's palette both call it.
 
-
-def catalogue_index(api: str | None = None, catalog: Path | None = None) -> Index:
-    """The index of the catalogue as it is now (its `rows` are every task, in catalogue order).
-
-    It is kept while the catalogue's files are unchanged: with Rebilly's 613 operations
-    imported, building it per query costs ~100 ms, a query with the kept index ~1.4 ms
-    (`python benchmarks/search.py` prints both).
+    Args:
+        meaning: the sentence-embedding model: True for the `semantic` extra's when it is
+            installed, False or None for lexical ranking only, or a (name, embed) pair.
     """
+    parsed = Query(query)
+    model = default_embedder() if meaning is True else meaning or None
+    if not parsed.terms or limit < 1:  # nothing but stop words: nothing to find
+        return []
+    connection = _connection(catalog or catalog_dir(), model)
+    found = candidates(connection, parsed, api)
+    if model:
+        found = with_meaning(connection, query, found, api, model[1])
+    return rank(parsed, found)[:limit]
+
+
+def candidates(connection: sqlite3.Connection, query: Query, api: str | None) -> list[Candidate]:
+    """The index's best rows for any of the query's terms or their synonyms (BM25)."""
+    match = " OR ".join(f'"{term}"' for term in query.matched)
+    sql = _SELECT + ("AND task.api = ? " if api else "") + "ORDER BY score DESC, task.id LIMIT ?"
+    params: tuple[Any, ...] = (match, api.lower(), CANDIDATES) if api else (match, CANDIDATES)
+    return [_candidate(record) for record in connection.execute(sql, params)]
+
+
+def _candidate(record: Sequence[Any], meaning: float = 0.0) -> Candidate:
+    key, row, intent, actions, resource, depth, names, text = record
+    parts = [frozenset(n.split()) for n in str(names).split("|")]
+    return Candidate(
+        key,
+        json.loads(row),
+        text,
+        intent,
+        frozenset(actions.split()),
+        resource,
+        parts,
+        depth,
+        meaning,
+    )
+
+
+def with_meaning(
+    connection: sqlite3.Connection,
+    query: str,
+    found: list[Candidate],
+    api: str | None,
+    embed: Embed,
+) -> list[Candidate]:
+    """The candidates with their similarity to the query, and the most similar tasks added."""
+    sql = "SELECT task.id, vector.v FROM vector JOIN task ON task.id = vector.id"
+    kept = connection.execute(
+        sql + (" WHERE task.api = ?" if api else ""), (api.lower(),) if api else ()
+    )
+    records = kept.fetchall()
+    vectors = similarities(embed([query])[0], [vector for _, vector in records])
+    near = {key: similarity for (key, _), similarity in zip(records, vectors, strict=True)}
+    have = {c.id for c in found}
+    best = sorted(
+        (key for key in near if key not in have and near[key] >= NEAR_ENOUGH),
+        key=lambda key: -near[key],
+    )
+    added = [connection.execute(_BY_ID, (key,)).fetchone() for key in best[:NEIGHBOURS]]
+    return [c._replace(meaning=near.get(c.id, 0.0)) for c in found] + [
+        _candidate(record, near[record[0]]) for record in added
+    ]
+
+
+def rank(query: Query, found: Sequence[Candidate]) -> list[Hit]:
+    """The candidates scored on text and meaning, best first (ties keep index order)."""
+    top = max((c.text for c in found), default=1.0) or 1.0
+    scored = [(score(query, c, top), position, c) for position, c in enumerate(found)]
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [Hit(c.row, round(s, 4)) for s, _, c in scored]
+
+
+def score(query: Query, found: Candidate, top: float) -> float:
+    """One candidate's score: its text score (scaled to the best) plus meaning."""
+    terms = set(query.terms)
+    title, operation, path, _tags = found.names
+    exact = 1.0 if terms in (set(title), set(operation)) else 0.0
+    if not exact and len(terms) > 2 and min(len(terms ^ title), len(terms ^ operation)) == 1:
+        exact = 0.4  # near-exact: one word more or less than the summary or operationId
+    verb = max((query.verb.get(action, 0.0) for action in found.actions), default=0.0)
+    intent = max(float(query.intent is not None and query.intent == found.intent), verb)
+    conflict = not intent and query.intent is not None and found.intent != "action"
+    conflict = conflict and {query.intent, found.intent} != {"get", "list"}  # reads, both
+    names = title | operation | path
+    objects = query.objects
+    resource = max((_matched(o, {found.resource}) for o in objects), default=0.0)
+    covered = sum(_matched(o, names) for o in objects) / len(objects) if objects else 0.0
+    name = title or operation
+    specific = len(terms & name) / len(name) if name else 0.0
+    return (
+        WEIGHTS["text"] * found.text / top
+        + WEIGHTS["exact"] * exact
+        - WEIGHTS["depth"] * found.depth
+        + WEIGHTS["intent"] * intent
+        - WEIGHTS["conflict"] * conflict
+        + WEIGHTS["resource"] * resource
+        + WEIGHTS["coverage"] * covered
+        + WEIGHTS["specific"] * specific
+        + WEIGHTS["meaning"] * found.meaning
+    )
+
+
+def _matched(term: str, names: frozenset[str] | set[str]) -> float:
+    """How well a query term is among names: 1 itself, SYNONYM_WEIGHT a synonym, else 0."""
+    if term in names:
+        return 1.0
+    return max((w for other, w in expansions(term).items() if other in names), default=0.0)
+
+
+_OPENED: dict[tuple[Path, int], sqlite3.Connection] = {}
+"""Each thread's open indexes, by catalogue and thread (an SQLite connection serves only the
+thread that opened it; `_thread` is used for its id: `threading` costs start-up)."""
+
+
+def _connection(root: Path, model: Model | None) -> sqlite3.Connection:
+    """The catalogue's index, opened once per thread and brought up to date per search."""
+    key = (root, _thread.get_ident())
+    if key not in _OPENED:
+        _OPENED[key] = connect(root, model)
+    else:
+        sync(_OPENED[key], root, model)
+    return _OPENED[key]
+
+
+def catalogue_size(catalog: Path | None = None) -> int:
+    """How many tasks the catalogue holds (shipped and imported)."""
+    return len(catalogue_rows(catalog))
+
+
+def catalogue_rows(catalog: Path | None = None) -> list[dict[str, Any]]:
+    """Every task of the catalogue, shipped then imported (the palette lists them), kept
+    while the catalogue's files are unchanged."""
     root = catalog or catalog_dir()
-    return _index_of(root, fingerprint(root), api)
+    return _rows_of(root, fingerprint(root))
 
 
-@lru_cache(maxsize=8)
-def _index_of(root: Path, _fingerprint: object, api: str | None) -> Index:
-    return Index(all_rows(api, root))
+@lru_cache(maxsize=4)
+def _rows_of(root: Path, _fingerprint: object) -> list[dict[str, Any]]:
+    return all_rows(catalog=root)

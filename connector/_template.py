@@ -18,6 +18,7 @@ from typing import Annotated, Any, Final, Literal
 from pydantic import Field, JsonValue, ValidationError, model_validator
 
 from connector._errors import TemplateError
+from connector._idempotency import Idempotency, declares_input
 from connector._model import StrictModel, field_errors
 from connector._read import read_json
 from connector._suggest import did_you_mean
@@ -34,10 +35,6 @@ ExtensionMethod = Annotated[
         description="Another method an API declares (OpenAPI 3.2 `additionalOperations`)",
     ),
 ]
-
-IDEMPOTENT_METHODS: frozenset[str] = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS", "QUERY"})
-"""Methods HTTP defines as idempotent (QUERY: safe and idempotent by its definition); any
-other is retried after a response only when its template declares `retryNonIdempotent`."""
 
 MAX_REQUEST_BODY_BYTES: Final = 1 << 20
 """The largest encoded request body a template sends unless it declares `maxBodyBytes`."""
@@ -218,6 +215,10 @@ class TaskTemplate(StrictModel):
     success_status_codes: list[StatusCode] = Field(default_factory=_default_success_codes)
     responses: dict[str, ResponseSpec] = Field(default_factory=dict)
     retry: RetryPolicy = Field(default_factory=RetryPolicy)
+    idempotency: Idempotency = Field(
+        default_factory=Idempotency,
+        description="What makes the step safe to repeat: an idempotency key input, a read-back",
+    )
     connection_timeout_seconds: float = Field(default=5, gt=0, le=600)
     read_timeout_seconds: float = Field(default=10, gt=0, le=3600)
     deadline_seconds: float = Field(default=60, gt=0, le=86400)
@@ -234,6 +235,12 @@ class TaskTemplate(StrictModel):
             problem = None if response.json_schema is None else schema_problem(response.json_schema)
             if problem is not None:
                 raise ValueError(f"responses.{key}.schema is not a usable JSON Schema: {problem}")
+        named = self.idempotency.key
+        if named is not None and not declares_input(self, named):
+            raise ValueError(
+                f"idempotency.key: {named!r} is not an input of the template (a parameter or a "
+                "<<placeholder>> of the body)"
+            )
         return self
 
     @property

@@ -15,7 +15,7 @@ import pytest
 import responses
 
 from connector import Task, load_task
-from connector._errors import UsageError
+from connector._errors import JournalError, UsageError
 from connector.batch import (
     BatchRunner,
     InputItem,
@@ -133,7 +133,7 @@ def test_a_post_left_sending_by_a_dead_run_is_unknown_and_not_sent(tmp_path: Pat
     task = load_task(str(POST_TASK))
     with Journal(tmp_path / "post.journal", task=task.name) as journal:
         first, second = item(1), item(2)
-        journal.sending(first.line, first.digest)
+        journal.sending(f"{first.digest}.1", first.line, first.digest)
         responses.add(responses.POST, f"{BASE}/payout-requests/po-2", json={}, status=201)
         lines = run_all(runner(task, journal, FakeClock(), None), journal, [first, second])
     assert [line["status"] for line in lines] == ["UNKNOWN", "COMPLETED"]
@@ -145,7 +145,7 @@ def test_a_post_left_sending_by_a_dead_run_is_unknown_and_not_sent(tmp_path: Pat
 def test_a_put_left_sending_by_a_dead_run_is_sent_again(task: Task, journal: Journal) -> None:
     """A PUT is idempotent: the unknown outcome is resolved by sending it again."""
     first = item(1)
-    journal.sending(first.line, first.digest)
+    journal.sending(f"{first.digest}.1", first.line, first.digest)
     responses.add(responses.PUT, f"{BASE}/payout-requests/po-1", json={}, status=200)
     lines = run_all(runner(task, journal, FakeClock(), None), journal, [first])
     assert [line["status"] for line in lines] == ["COMPLETED"]
@@ -162,20 +162,24 @@ def test_a_file_that_is_not_a_journal_is_refused(tmp_path: Path) -> None:
     """A results file given as --journal by mistake is not overwritten."""
     path = tmp_path / "results.jsonl"
     path.write_text('{"line": 1}\n' * 100)
-    with pytest.raises(UsageError, match="is not a batch journal"):
+    with pytest.raises(JournalError, match="is not a batch journal"):
         Journal(path, task="upsert-payout-request")
     assert path.read_text().startswith('{"line": 1}')
 
 
-def test_check_inputs_refuses_a_changed_or_missing_line(journal: Journal) -> None:
-    """The journal recognises each line by its fingerprint."""
-    journal.done(1, item(1).digest, "{}")
-    journal.done(2, item(2).digest, "{}")
-    assert check_inputs([item(1), item(2), item(3)], journal).done == 2
-    with pytest.raises(UsageError, match="line 2 of the inputs is not the input"):
-        check_inputs([item(1), item(2, amount=11)], journal)
-    with pytest.raises(UsageError, match="records line 2, which the inputs no longer have"):
-        check_inputs([item(1)], journal)
+def test_check_inputs_finds_inputs_by_content_wherever_they_moved(journal: Journal) -> None:
+    """The journal knows an input by its content: moved lines are still done, new ones are not."""
+    for line in (1, 2):
+        done = item(line)
+        journal.done(f"{done.digest}.1", line, done.digest, {"status": "COMPLETED"})
+    moved = [
+        InputItem(1, item(3).inputs),
+        InputItem(2, item(2).inputs),
+        InputItem(3, item(1).inputs),
+    ]
+    assert check_inputs(moved, journal).done == 2
+    with pytest.raises(JournalError, match="belongs to other inputs"):
+        check_inputs([item(7), item(8)], journal)
 
 
 def test_the_journal_sits_beside_the_results() -> None:
@@ -188,7 +192,7 @@ def test_results_are_written_in_input_order_whatever_the_finishing_order(
 ) -> None:
     """The journal hands back result lines by line number; the file is replaced whole."""
     for line in (3, 1, 2):
-        journal.done(line, "d", json.dumps({"line": line}))
+        journal.done(f"d{line}", line, "d", {"line": line, "status": "COMPLETED"})
     target = tmp_path / "results.jsonl"
     target.write_text("old\n")
     assert write_results(target, journal.records()) == 3

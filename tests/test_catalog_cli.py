@@ -102,7 +102,9 @@ def test_import_prints_every_operation_in_exactly_one_list(
         "path",
         "file",
         "warnings",
+        "idempotency",
     }
+    assert report["imported"][1]["idempotency"].startswith("not idempotent (POST")
     assert Path(report["imported"][0]["file"]).is_file()
     assert any("deprecated" in w for w in report["imported"][2]["warnings"])
     (skipped,) = report["skipped"]
@@ -246,3 +248,23 @@ def test_a_mistyped_imported_task_suggests_the_imported_one_with_its_api(
     assert code == 2
     assert "(did you mean 'create-pet' (pet-store)?)" in err
     assert "payout" not in err
+
+
+def test_search_rows_keep_their_columns_with_long_names_and_show_no_score() -> None:
+    """Title, method, path, API and name stay aligned when a title or path is long; a long
+    one is shortened with an ellipsis, and no score column is printed."""
+    from connector.cli._import import TITLE_WIDTH, hit_lines
+
+    rows = [
+        {"title": "Create an issue", "method": "POST", "path": "/repos/{o}/{r}/issues"},
+        {"title": "T" * 90, "method": "DELETE", "path": "/" + "p" * 90},
+    ]
+    lines = hit_lines(
+        [{**row, "api": "github", "name": f"task-{i}", "score": 9.5} for i, row in enumerate(rows)]
+    )
+    starts = {line.index(method) for line, method in zip(lines, ("POST ", "DELETE"), strict=True)}
+    assert len(starts) == 1
+    assert starts.pop() == TITLE_WIDTH + 2
+    assert "\u2026" in lines[1]
+    assert {line.split()[-2:][0] for line in lines} == {"github"}
+    assert not any("9.5" in line for line in lines)

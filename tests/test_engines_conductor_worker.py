@@ -196,3 +196,32 @@ def test_missing_sdk_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delitem(sys.modules, "connector.engines.conductor.worker")
     with pytest.raises(ImportError, match=r"pip install 'connector\[conductor\]'"):
         importlib.import_module("connector.engines.conductor.worker")
+
+
+def test_a_keyed_step_sends_the_same_key_on_every_conductor_retry(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    """The key is derived from the workflow run and the step: a retry (a new task id) sends
+    the same key, so the emulator answers the first result; another workflow run, another key."""
+    data = json.loads((templates_dir() / "create-payout-request.json").read_text())
+    data["parameters"]["key"] = {"in": "header", "name": "Idempotency-Key"}
+    data["idempotency"] = {"key": "key"}
+    path = tmp_path / "keyed.json"
+    path.write_text(json.dumps(data))
+    worker = worker_for(str(path), base_url=emulator.base_url("org-1"), environ=ENVIRON)
+    inputs = {"websiteId": "web-1", "customerId": "cus-1", "currency": "USD", "amount": 5}
+
+    def execute(task_id: str, workflow: str) -> Any:
+        task = ConductorTask(
+            task_id=task_id,
+            workflow_instance_id=workflow,
+            reference_task_name="pay",
+            input_data=inputs,
+        )
+        return worker.execute(task).output_data
+
+    first, retry, other = execute("t-1", "wf-1"), execute("t-2", "wf-1"), execute("t-3", "wf-2")
+    keys = [out["request"]["headers"]["Idempotency-Key"] for out in (first, retry, other)]
+    assert keys[0] == keys[1] != keys[2]
+    assert retry["response"]["headers"]["Idempotent-Replayed"] == "true"
+    assert retry["response"]["body"]["id"] == first["response"]["body"]["id"]

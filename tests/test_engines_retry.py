@@ -2,7 +2,7 @@
 engine export (SimWorkflow, Conductor) nor by a second Temporal activity attempt.
 
 Checked over every shipped template and a sample of operations imported from public
-descriptions (a payout API, a checkout API, the pet store), each asking `may_repeat`.
+descriptions (a payout API, a checkout API, the pet store), each asking `retry_allowed`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from connector._catalog import load_task, task_names
-from connector._retry import may_repeat
+from connector._idempotency import retry_allowed
 from connector._task import Task
 from connector._template import parse_template
 from connector.engines import ExportOptions, export_task
@@ -57,14 +57,18 @@ def _attempts(task: Task, engine: str) -> tuple[int, list[str]]:
 
 
 def _expected(task: Task) -> int:
-    return task.template.retry.max_attempts if may_repeat(task.template) else 1
+    return task.template.retry.max_attempts if retry_allowed(task.template).allowed else 1
 
 
 def test_the_sample_holds_unsafe_steps_that_would_retry() -> None:
     """The sample is not vacuous: shipped and imported steps the rule refuses, with retries
     declared (the engine would have sent them up to three times)."""
     cases = [load_task(name) for name in task_names()] + list(_imported())
-    refused = [t for t in cases if not may_repeat(t.template) and t.template.retry.max_attempts > 1]
+    refused = [
+        t
+        for t in cases
+        if not retry_allowed(t.template).allowed and t.template.retry.max_attempts > 1
+    ]
     assert {"create-payout", "create-pets"} <= {t.name for t in refused}
     assert len([t for t in refused if t.name.startswith("post-")]) >= 3
 
@@ -93,14 +97,15 @@ def test_the_shipped_create_payout_exports_with_no_retry() -> None:
 def test_temporal_gives_an_unsafe_step_one_activity_attempt(
     task: Task, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`run --engine temporal` plans one activity attempt for a step the rule refuses, and
-    says why; a step that may be repeated keeps Temporal's retries."""
+    """`run --engine temporal` plans one activity attempt for a step the rule refuses (and no
+    read-back finds again), and says why; a step that may be repeated keeps Temporal's retries."""
     pytest.importorskip("temporalio", reason="the 'temporal' extra is not installed")
     from connector.cli._temporal_run import _plan
     from connector.temporal import ActivityOptions
 
     plan = _plan(argparse.Namespace(batch_id=None, concurrency=2), task, [])
-    safe = may_repeat(task.template)
+    # a step with a read-back keeps the retries: a later attempt looks it up before sending
+    safe = retry_allowed(task.template).allowed or task.template.idempotency.read_back is not None
     assert plan.activity.maximum_attempts == (ActivityOptions.maximum_attempts if safe else 1)
     assert ("attempts each input once" in capsys.readouterr().err) is not safe
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from connector._errors import InputError
-from connector._retry import is_safe_to_repeat
+from connector._idempotency import retry_allowed
 from connector._store import index_row
 from connector._task import Task
 from connector._template import parse_template
@@ -70,15 +70,15 @@ def test_query_sends_its_body_with_the_query_method_and_is_retried() -> None:
     assert prepared.method == "QUERY"
     assert prepared.url == "https://sandbox.example.test/v2/notes"
     assert json.loads(prepared.content or b"") == {"text": "milk", "limit": 2}
-    assert is_safe_to_repeat("QUERY", _task("query-notes").template.retry)
+    assert retry_allowed(_task("query-notes").template).allowed
 
 
 def test_additional_operations_are_retried_only_when_declared_idempotent() -> None:
     """PURGE is not repeated after a response; LINK declares `x-idempotent` and is."""
     purge, link = _task("purge-notes").template, _task("link-notes").template
     assert (purge.http_request.method, link.http_request.method) == ("PURGE", "LINK")
-    assert not is_safe_to_repeat("PURGE", purge.retry)
-    assert is_safe_to_repeat("LINK", link.retry)
+    assert not retry_allowed(purge).allowed
+    assert retry_allowed(link).allowed
 
 
 def test_trace_is_never_imported_from_additional_operations() -> None:

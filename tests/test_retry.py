@@ -23,7 +23,6 @@ from connector._retry import (
     Schedule,
     backoff,
     build_retrying,
-    is_safe_to_repeat,
     may_resend,
     run_attempts,
     server_wait,
@@ -68,25 +67,6 @@ def test_the_table_decides_what_may_be_sent_again(
 ) -> None:
     """Connect failures always; timeouts, resets and 408/425/429/5xx only when safe; else never."""
     assert may_resend(outcome, safe=safe) is retried
-
-
-@pytest.mark.parametrize(
-    ("method", "declared", "safe"),
-    [
-        pytest.param("PUT", False, True, id="put"),
-        pytest.param("GET", False, True, id="get"),
-        pytest.param("DELETE", False, True, id="delete"),
-        pytest.param("POST", False, False, id="post"),
-        pytest.param("PATCH", False, False, id="patch"),
-        pytest.param("POST", True, True, id="post-declared-safe"),
-    ],
-)
-def test_idempotent_methods_or_a_declaration_make_a_request_safe(
-    method: str, declared: bool, safe: bool
-) -> None:
-    """PUT/GET/DELETE are safe to repeat; POST/PATCH only when the template says so."""
-    policy = RetryPolicy(retry_non_idempotent=declared)
-    assert is_safe_to_repeat(method, policy) is safe
 
 
 @pytest.mark.parametrize(
@@ -181,7 +161,7 @@ POLICY = RetryPolicy(interval_seconds=1, backoff_rate=2, max_attempts=3, jitter_
 def test_one_retrying_runs_until_success() -> None:
     """503, reset, 201: two waits of 1 and 2 seconds, and the 201 is the outcome."""
     script = Script(response(503), ConnectionLostError("reset"), response(201))
-    final = run_attempts(build_retrying(POLICY, "PUT", script.schedule()), script.attempt)
+    final = run_attempts(build_retrying(POLICY, script.schedule(), repeatable=True), script.attempt)
     assert final == LastOutcome(response(201))
     assert script.clock.slept == [1.0, 2.0]
 
@@ -189,7 +169,7 @@ def test_one_retrying_runs_until_success() -> None:
 def test_max_attempts_stops_and_keeps_the_last_outcome() -> None:
     """After maxAttempts the last outcome is kept and marked stopped."""
     script = Script(response(503), response(502), response(504))
-    final = run_attempts(build_retrying(POLICY, "PUT", script.schedule()), script.attempt)
+    final = run_attempts(build_retrying(POLICY, script.schedule(), repeatable=True), script.attempt)
     assert final.outcome == response(504)
     assert final.stopped
     assert script.calls == 3
@@ -198,7 +178,7 @@ def test_max_attempts_stops_and_keeps_the_last_outcome() -> None:
 def test_a_server_wait_past_the_deadline_is_not_slept() -> None:
     """A Retry-After that ends past the deadline stops at once; the skipped wait is reported."""
     script = Script(response(429, Retry_After="600"))
-    final = run_attempts(build_retrying(POLICY, "PUT", script.schedule()), script.attempt)
+    final = run_attempts(build_retrying(POLICY, script.schedule(), repeatable=True), script.attempt)
     assert script.clock.slept == []
     assert final.stopped
     assert final.wait_skipped == 600.0
@@ -207,7 +187,7 @@ def test_a_server_wait_past_the_deadline_is_not_slept() -> None:
 def test_a_non_retryable_outcome_returns_at_once() -> None:
     """A 422 is the outcome of the first attempt, not stopped, never retried."""
     script = Script(response(422), response(201))
-    final = run_attempts(build_retrying(POLICY, "PUT", script.schedule()), script.attempt)
+    final = run_attempts(build_retrying(POLICY, script.schedule(), repeatable=True), script.attempt)
     assert final == LastOutcome(response(422))
     assert script.calls == 1
 
@@ -215,7 +195,9 @@ def test_a_non_retryable_outcome_returns_at_once() -> None:
 def test_a_post_response_is_final_but_a_refused_connection_is_retried() -> None:
     """For a POST, a refused connection is retried and a 503 is not."""
     script = Script(ConnectError("refused"), response(503), response(201))
-    final = run_attempts(build_retrying(POLICY, "POST", script.schedule()), script.attempt)
+    final = run_attempts(
+        build_retrying(POLICY, script.schedule(), repeatable=False), script.attempt
+    )
     assert final == LastOutcome(response(503))
     assert script.calls == 2
 

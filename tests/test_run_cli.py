@@ -147,18 +147,19 @@ def test_the_same_command_again_sends_nothing_that_completed(
     assert len(results(tmp_path / "payouts.results.jsonl")) == 5
 
 
-def test_a_changed_inputs_file_is_refused_before_anything_is_sent(
+def test_an_edited_inputs_file_sends_only_new_inputs_and_holds_a_changed_sent_one(
     emulator: Emulator, tmp_path: Path
 ) -> None:
-    """The journal knows each line: an edited line stops the run with exit 2."""
+    """The journal knows inputs by content: a new line is sent; a sent line that was edited is
+    reported and not sent (exit 1)."""
     inputs = write_jsonl(tmp_path / "payouts.jsonl", [payout(1), payout(2)])
     args = command("upsert-payout-request", inputs, emulator)
     assert run(args, tmp_path).returncode == 0
     write_jsonl(inputs, [payout(1, amount=99), payout(2), payout(3)])
     again = run(args, tmp_path)
-    assert again.returncode == 2
-    assert "line 1" in again.stderr and "changed" in again.stderr
-    assert received(emulator) == {"po-1": 1, "po-2": 1}
+    assert again.returncode == 1
+    assert "line 1: changed after it was sent" in again.stderr
+    assert received(emulator) == {"po-1": 1, "po-2": 1, "po-3": 1}
 
 
 def wait_for(condition: Callable[[], bool], what: str) -> None:

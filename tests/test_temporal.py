@@ -184,6 +184,119 @@ def test_a_request_not_safe_to_repeat_gets_one_activity_attempt(
     assert plan.activity.maximum_attempts == attempts
 
 
+def test_a_keyed_post_carries_its_key_in_the_workflow_input_the_same_on_every_plan(
+    tmp_path: Path,
+) -> None:
+    """The key is made from the batch and the input before submission (so it is in Temporal's
+    history before the first send): activity retries and reruns of the batch send it again."""
+    import argparse
+
+    from connector import load_task
+    from connector.batch import InputItem
+    from connector.cli._temporal_run import _plan
+
+    template = json.loads((templates_dir() / f"{TASK}.json").read_text())
+    template["httpRequest"]["method"] = "POST"
+    template["parameters"]["key"] = {"in": "header", "name": "Idempotency-Key"}
+    template["idempotency"] = {"key": "key"}
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps(template))
+    args = argparse.Namespace(batch_id=None, concurrency=4)
+    items = [InputItem(1, _payout(1)), InputItem(2, _payout(2))]
+
+    def keys() -> list[str]:
+        plan = _plan(args, load_task(str(path)), items)
+        assert plan.activity.maximum_attempts > 1  # keyed: retried safely
+        return [item.inputs["key"] for chunk in plan.chunks for item in chunk.items]
+
+    first = keys()
+    assert len(set(first)) == 2
+    assert keys() == first
+
+
+def test_an_activity_retry_of_a_keyed_step_sends_the_same_key(emulator: Emulator) -> None:
+    """Inputs without a key: the activity derives one from the workflow run and activity id,
+    so a second attempt is answered with the first result; another activity, another key."""
+    import dataclasses
+
+    from temporalio.testing import ActivityEnvironment
+
+    from connector._task import Task
+    from connector._template import parse_template
+    from connector.temporal._activities import TaskActivities
+    from connector.temporal._workflows import TaskCall
+
+    data = json.loads((templates_dir() / "create-payout-request.json").read_text())
+    data["parameters"]["key"] = {"in": "header", "name": "Idempotency-Key"}
+    data["idempotency"] = {"key": "key"}
+    task = Task(parse_template(data, source="keyed"))
+    activities = TaskActivities(
+        {task.name: task}, base_url=emulator.base_url("org-1"), environ={"REBILLY_API_KEY": "k1"}
+    )
+    inputs = {"websiteId": "web-1", "customerId": "cus-1", "currency": "USD", "amount": 5}
+
+    def attempt(number: int, activity_id: str) -> dict[str, Any]:
+        environment = ActivityEnvironment()
+        environment.info = dataclasses.replace(
+            environment.info, attempt=number, activity_id=activity_id
+        )
+        outcome = environment.run(activities.run_task, TaskCall(task.name, inputs))
+        result: dict[str, Any] = json.loads(outcome.result_json)
+        return result
+
+    first, second, other = attempt(1, "7"), attempt(2, "7"), attempt(1, "8")
+    keys = [r["request"]["headers"]["Idempotency-Key"] for r in (first, second, other)]
+    assert keys[0] == keys[1] != keys[2]
+    assert second["response"]["headers"]["Idempotent-Replayed"] == "true"
+
+
+def test_a_later_attempt_of_an_unkeyed_post_reads_it_back_before_sending() -> None:
+    """Attempt 2 of a POST whose first attempt was lost: found by the read-back, COMPLETED
+    without a second send; not found, sent once. Attempt 1 sends without looking."""
+    import dataclasses
+
+    import requests
+    from temporalio.testing import ActivityEnvironment
+
+    from connector._task import Task
+    from connector._template import parse_template
+    from connector.emulator import api_from_description, load_description
+    from connector.openapi import import_description
+    from connector.temporal._activities import TaskActivities
+    from connector.temporal._workflows import TaskCall
+
+    document = load_description(Path(__file__).parent / "data" / "batch" / "payments.json")
+    (template,) = [
+        i.template for i in import_description(document).imported if i.name == "create-payout"
+    ]
+    task = Task(parse_template(template, source="create-payout"))
+    api = api_from_description(document)
+    with Emulator(api=api) as emulator:
+        base = emulator.url + api.prefix
+        activities = TaskActivities({task.name: task}, base_url=base, environ={})
+        requests.post(
+            f"{base}/payouts", json={"id": "p-1", "amount": 1, "currency": "USD"}, timeout=5
+        )
+
+        def attempt(number: int, payout: str) -> dict[str, Any]:
+            environment = ActivityEnvironment()
+            environment.info = dataclasses.replace(environment.info, attempt=number)
+            call = TaskCall(task.name, {"id": payout, "amount": 1, "currency": "USD"})
+            result: dict[str, Any] = json.loads(
+                environment.run(activities.run_task, call).result_json
+            )
+            return result
+
+        found, missing, first = attempt(2, "p-1"), attempt(2, "p-2"), attempt(1, "p-3")
+        posted = Counter(
+            json.loads(r.body)["id"] for r in emulator.app.requests if r.method == "POST"
+        )
+    assert posted == {"p-1": 1, "p-2": 1, "p-3": 1}  # p-1 only by the lost first attempt
+    assert found["request"]["method"] == "GET"
+    assert "resolved by read-back" in found["warnings"][-1]
+    assert (missing["request"]["method"], first["request"]["method"]) == ("POST", "POST")
+
+
 # -- real server, real workers ---------------------------------------------------------------
 
 

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from connector._errors import FieldError, UsageError
-from connector._retry import may_repeat
+from connector._idempotency import retry_allowed
 from connector.arazzo._check import Checked
 from connector.arazzo._flow import failure_actions, success_actions
 from connector.arazzo._inputs import check_inputs
@@ -126,7 +126,7 @@ def lost(checked: Checked, cursor: Mapping[str, Any], why: str) -> dict[str, Any
 
 
 def _safe(checked: Checked, workflow: Workflow, index: int) -> bool:
-    """Whether the step at `index` may be sent twice (the connector's one rule, `may_repeat`)."""
+    """Whether the step at `index` may be sent twice (the connector's one rule, `retry_allowed`)."""
     step = workflow.steps[index]
     template = checked.step(workflow, step).operation.task.template
-    return may_repeat(template)
+    return retry_allowed(template).allowed

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from connector._retry import may_repeat
+from connector._idempotency import retry_allowed
 from connector.arazzo._bind import BODY, Input
 from connector.arazzo._check import Checked
 from connector.arazzo._expressions import (
@@ -77,7 +77,7 @@ def _step(
         source=compiled.operation.source,
         request=f"{method} {_url(_base(template, environment), known, compiled.inputs)}",
         inputs=[_wire(step, item, known[item.name]) for item in compiled.inputs],
-        safeToRepeat=may_repeat(template),
+        safeToRepeat=retry_allowed(template).allowed,
         credentials=_credentials(template, environment),
     )
     if step.timeout:

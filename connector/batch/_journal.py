@@ -1,62 +1,59 @@
 """The journal: a SQLite file that makes a batch resumable without sending anything twice.
 
-One row per input line: its fingerprint, `sending` (committed before the request goes out)
-or `done` (with the result line). After Ctrl-C or `kill -9`, the same command reads it back:
+One row per input, found by the input's identity (`identify`: a fingerprint of its content,
+and which occurrence of that content it is), not by its line number, so an edited file can
+be run again: corrected lines are new inputs, completed ones are found wherever they moved.
+A row is `sending` (committed before the request goes out, with the idempotency key the
+request carries) or `done` (with the result line and its status).
 
-- `done`: nothing is sent again; the recorded result is kept.
-- `sending`, no answer recorded: the outcome is unknown (the server may have acted). The
-  request is sent again only when repeating it is safe (an idempotent method such as PUT,
-  or a template that declares `retry.retryNonIdempotent`); otherwise it is reported as
-  `UNKNOWN` for the user to reconcile, and it stays so on every later run.
-- no row: never attempted; it is sent.
+Durability: WAL mode, so a committed row survives a killed process. For a step that is not
+idempotent by its method (a keyed or an unkeyed POST: `durable_sends`), each `sending` row is
+also synced to disk before the request goes out (`synchronous=FULL`): a key lost to a power
+cut would mean a new key, and a second payment.
 
-Durability: WAL mode, so a committed row survives a killed process (`kill -9`, Ctrl-C, out of
-memory). For a task that is not safe to repeat (`durable_sends`), each `sending` row is also
-synced to disk before the request goes out (`synchronous=FULL`: it survives a power cut
-too); for a safe one (PUT) a row lost to a power cut only means sending it again, which is
-harmless, so no sync is paid per request. A lost `done` row only turns an answered request
-back into `sending` (the safe direction). The file is SQLite (stdlib `sqlite3`), readable by
-any tool while a run is going (`sqlite3 FILE "select state, count(*) from items group by
-state"`).
-A journal remembers the task and each line's fingerprint: pointed at another task or at a
-changed inputs file it refuses to run (`UsageError`), before anything is sent.
+A journal is refused (`JournalError`, nothing sent), never taken for a fresh start, when:
+another run holds it (`_lock`; the message names its process id and start time); it is not
+a journal or is damaged (`PRAGMA quick_check`); it is empty (a new journal is built aside and
+renamed into place, so an empty file is always damage); a table was dropped or rows deleted
+(an insert trigger counts rows into `meta.rows`); it was left open by a run and its `-wal`
+file is missing (a copy without it has lost the latest rows); it belongs to another task; or
+it cannot be written (a full disk: the run stops before sending the input it could not
+record; `_journal_open` holds these checks). Every read of a recorded result line goes
+through `record_of` and `records`.
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final, Literal
+from typing import Any, Literal
 
-from connector._errors import UsageError
+from connector._errors import JournalError, UsageError
+from connector.batch._inputs import InputItem
+from connector.batch._journal_open import check, connect, create, hold, owner, wal, write_error
+from connector.batch._results import parse_record
 
-__all__ = ["Journal", "JournalEntry", "journal_path"]
+__all__ = ["Journal", "JournalEntry", "identify", "journal_path"]
 
 State = Literal["sending", "done"]
-
-_SCHEMA: Final = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS items (
-    line INTEGER PRIMARY KEY,
-    digest TEXT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('sending', 'done')),
-    record TEXT,
-    sent_at REAL,
-    done_at REAL
-);
-"""
 
 
 @dataclass(frozen=True, slots=True)
 class JournalEntry:
-    """What the journal knows of one line (its result line is read by `records`)."""
+    """What the journal knows of one input (its result line is read by `record_of`)."""
 
+    identity: str
+    line: int
     digest: str
     state: State
+    status: str | None = None
+    key: str | None = None
 
 
 def journal_path(results: Path) -> Path:
@@ -64,75 +61,105 @@ def journal_path(results: Path) -> Path:
     return results.with_name(results.stem + ".journal")
 
 
+def identify(items: Iterable[InputItem]) -> Iterator[tuple[str, InputItem]]:
+    """Each input with its identity: its fingerprint and which occurrence of that content it
+    is in the file (`<digest>.<n>`), so two identical lines stay two inputs."""
+    seen: Counter[str] = Counter()
+    for item in items:
+        seen[item.digest] += 1
+        yield f"{item.digest}.{seen[item.digest]}", item
+
+
 class Journal:
-    """One batch's journal; thread-safe (one connection, one lock)."""
+    """One batch's journal, held by this run alone; thread-safe (one connection, one lock)."""
 
     def __init__(self, path: Path, *, task: str, durable_sends: bool = True) -> None:
-        """Open or create the journal at `path` for `task`.
-
-        Args:
-            path: the SQLite file (created if absent).
-            task: the task's name; a journal serves one task.
-            durable_sends: sync each `sending` row to disk before returning (see above).
+        """Open (or create) the journal at `path` for `task`, and hold it until `close`.
 
         Raises:
-            UsageError: the file is not a journal, or belongs to another task.
+            JournalError: another run holds it, or it is damaged or of another task.
         """
         self.path = path
         self.durable_sends = durable_sends
         self._lock = threading.Lock()
+        if not path.exists():
+            create(path, task)
+        self._held = hold(path)
         try:
-            self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-        except sqlite3.OperationalError as exc:  # cannot open or write: a full disk, a limit
-            raise UsageError(f"cannot write --journal {path}: {exc}") from None
-        except sqlite3.DatabaseError as exc:
-            raise UsageError(f"--journal {path} is not a batch journal ({exc})") from None
-        self._claim(task)
+            had_wal = wal(path).exists()
+            self._db = connect(path)
+            check(self._db, path, task, had_wal=had_wal)
+            with self._writing():
+                self._set({"state": "open", "owner": owner()})
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # `open` reaches the file
+        except BaseException:
+            self._held.release()
+            raise
 
-    def _claim(self, task: str) -> None:
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'task'").fetchone()
-        if row is None:
-            self._db.execute("INSERT INTO meta VALUES ('task', ?)", (task,))
-        elif row[0] != task:
-            raise UsageError(
-                f"--journal {self.path} belongs to a batch of task '{row[0]}', not '{task}': "
-                "name another --journal (or --results) for this batch"
-            )
-
-    def entries(self) -> dict[int, JournalEntry]:
-        """Every line the journal knows, by line number."""
+    def entries(self) -> dict[str, JournalEntry]:
+        """Every input the journal knows, by identity."""
         with self._lock:
-            rows = self._db.execute("SELECT line, digest, state FROM items").fetchall()
-        return {line: JournalEntry(digest, state) for line, digest, state in rows}
+            rows = self._db.execute(
+                "SELECT identity, line, digest, state, status, key FROM items"
+            ).fetchall()
+        return {row[0]: JournalEntry(*row) for row in rows}
 
-    def sending(self, line: int, digest: str) -> None:
-        """Record, before the request of `line` goes out, that it is being sent."""
-        with self._lock:
+    def sending(self, identity: str, line: int, digest: str, key: str | None = None) -> None:
+        """Record, before the request goes out, that it is being sent (with its key).
+
+        Raises:
+            JournalError: the row could not be written (the request must not be sent).
+        """
+        with self._lock, self._writing():
             if self.durable_sends:
                 self._db.execute("PRAGMA synchronous=FULL")
             self._db.execute(
-                "INSERT INTO items (line, digest, state, sent_at) VALUES (?, ?, 'sending', ?) "
-                "ON CONFLICT (line) DO UPDATE SET state = 'sending', sent_at = excluded.sent_at",
-                (line, digest, time.time()),
+                "INSERT INTO items (identity, line, digest, key, state, sent_at) "
+                "VALUES (?, ?, ?, ?, 'sending', ?) ON CONFLICT (identity) DO UPDATE SET "
+                "state = 'sending', line = excluded.line, sent_at = excluded.sent_at, "
+                "key = coalesce(items.key, excluded.key)",
+                (identity, line, digest, key, time.time()),
             )
             if self.durable_sends:
                 self._db.execute("PRAGMA synchronous=NORMAL")
 
-    def done(self, line: int, digest: str, record: str) -> None:
-        """Record the result line of `line` (sent and answered, or never to be sent)."""
-        with self._lock:
+    def done(self, identity: str, line: int, digest: str, record: Mapping[str, Any]) -> None:
+        """Record the result line of an input (sent and answered, or never to be sent).
+
+        Raises:
+            JournalError: the row could not be written.
+        """
+        text = json.dumps(record, ensure_ascii=False)
+        with self._lock, self._writing():
             self._db.execute(
-                "INSERT INTO items (line, digest, state, record, done_at) "
-                "VALUES (?, ?, 'done', ?, ?) ON CONFLICT (line) DO UPDATE SET "
-                "state = 'done', record = excluded.record, done_at = excluded.done_at",
-                (line, digest, record, time.time()),
+                "INSERT INTO items (identity, line, digest, state, status, record, done_at) "
+                "VALUES (?, ?, ?, 'done', ?, ?, ?) ON CONFLICT (identity) DO UPDATE SET "
+                "state = 'done', line = excluded.line, status = excluded.status, "
+                "record = excluded.record, done_at = excluded.done_at",
+                (identity, line, digest, str(record["status"]), text, time.time()),
             )
 
+    def record_of(self, identity: str) -> dict[str, Any] | None:
+        """The recorded result line of one input, or None.
+
+        Raises:
+            JournalError: the recorded line is not a result line (the journal was edited).
+        """
+        with self._lock:
+            row = self._db.execute(
+                "SELECT record FROM items WHERE identity = ? AND state = 'done'", (identity,)
+            ).fetchone()
+        return None if row is None else self._parsed(row[0])
+
+    def _parsed(self, text: object) -> dict[str, Any]:
+        """A recorded result line read back through the one bounded, checked reader."""
+        try:
+            return parse_record(text if isinstance(text, str) else "")
+        except UsageError as exc:
+            raise JournalError(f"{exc.message} (journal {self.path})") from None
+
     def records(self) -> Iterator[str]:
-        """The recorded result lines, in input order (read a thousand at a time)."""
+        """Every recorded result line, by line (read a thousand at a time)."""
         cursor = self._db.execute("SELECT record FROM items WHERE state = 'done' ORDER BY line")
         while True:
             with self._lock:
@@ -141,10 +168,37 @@ class Journal:
                 return
             yield from (record for (record,) in rows)
 
-    def close(self) -> None:
-        """Close the file."""
+    def meta(self, key: str) -> str | None:
+        """One value of the journal's `meta` table."""
         with self._lock:
-            self._db.close()
+            row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Set one value of the `meta` table."""
+        with self._lock, self._writing():
+            self._set({key: value})
+
+    def close(self) -> None:
+        """Mark the journal closed (checkpointed, so it no longer needs its `-wal`), release it."""
+        with self._lock:
+            try:
+                self._set({"state": "closed", "owner": ""})
+                self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error:
+                pass  # a full disk: left `open`, with its -wal beside it; the next run reads both
+            finally:
+                self._db.close()
+                self._held.release()
+
+    def _set(self, values: Mapping[str, str]) -> None:
+        self._db.executemany(
+            "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            list(values.items()),
+        )
+
+    def _writing(self) -> _Writing:
+        return _Writing(self.path)
 
     def __enter__(self) -> Journal:
         return self
@@ -154,3 +208,17 @@ class Journal:
 
     def __repr__(self) -> str:
         return f"<Journal {self.path}>"
+
+
+class _Writing:
+    """Turns a failed write (a full disk, an I/O error) into one `JournalError`."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: object, exc: BaseException | None, _tb: object) -> None:
+        if isinstance(exc, sqlite3.Error):
+            raise write_error(self.path, exc) from None

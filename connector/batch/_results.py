@@ -7,11 +7,12 @@ A result line is the task's structured response (`TaskResult`, exactly what `tes
      "request", "attempts", "elapsedMs", "error", "warnings"}
 
 `UNKNOWN` is the batch's own status: the request was sent by a run that stopped before the
-answer was recorded, and repeating it is not safe (error kind `unknown`). An input that could
-not be read or is invalid is `FAILED` with kind `validation` and its field errors; nothing
-was sent for it. `write_results` writes the lines in input order to a file, atomically;
-`Tally` counts them into a `Summary` (completed, failed by kind, unknown, throughput, p50/p95
-latency). Any engine that runs a batch writes these same lines and summary.
+answer was recorded, and repeating it is not safe (error kind `unknown`; `--resolve` and
+`--mark` settle it). An input that changed after it was sent is FAILED kind `changed`. An
+input that could not be read or is invalid is `FAILED` with kind `validation` and its field
+errors; nothing was sent for it. `write_results` writes the lines in input order to a file,
+atomically; `Tally` counts them into a `Summary` (completed, failed by kind, unknown,
+throughput, p50/p95 latency). Any engine that runs a batch writes these same lines and summary.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ __all__ = [
     "Latency",
     "Summary",
     "Tally",
+    "changed_record",
     "invalid_record",
     "line_record",
     "summary_lines",
@@ -80,6 +82,22 @@ def unknown_record(line: int, method: str, why: str | None = None) -> dict[str, 
         "elapsedMs": 0.0,
         "error": {"kind": "unknown", "message": message, "fieldErrors": []},
         "warnings": [],
+    }
+
+
+def changed_record(line: int, was_line: int) -> dict[str, Any]:
+    """The result line of an input that replaced, on its line (or under its idempotency key),
+    an input that was already sent: FAILED `changed`, not sent (`--resend-changed` sends it)."""
+    message = (
+        f"line {line}: changed after it was sent (the journal records the input sent from line "
+        f"{was_line}, which the file no longer has): not sent, so it is not paid twice; "
+        "add --resend-changed to send it as a new input"
+    )
+    record = unknown_record(line, "")
+    return {
+        **record,
+        "status": "FAILED",
+        "error": {**record["error"], "kind": "changed", "message": message},
     }
 
 
@@ -155,11 +173,14 @@ class Tally:
         if sent:
             self.latencies.append(float(record.get("elapsedMs") or 0.0))
 
-    def summary(self, elapsed_seconds: float, **fields: Any) -> Summary:
-        """The summary of what was counted; `fields` adds `interrupted`, `results`, ..."""
+    def summary(
+        self, elapsed_seconds: float, *, total: int | None = None, **fields: Any
+    ) -> Summary:
+        """The summary of what was counted; `total`: the inputs (default: the lines counted);
+        `fields` adds `interrupted`, `results`, ..."""
         sent = len(self.latencies)
         return Summary(
-            total=sum(self.statuses.values()),
+            total=sum(self.statuses.values()) if total is None else total,
             completed=self.statuses["COMPLETED"],
             failed=dict(sorted(self.failed.items())),
             unknown=self.statuses["UNKNOWN"],
@@ -218,8 +239,9 @@ def parse_record(text: str) -> dict[str, Any]:
     problem = _record_problem(value)
     if problem is not None:
         raise UsageError(
-            f"a recorded result in the journal is not a result record ({problem}): "
-            "delete the journal file to send the whole batch again, or restore it"
+            f"a recorded result in the journal is not a result record ({problem}): restore "
+            "the journal, or name another --journal once you know which inputs took effect "
+            "(a new journal sends every input again)"
         )
     record: dict[str, Any] = value
     return record

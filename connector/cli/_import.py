@@ -87,6 +87,11 @@ def register(commands: Any) -> None:
     search.add_argument("--api", help="only tasks of this API")
     search.add_argument("--limit", type=int, default=10, metavar="N", help="at most N rows (10)")
     search.add_argument("--json", action="store_true", help="print JSON")
+    search.add_argument(
+        "--no-meaning",
+        action="store_true",
+        help="rank by words only, without the semantic extra's model (and its load)",
+    )
     search.set_defaults(handler=run_search)
 
 
@@ -95,6 +100,7 @@ def run_import(args: argparse.Namespace) -> int:
     user accepts; exit 2 when it is not OpenAPI 3.x or Swagger 2.0, an overlay cannot be
     applied, or the import is refused."""
     from connector._errors import ConnectorError
+    from connector._search_index import refresh_index
     from connector._store import catalog_dir, write_api
     from connector.auth import record_bindings
     from connector.cli._accept import answer, hosts_json, print_hosts
@@ -125,6 +131,7 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         # the description is kept beside the templates: the emulator serves it offline
         changes = write_api(result.api, templates, catalog=catalog, description=document)
+        refresh_index(catalog)  # searching then reads the index, it does not build it
         record_bindings(
             result.api,
             bindings,
@@ -230,6 +237,7 @@ def _as_json(result: Any, folder: Path) -> dict[str, Any]:
                 "path": i.path,
                 "file": str(folder / f"{i.name}.json"),
                 "warnings": list(i.warnings),
+                "idempotency": i.idempotency,
             }
             for i in result.imported
         ],
@@ -261,6 +269,8 @@ def _print_summary(result: Any, changes: Any, folder: Path) -> None:
     for skipped in result.skipped:
         out(f"  skipped: {skipped.reason}\n")
     _print_environments(result)
+    for line in _idempotency_lines(result.imported):
+        out(line)
     if result.events:
         kinds = sorted({event.kind + "s" for event in result.events})
         out(f"  {len(result.events)} {' and '.join(kinds)} the API sends (--json lists them)\n")
@@ -286,19 +296,47 @@ def _print_environments(result: Any) -> None:
 
 
 def run_search(args: argparse.Namespace) -> int:
-    """Rank shipped and imported tasks for a query."""
+    """Rank shipped and imported tasks for a query: title, method and path, API and name per
+    row (the score only in `--json`)."""
     from connector._search import search_catalogue
 
     if args.limit < 1:
         return fail("usage", "--limit must be at least 1", as_json=args.json)
-    hits = search_catalogue(args.query, args.limit, api=args.api)
+    hits = search_catalogue(args.query, args.limit, api=args.api, meaning=not args.no_meaning)
     rows = [{**list_row(hit.row), "score": hit.score} for hit in hits]
     if args.json:
         print_json(rows)
     else:
-        for row in rows:
-            sys.stdout.write(f"{row['score']:>7.2f}  {format_row(row)}\n")
+        sys.stdout.writelines(line + "\n" for line in hit_lines(rows))
     return EXIT_OK
+
+
+TITLE_WIDTH = 48
+PATH_WIDTH = 44
+
+
+def hit_lines(rows: list[dict[str, Any]]) -> list[str]:
+    """Search hits as aligned columns: title, method, path, API, task name; a long title or
+    path is shortened with an ellipsis so the columns stay aligned."""
+    cells = [
+        (
+            _fit(str(row["title"] or row["name"]), TITLE_WIDTH),
+            str(row["method"] or ""),
+            _fit(str(row["path"] or ""), PATH_WIDTH),
+            str(row["api"] or ""),
+            str(row["name"]),
+        )
+        for row in rows
+    ]
+    widths = [max((len(cell[i]) for cell in cells), default=0) for i in range(4)]
+    return [
+        "  ".join(cell[i].ljust(widths[i]) for i in range(4)) + "  " + cell[4] for cell in cells
+    ]
+
+
+def _fit(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "\u2026"
 
 
 def list_row(row: Any) -> dict[str, Any]:
@@ -312,3 +350,16 @@ def format_row(row: Any) -> str:
         f"{row['name']:<36} {row['api'] or ''!s:<12} {row['method'] or ''!s:<6} "
         f"{row['path'] or ''}  {row['title']}"
     )
+
+
+def _idempotency_lines(imported: list[Any]) -> list[str]:
+    """What the import inferred about keys and read-backs, and which POST/PATCH are unkeyed."""
+    keyed = [i for i in imported if i.idempotency.startswith("keyed")]
+    unkeyed = [i for i in imported if i.idempotency.startswith("not idempotent")]
+    lines = [f"  {i.name}: {i.idempotency}\n" for i in keyed[:20]]
+    if unkeyed:
+        lines.append(
+            f"  {len(unkeyed)} POST/PATCH without an idempotency key: never retried "
+            "(declare idempotency.key in the template if the API takes one)\n"
+        )
+    return lines

@@ -6,8 +6,12 @@ answers, else one started for the command); production only when named and confi
 (`--yes`); `--base-url` anywhere else.
 Results go to `--results` (default: beside the inputs, `NAME.results.jsonl`), the journal to
 `--journal` (default: beside the results, `NAME.results.journal`). The same command again
-resumes: nothing that completed is sent twice. The summary goes to stdout (`--json`: the
-`Summary` object), progress and per-line notes to stderr.
+resumes: nothing that completed is sent twice, also after the inputs file was edited (the
+journal knows inputs by content). `--resolve` looks unknown outcomes up with the template's
+read-back; `--mark LINE=completed|failed` settles one by hand. Ctrl-C or SIGTERM, once or
+more, still writes the results and the summary, and prints the command that resumes. The
+summary goes to stdout (`--json`: the `Summary` object), progress and per-line notes to
+stderr.
 
 Exit codes: 0 every input COMPLETED; 1 some FAILED or UNKNOWN; 2 nothing was sent (bad
 arguments, an unreadable inputs file, a journal of another batch); 130 interrupted.
@@ -24,16 +28,23 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from connector.cli._output import EXIT_FAILED, EXIT_OK, fail, fail_with, print_json
+from connector.cli._output import fail, fail_with
+from connector.cli._run_end import EXIT_INTERRUPTED, end_of_run, show_summary
 from connector.cli._temporal import add_options as add_temporal_options
 from connector.cli._temporal_run import add_options as add_temporal_run_options
 
 if TYPE_CHECKING:
     from connector._task import Task
-    from connector.batch import Journal, Outcome, Rate, Summary
+    from connector.batch import Journal, Rate
 
-EXIT_INTERRUPTED = 130
+__all__ = ["EXIT_INTERRUPTED", "default_results", "register", "run", "show_summary"]
+
 MAX_CONCURRENCY = 64
+_LOCAL_ONLY: dict[str, Any] = {
+    "--resolve": lambda args: args.resolve,
+    "--mark": lambda args: bool(args.mark),
+    "--resend-changed": lambda args: args.resend_changed,
+}
 
 
 def register(commands: Any) -> None:
@@ -81,6 +92,25 @@ def register(commands: Any) -> None:
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
     parser.add_argument(
+        "--resolve",
+        action="store_true",
+        help="before resending, look each input whose outcome is unknown up with the "
+        "template's read-back (idempotency.readBack): found is completed, not found is sent",
+    )
+    parser.add_argument(
+        "--mark",
+        action="append",
+        default=[],
+        type=_mark,
+        metavar="LINE=completed|failed",
+        help="settle the UNKNOWN input on LINE of the inputs, after checking on the server",
+    )
+    parser.add_argument(
+        "--resend-changed",
+        action="store_true",
+        help="send inputs that were edited after they were sent (refused by default)",
+    )
+    parser.add_argument(
         "--engine",
         choices=["local", "temporal"],
         default="local",
@@ -99,6 +129,15 @@ def _concurrency(text: str) -> int:
     return value
 
 
+def _mark(text: str) -> Any:
+    from connector.batch import parse_mark
+
+    try:
+        return parse_mark(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _rate(text: str) -> Rate | str:
     from connector.batch import parse_rate
 
@@ -112,30 +151,41 @@ def run(args: argparse.Namespace) -> int:
     """Run the batch, write the results, print the summary."""
     from connector._catalog import load_task
     from connector._errors import ConnectorError
-    from connector._retry import is_safe_to_repeat
+    from connector._idempotency import kind
     from connector.batch import Journal, journal_path
+    from connector.cli._interrupts import catching_interrupts
 
     results = args.results or default_results(args.inputs)
     if args.engine == "temporal":
-        from connector.cli._temporal_run import run as run_on_temporal
-
-        return run_on_temporal(args, results)
+        return _on_temporal(args, results)
     path = args.journal or journal_path(results)
-    try:
-        task = load_task(args.task)
-        safe = is_safe_to_repeat(task.template.http_request.method, task.template.retry)
-        journal = Journal(path, task=task.name, durable_sends=not safe)
-    except ConnectorError as exc:
-        return fail_with(exc, as_json=args.json)
-    except (OSError, sqlite3.Error) as exc:
-        return fail("usage", _write_failure(exc, results, path), as_json=args.json)
-    with journal:
+    with catching_interrupts() as interrupts:
         try:
-            return _run(args, task, journal, results)
+            task = load_task(args.task)
+            # a key or an unkeyed POST must survive a power cut before it is sent
+            journal = Journal(path, task=task.name, durable_sends=kind(task.template) != "method")
         except ConnectorError as exc:
             return fail_with(exc, as_json=args.json)
-        except (OSError, sqlite3.Error) as exc:  # a full disk, a file size limit, a lost mount
+        except (OSError, sqlite3.Error) as exc:
             return fail("usage", _write_failure(exc, results, path), as_json=args.json)
+        with journal:
+            try:
+                return _run(args, task, journal, results, interrupts)
+            except ConnectorError as exc:
+                return fail_with(exc, as_json=args.json)
+            except (OSError, sqlite3.Error) as exc:  # a full disk, a file size limit, a lost mount
+                return fail("usage", _write_failure(exc, results, path), as_json=args.json)
+
+
+def _on_temporal(args: argparse.Namespace, results: Path) -> int:
+    """The batch on Temporal (its history is the journal: the journal options are refused)."""
+    from connector.cli._temporal_run import run as run_on_temporal
+
+    local_only = [o for o, on in _LOCAL_ONLY.items() if on(args)]
+    if local_only:
+        message = f"{', '.join(local_only)}: only with --engine local (its journal)"
+        return fail("usage", message, as_json=args.json)
+    return run_on_temporal(args, results)
 
 
 def _write_failure(exc: OSError | sqlite3.Error, results: Path, journal: Path) -> str:
@@ -156,9 +206,11 @@ def default_results(inputs: Path) -> Path:
     return inputs.with_name(f"{inputs.stem}.results.jsonl")
 
 
-def _run(args: argparse.Namespace, task: Task, journal: Journal, results: Path) -> int:
+def _run(
+    args: argparse.Namespace, task: Task, journal: Journal, results: Path, interrupts: Any
+) -> int:
     from connector._target import choose
-    from connector.batch import BatchRunner, Pacer, check_inputs, open_progress, read_inputs
+    from connector.batch import BatchRunner, Pacer, check_inputs, mark, open_progress, read_inputs
     from connector.cli._test_request import unsafe_target
 
     schema = task.input_schema()
@@ -166,6 +218,14 @@ def _run(args: argparse.Namespace, task: Task, journal: Journal, results: Path) 
     def items() -> Any:
         return read_inputs(args.inputs, schema=schema, input_format=args.format)
 
+    if args.resolve and task.template.idempotency.read_back is None:
+        message = (
+            f"task '{task.name}' declares no read-back (idempotency.readBack: a GET of the "
+            "resource by the client's id or key): settle UNKNOWN lines with --mark instead"
+        )
+        return fail("usage", message, as_json=args.json)
+    if args.mark:
+        mark(journal, items(), args.mark, task.template.http_request.method)
     plan = check_inputs(items(), journal)
     choice = choose(task.template, args.environment, args.base_url)
     environment = choice.environment
@@ -181,15 +241,13 @@ def _run(args: argparse.Namespace, task: Task, journal: Journal, results: Path) 
             target=target,
             pacer=Pacer(_chosen_rate(args.rate, task)),
             concurrency=args.concurrency,
+            resolve=args.resolve,
+            resend_changed=args.resend_changed,
         )
+        interrupts.attach(runner)
         with open_progress(plan.total, plan.done) as progress:
             outcome = runner.run(items(), progress, plan)
-    summary = finish(journal, results, outcome)
-    show_summary(summary, as_json=args.json)
-    if outcome.interrupted:
-        sys.stderr.write("interrupted: run the same command again to finish the rest\n")
-        return EXIT_INTERRUPTED
-    return EXIT_OK if summary.ok else EXIT_FAILED
+    return end_of_run(journal, results, outcome, items(), as_json=args.json)
 
 
 def _chosen_rate(rate: Rate | str | None, task: Task) -> Rate | None:
@@ -216,35 +274,3 @@ def _target(
             yield Target("local", local_url, local_environ)
         return
     yield Target(environment, base_url, environ)
-
-
-def finish(journal: Journal, results: Path, outcome: Outcome) -> Summary:
-    """Write the results file from the journal (input order) and count the summary."""
-    from connector.batch import Tally, write_results
-    from connector.batch._results import parse_record
-
-    tally = Tally()
-
-    def lines() -> Iterator[str]:
-        for text in journal.records():
-            record = parse_record(text)
-            tally.add(record, sent=record["line"] in outcome.sent)
-            yield text
-
-    write_results(results, lines())
-    return tally.summary(
-        outcome.elapsed_seconds,
-        interrupted=outcome.interrupted,
-        results=str(results),
-        journal=str(journal.path),
-    )
-
-
-def show_summary(summary: Summary, *, as_json: bool) -> None:
-    """The summary on stdout: readable lines, or the `Summary` JSON."""
-    from connector.batch import summary_lines
-
-    if as_json:
-        print_json(summary.model_dump(mode="json", by_alias=True))
-    else:
-        sys.stdout.write("".join(f"{line}\n" for line in summary_lines(summary)))

@@ -156,12 +156,21 @@ def _record(item: ItemResult, method: str) -> dict[str, Any]:
 
 
 def _plan(args: argparse.Namespace, task: Task, items: list[InputItem]) -> BatchPlan:
-    from connector._retry import may_repeat
+    from connector._idempotency import retry_allowed, with_key
     from connector.temporal import ActivityOptions, BatchPlan, Item
 
     readable = [Item(item.line, item.inputs) for item in items if item.inputs is not None]
-    safe = may_repeat(task.template)
-    if not safe:
+    batch_id = args.batch_id or default_batch_id(task.name, readable)
+    # a keyed step's key is made here, from the batch and the input, and travels in the
+    # workflow's input (its history) before the first send: every activity attempt and a
+    # rerun of the same batch send the same key
+    keyed = [
+        Item(item.line, dict(with_key(task.template, item.inputs, _item_key(batch_id, item))[0]))
+        for item in readable
+    ]
+    safe = retry_allowed(task.template).allowed
+    looks_up = task.template.idempotency.read_back is not None
+    if not safe and not looks_up:
         sys.stderr.write(
             f"note: {task.template.http_request.method} is not idempotent and declares no "
             "idempotency key, so Temporal attempts each input once (an input whose worker is "
@@ -169,14 +178,21 @@ def _plan(args: argparse.Namespace, task: Task, items: list[InputItem]) -> Batch
         )
     options = ActivityOptions(
         start_to_close_seconds=task.template.deadline_seconds + START_TO_CLOSE_MARGIN,
-        # a request not safe to repeat is never sent by a second attempt: a lost worker's
-        # item is UNKNOWN, as in the local batch
-        maximum_attempts=ActivityOptions.maximum_attempts if safe else 1,
+        # a request not safe to repeat is never sent by a second attempt unless the activity
+        # reads it back first (not found: it never landed); otherwise a lost worker's item is
+        # UNKNOWN, as in the local batch
+        maximum_attempts=ActivityOptions.maximum_attempts if safe or looks_up else 1,
     )
-    batch_id = args.batch_id or default_batch_id(task.name, readable)
     return BatchPlan.build(
-        batch_id, task.name, readable, concurrency=args.concurrency, activity=options
+        batch_id, task.name, keyed, concurrency=args.concurrency, activity=options
     )
+
+
+def _item_key(batch_id: str, item: Any) -> str:
+    from connector._idempotency import derived_key
+
+    text = json.dumps([item.line, item.inputs], sort_keys=True)
+    return derived_key(batch_id, text)
 
 
 def default_batch_id(task_name: str, items: list[Any]) -> str:

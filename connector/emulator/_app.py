@@ -9,6 +9,7 @@ without a socket (werkzeug's test client) where a test does not need the wire.
 
 The parts live beside it: `_api` (the served API: operations, behaviours, credentials),
 `_validation` (a request checked against its operation), `_faults`, `_records`,
+`_idempotency` (a repeated `Idempotency-Key` answered with the first answer),
 `_ratelimit`, `_control` (the `/_emulator/` endpoints and their guard) and `_http`.
 """
 
@@ -31,6 +32,7 @@ from connector.emulator._context import Context
 from connector.emulator._control import CONTROL_PREFIX, control_refusal, control_reply
 from connector.emulator._faults import Fault, fault_answer
 from connector.emulator._http import Reply, problem
+from connector.emulator._idempotency import IdempotencyCache
 from connector.emulator._operations import Operation
 from connector.emulator._ratelimit import RateLimiter
 from connector.emulator._records import ReceivedRequest, masked_request
@@ -52,6 +54,7 @@ class _State:
     store: Store = field(default_factory=Store)
     faults: deque[Fault] = field(default_factory=deque)
     requests: deque[ReceivedRequest] = field(default_factory=lambda: deque(maxlen=MAX_RECORDED))
+    answers: IdempotencyCache = field(default_factory=IdempotencyCache)
 
 
 class BodyTooLargeError(Exception):
@@ -267,6 +270,26 @@ class EmulatorApp:
         if operation.secured and not authorized:
             return self.api.credentials.refusal(request.path)
         scope = values.pop(self.api.scope, "") if self.api.scope else ""
+        keyed = IdempotencyCache.key_of(request, scope)
+        if keyed is None:
+            return self._limited(request, body, operation, values, scope)
+        with self._lock:  # one keyed request at a time: a repeat waits for the first answer
+            replayed = self._state.answers.replay(keyed, body)
+            if replayed is not None:
+                return replayed
+            response = self._limited(request, body, operation, values, scope)
+            self._state.answers.keep(keyed, body, response)
+            return response
+
+    def _limited(
+        self,
+        request: Request,
+        body: bytes,
+        operation: Operation,
+        values: dict[str, str],
+        scope: str,
+    ) -> Response:
+        """The operation run within the rate limit."""
         now = self.clock.time()
         counts = request.method not in {"GET", "HEAD"}
         with self._lock:

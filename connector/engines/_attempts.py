@@ -1,4 +1,4 @@
-"""How many times an engine may send a step: the one rule (`connector._retry.may_repeat`)
+"""How many times an engine may send a step: the one rule (`connector._idempotency.retry_allowed`)
 applied to an export, and kept through an import.
 
 An engine cannot tell a refused connection from a lost answer, so a step the rule does not
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from connector._errors import TemplateError
-from connector._retry import may_repeat
+from connector._idempotency import retry_allowed
 from connector._template import TaskTemplate
 from connector.engines._shared import Metadata, finish, kept_metadata
 
@@ -22,9 +22,9 @@ __all__ = ["engine_attempts", "precise_retry"]
 
 def engine_attempts(template: TaskTemplate, warnings: list[str]) -> int:
     """How many times the engine may send the step: the template's `maxAttempts` when the
-    one rule (`may_repeat`) allows a repeat, else once, with the reason in `warnings`."""
+    one rule (`retry_allowed`) allows a repeat, else once, with the reason in `warnings`."""
     attempts = template.retry.max_attempts
-    if attempts > 1 and not may_repeat(template):
+    if attempts > 1 and not retry_allowed(template).allowed:
         method = template.http_request.method
         warnings.append(
             f"retry: {method} is not idempotent and declares no idempotency key, so the engine "

@@ -11,6 +11,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from connector._idempotency import describe
 from connector.openapi._budget import collecting
 from connector.openapi._events import Event, find_events
 from connector.openapi._load import as_openapi3
@@ -40,6 +41,8 @@ class Imported:
     path: str
     template: dict[str, Any]
     warnings: tuple[str, ...] = ()
+    idempotency: str = ""
+    """What was inferred about its idempotency (`_idempotency.describe`), when checked."""
 
 
 @dataclass(frozen=True)
@@ -139,12 +142,13 @@ def _one(
     if name is None:
         result.skipped.append(_skip(op, f"{op.label}: not selected (--operation/--tag)"))
         return
+    idempotency = ""
     try:
         with collecting() as notes:
             built = build_template(context, op, name)
         built.warnings.extend(f"{op.label}: {text}" for text in notes)
         if check:
-            check_template(built.template, op)
+            idempotency = describe(check_template(built.template, op).template)
     except SkipError as exc:
         result.skipped.append(_skip(op, str(exc)))
         return
@@ -158,7 +162,13 @@ def _one(
         result.hosts.setdefault(host, where)
     result.imported.append(
         Imported(
-            name, op.operation_id, op.method.upper(), op.path, built.template, tuple(built.warnings)
+            name,
+            op.operation_id,
+            op.method.upper(),
+            op.path,
+            built.template,
+            tuple(built.warnings),
+            idempotency,
         )
     )
 

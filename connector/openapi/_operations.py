@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from connector._template import IDEMPOTENT_METHODS
 from connector.openapi._binding import named_hosts
 from connector.openapi._bodies import Body, build_body, kind_of
+from connector.openapi._keys import declared_safe, infer_idempotency
 from connector.openapi._names import identifier, kebab
 from connector.openapi._parameters import build_parameters, effective
 from connector.openapi._refs import RefError, Refs, as_dict, pointer_join
@@ -182,6 +182,11 @@ def _build(context: Context, op: OperationRef, name: str) -> Built:
         parameters.example.pop(key, None)
     parts = _Parts(servers.environments, inputs, url, body, success, responses)
     template = _assemble(context, op, name, parts)
+    idempotency = infer_idempotency(
+        context.document, method=op.method, path=op.path, url=url, inputs=inputs, body=body
+    )
+    if idempotency:
+        template["idempotency"] = idempotency
     if auth.auth is not None:
         template["auth"] = auth.auth
         built.bindings, built.hosts = named_hosts(auth.auth["schemes"], servers.hosts, where)
@@ -189,8 +194,8 @@ def _build(context: Context, op: OperationRef, name: str) -> Built:
     if body is not None:
         example.update(body.example)
     template["examples"] = [example]
-    if op.operation.get("x-idempotent") is True and op.method.upper() not in IDEMPOTENT_METHODS:
-        template["retry"] = {"retryNonIdempotent": True}  # declared safe to repeat
+    if declared_safe(op.operation, op.method):
+        template["retry"] = {"retryNonIdempotent": True}
     if op.operation.get("deprecated") is True:
         built.warnings.append(f"{op.label} is deprecated")
     built.template = template

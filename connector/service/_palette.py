@@ -17,7 +17,7 @@ from typing import Any
 
 from connector._catalog import load_task, manifest_path, read_manifest, task_names
 from connector._errors import ConnectorError
-from connector._search import catalogue_index, search_catalogue
+from connector._search import catalogue_rows, catalogue_size, search_catalogue
 from connector._store import template_path
 from connector._task import Task
 from connector.service._models import Catalogue, CatalogueGroup, CatalogueTag, CatalogueTask
@@ -31,16 +31,15 @@ Place = tuple[int, str, int]
 
 def catalogue(query: str | None, limit: int) -> Catalogue:
     """Every task by API and tag; with a query, the best `limit` matches instead."""
-    index = catalogue_index()
     places = shipped_places()
     query = (query or "").strip() or None
     if query is None:
-        tasks = [entry(row, places) for row in index.rows]
+        tasks = [entry(row, places) for row in catalogue_rows()]
         groups = grouped(tasks, places, ranked=False)
         return Catalogue(query=None, total=len(tasks), groups=groups)
     hits = [entry(hit.row, places, hit.score) for hit in search_catalogue(query, limit)]
     groups = grouped(hits, places, ranked=True)
-    return Catalogue(query=query, total=len(index.rows), groups=groups, hits=hits)
+    return Catalogue(query=query, total=catalogue_size(), groups=groups, hits=hits)
 
 
 def shipped_places() -> dict[str, Place]:

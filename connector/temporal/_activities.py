@@ -13,6 +13,12 @@ is a non-retryable `ApplicationError` whose type is the error kind. The structur
 travels as the error's first detail (JSON text), so the workflow keeps the status code and
 body.
 
+A keyed step (`idempotency.key`) whose inputs give no key sends one derived from the workflow
+run and the activity id, the same on every attempt (`connector run --engine temporal` puts
+the key in the inputs before submitting, so it is in the history already). A step that is not
+safe to repeat but declares a read-back (`idempotency.readBack`) is looked up before a later
+attempt (its first was lost with its worker): found, it is COMPLETED without a second send.
+
 Credentials come only from the worker's environment: the activity's argument is a task name
 and its inputs. The task name must be one the worker serves (never a file path from history).
 A background thread heartbeats while the request runs, so a dead worker is noticed after the
@@ -27,14 +33,18 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
+from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError, ApplicationErrorCategory
 
 from connector._executor import Executor
+from connector._idempotency import derived_key, retry_allowed
+from connector._request import PreparedRequest
 from connector._result import TaskResult
 from connector._retry import hinted_wait
 from connector._task import Task
+from connector.batch._resolve import look_up, read_back_task
 from connector.temporal._workflows import ACTIVITY_NAME, Outcome, TaskCall
 
 __all__ = ["TaskActivities", "failure_for"]
@@ -88,16 +98,51 @@ class TaskActivities:
                 type="usage",
                 non_retryable=True,
             )
-        environment, base_url, environ = self.targets.get(
-            call.task, (self.environment, self.base_url, self.environ)
-        )
+        target = self.targets.get(call.task, (self.environment, self.base_url, self.environ))
+        info = activity.info()
+        # a keyed step whose inputs give no key: the same key on every attempt of this activity
+        key = derived_key(info.workflow_id or "", info.workflow_run_id or "", info.activity_id)
         with _heartbeating(_heartbeat_interval()):
-            result = self._executor(environ).run(
-                task, call.inputs, environment=environment, base_url=base_url
+            result = self._looked_up(task, call.inputs, info.attempt, target) or self._executor(
+                target[2]
+            ).run(
+                task,
+                call.inputs,
+                environment=target[0],
+                base_url=target[1],
+                idempotency_key=key,
             )
         if result.status == "COMPLETED":
             return Outcome(result.status, result.model_dump_json(by_alias=True))
         raise failure_for(result, self._now())
+
+    def _looked_up(
+        self, task: Task, inputs: Mapping[str, Any], attempt: int, target: Target
+    ) -> TaskResult | None:
+        """Before a later attempt of a step that is not safe to repeat (its first attempt was
+        lost with its worker): the read-back's answer if it found the resource (None: not
+        there, send it); an outcome it cannot tell stops the item as `unknown`."""
+        lookup = read_back_task(task) if attempt > 1 else None
+        if lookup is None or retry_allowed(task.template).allowed:
+            return None
+        environment, base_url, environ = target
+
+        def prepare(one: Task, values: Mapping[str, Any]) -> PreparedRequest:
+            return one.prepare(
+                values,
+                environment=environment,
+                base_url=base_url,
+                environ=environ,
+                allow_hosts=self.allow_hosts,
+            )
+
+        method = task.template.http_request.method
+        executor = self._executor(environ)
+        found = look_up(executor, lookup, inputs, method=method, prepare=prepare)
+        if isinstance(found, str):
+            message = f"attempt {attempt}: the first attempt may have been sent; {found}"
+            raise ApplicationError(message, type="unknown", non_retryable=True)
+        return found
 
     def _executor(self, environ: Mapping[str, str] | None) -> Executor:
         """This thread's executor reading credentials from `environ`."""

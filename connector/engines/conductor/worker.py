@@ -41,6 +41,7 @@ from connector._catalog import load_task
 from connector._credentials import Redactor
 from connector._errors import FieldError, InputError
 from connector._executor import Executor
+from connector._idempotency import derived_key
 from connector._json import json_kind, problems
 from connector._result import TaskResult
 from connector.engines.conductor._export import conductor_name
@@ -82,14 +83,16 @@ class TaskWorker(WorkerInterface):  # type: ignore[misc]  # the SDK is untyped
 
     def execute(self, task: ConductorTask) -> ConductorResult:
         """Run the task for one Conductor task's input; never raises for a failed request."""
-        result = self._run(task.input_data)
+        # the same key on every Conductor retry of this step of this workflow run
+        key = derived_key(str(task.workflow_instance_id), str(task.reference_task_name))
+        result = self._run(task.input_data, key)
         conductor_result = outcome(result, self._redactor())
         conductor_result.task_id = task.task_id
         conductor_result.workflow_instance_id = task.workflow_instance_id
         conductor_result.worker_id = self.get_identity()
         return conductor_result
 
-    def _run(self, input_data: object) -> dict[str, Any]:
+    def _run(self, input_data: object, key: str | None = None) -> dict[str, Any]:
         errors = input_problems(input_data)
         if errors:
             error = InputError("invalid task input", task=self.task_name, field_errors=errors)
@@ -103,6 +106,7 @@ class TaskWorker(WorkerInterface):  # type: ignore[misc]  # the SDK is untyped
             dict(input_data),  # type: ignore[call-overload]  # checked: a JSON object
             environment=self.environment,
             base_url=self.base_url,
+            idempotency_key=key,
         )
         return result.to_json()
 
