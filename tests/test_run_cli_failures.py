@@ -137,3 +137,16 @@ def test_a_full_disk_is_one_message(emulator: Emulator, tmp_path: Path) -> None:
     assert "run the same command again" in done.stderr
     assert "Traceback" not in done.stderr
     assert json.loads(inputs.read_text().splitlines()[0])["id"] == "po-1"
+
+
+def test_inputs_that_are_not_a_file_keep_their_results_in_the_working_directory(
+    tmp_path: Path,
+) -> None:
+    """Inputs read from a device or a pipe put the results and the journal in the working
+    directory, never beside the device (in /dev)."""
+    from connector.cli._run import default_results
+
+    assert default_results(Path("/dev/stdin")) == Path("stdin.results.jsonl")
+    regular = tmp_path / "payouts.jsonl"
+    regular.write_text("{}\n")
+    assert default_results(regular) == tmp_path / "payouts.results.jsonl"

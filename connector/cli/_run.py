@@ -202,8 +202,11 @@ def _write_failure(exc: OSError | sqlite3.Error, results: Path, journal: Path) -
 
 
 def default_results(inputs: Path) -> Path:
-    """`payouts.jsonl` -> `payouts.results.jsonl`, beside it."""
-    return inputs.with_name(f"{inputs.stem}.results.jsonl")
+    """`payouts.jsonl` -> `payouts.results.jsonl`, beside it; for inputs that are not a
+    regular file (a pipe, a device such as /dev/stdin), in the working directory, so a run
+    never writes into /dev or beside a pipe."""
+    name = f"{inputs.stem}.results.jsonl"
+    return inputs.with_name(name) if inputs.is_file() else Path(name)
 
 
 def _run(
