@@ -269,7 +269,7 @@ def test_a_reimport_that_adds_a_host_asks_again(world: World, tmp_path: Path) ->
     }
     assert shown[FOREIGN]["bound"] is False
     environ["CONNECTOR_ACME_API_KEY"] = KEY
-    result = _send(world, tmp_path, "get-thing", "--environment", "server1")
+    result = _send(world, tmp_path, "get-thing", "--environment", FOREIGN, "--yes")
     _nothing_sent(world, result, "CONNECTOR_ACME_API_KEY")
 
 
