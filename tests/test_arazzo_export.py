@@ -322,3 +322,11 @@ def test_a_payload_known_only_at_run_time_is_split_into_body_fields_for_conducto
         "status": "sold",
         "couponCode": "C${workflow.input.code}",
     }
+
+
+def test_a_query_parameter_a_step_gives_is_sent_by_the_export() -> None:
+    """An optional query parameter the step fills (the listing's `filter` and `limit`) is
+    wired into the exported request, never left out as an unset optional one is."""
+    document = json.dumps(_conductor())
+    wired = "/payout-requests?limit=10&filter=batchId:${workflow.variables.batch.batchId}"
+    assert wired in document

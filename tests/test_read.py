@@ -8,7 +8,6 @@ import os
 import resource
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -132,30 +131,35 @@ def _connector(
     )
 
 
+MEASURE = """
+import resource, subprocess, sys
+def limit():
+    resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+done = subprocess.run(sys.argv[2:], preexec_fn=limit, stdin=subprocess.DEVNULL,
+                      stdout=subprocess.DEVNULL, timeout=60, check=False)
+with open(sys.argv[1], "w") as out:
+    out.write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024))
+sys.exit(done.returncode)
+"""
+"""Runs the command from a small process and writes its peak resident memory: a child forked
+from the test process itself would start with the test process's memory counted as its own."""
+
+
 def _connector_peak(argv: list[str], tmp_path: Path) -> tuple[int, str, int]:
     """Run the CLI; its exit code, its stderr, and the peak resident memory of that process
-    alone (os.wait4 reports the one child's usage; RUSAGE_CHILDREN would report the largest
-    child this test process ever reaped)."""
+    alone."""
     env = {**os.environ, SIZE_ENV: "1M", "CONNECTOR_CATALOG": str(tmp_path / "catalog")}
-    with (tmp_path / "stderr.txt").open("w+") as err:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "connector", *argv],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=err,
-            env=env,
-            cwd=tmp_path,
-            preexec_fn=_limit_memory,  # noqa: PLW1509 (only setrlimit, before exec)
-        )
-        timer = threading.Timer(60, child.kill)
-        timer.start()
-        try:
-            _pid, status, usage = os.wait4(child.pid, 0)
-        finally:
-            timer.cancel()
-        child.returncode = os.waitstatus_to_exitcode(status)
-        err.seek(0)
-        return child.returncode, err.read(), usage.ru_maxrss * 1024
+    peak_file = tmp_path / "peak.txt"
+    done = subprocess.run(
+        [sys.executable, "-c", MEASURE, str(peak_file), sys.executable, "-m", "connector", *argv],
+        capture_output=True,
+        text=True,
+        timeout=90,
+        env=env,
+        cwd=tmp_path,
+        check=False,
+    )
+    return done.returncode, done.stderr, int(peak_file.read_text())
 
 
 @pytest.mark.parametrize(

@@ -120,10 +120,13 @@ def test_round_trip_through_to_json_is_identity() -> None:
     assert TaskTemplate.model_validate(data).to_json() == data
 
 
-def test_unknown_task_name_lists_the_shipped_ones() -> None:
-    """Asking for a task that does not exist names the ones that do."""
-    with pytest.raises(TemplateError, match="upsert-payout-request"):
+def test_an_unknown_task_name_says_where_the_tasks_are() -> None:
+    """Asking for a task that does not exist points to `connector list`, and a near miss is
+    suggested by name."""
+    with pytest.raises(TemplateError, match="connector list"):
         load_task("no-such-task")
+    with pytest.raises(TemplateError, match="upsert-payout-request"):
+        load_task("upsert-payout-requst")
 
 
 def test_a_template_file_path_works_wherever_a_name_does(

@@ -249,7 +249,7 @@ def test_catalog_import_and_an_offline_test_request_fetch_nothing(
     spec = tmp_path / "things.json"
     spec.write_text(json.dumps(_description(listener, remote_ref=True)))
     imported = _connector(tmp_path, "catalog", "import", str(spec), "--json")
-    assert imported.returncode == 0, imported.stderr
+    assert imported.returncode == 2, imported.stderr  # its one operation skipped: refused
     assert "refers outside the description" in imported.stdout
     spec.write_text(json.dumps(_description(listener, remote_ref=False)))
     imported = _connector(tmp_path, "catalog", "import", str(spec), "--json")
@@ -349,6 +349,5 @@ def test_catalog_import_of_a_maze_is_one_skip(tmp_path: Path) -> None:
         )
     )
     done = _connector(tmp_path, "catalog", "import", str(spec), "--json")
-    assert done.returncode == 0, done.stderr
-    [skipped] = json.loads(done.stdout)["skipped"]
-    assert "expands to more than" in json.dumps(skipped)
+    assert done.returncode == 2, done.stderr  # its one operation skipped: nothing to import
+    assert "expands to more than" in json.loads(done.stdout)["error"]["message"]

@@ -26,6 +26,7 @@ from dataclasses import replace
 from typing import Any, Final
 
 from connector._errors import TemplateError
+from connector._task import Task
 from connector.arazzo._bind import BODY, Input, body_fields
 from connector.arazzo._check import Checked, CompiledStep
 from connector.arazzo._decide import END, body_of, decide, ref
@@ -130,7 +131,7 @@ def _http_task(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     inputs = [part for item in compiled.inputs for part in _split_payload(step, compiled, item)]
     body = [i.where.removeprefix("body.") for i in inputs if i.where.startswith("body.")]
-    task = compiled.operation.task
+    task = _sending(compiled.operation.task, {i.name for i in inputs})
     fields = set(body) if isinstance(task.template.http_request.body, dict) else set()
     try:
         exported = load_adapter("conductor").export(slim(task, fields), options).document
@@ -143,6 +144,22 @@ def _http_task(
     if step.timeout:
         http["inputParameters"]["http_request"]["readTimeOut"] = step.timeout
     return http, list(exported["taskDefs"])
+
+
+def _sending(task: Task, given: set[str]) -> Task:
+    """The task with every parameter the step gives made required: an engine export leaves
+    an optional parameter out, and one the step fills must be sent (or refused when the
+    engine cannot write it), never dropped."""
+    parameters = task.template.parameters
+    wanted = {
+        key: spec.model_copy(update={"required": True})
+        for key, spec in parameters.items()
+        if key in given and spec.location != "path" and not spec.required
+    }
+    if not wanted:
+        return task
+    template = task.template.model_copy(update={"parameters": {**parameters, **wanted}})
+    return Task(template, source=task.source)
 
 
 def _split_payload(step: Step, compiled: CompiledStep, item: Input) -> list[Input]:

@@ -113,7 +113,7 @@ def run_import(args: argparse.Namespace) -> int:
         return fail_with(exc, as_json=args.json)
     except ValueError as exc:
         return fail("usage", str(exc), as_json=args.json)
-    if not result.imported:  # nothing to write: say why instead of an empty API
+    if not result.imported and not result.events:  # nothing to write: say why
         reasons = "; ".join(s.reason for s in result.skipped[:3])
         why = f"every operation was skipped: {reasons}" if reasons else "it describes none"
         return fail("usage", f"{args.spec}: no operation to import ({why})", as_json=args.json)
