@@ -253,7 +253,7 @@ def test_a_mistyped_imported_task_suggests_the_imported_one_with_its_api(
 def test_search_rows_keep_their_columns_with_long_names_and_show_no_score() -> None:
     """Title, method, path, API and name stay aligned when a title or path is long; a long
     one is shortened with an ellipsis, and no score column is printed."""
-    from connector.cli._import import TITLE_WIDTH, hit_lines
+    from connector.cli._rows import TITLE_WIDTH, hit_lines
 
     rows = [
         {"title": "Create an issue", "method": "POST", "path": "/repos/{o}/{r}/issues"},

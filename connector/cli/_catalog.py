@@ -68,7 +68,7 @@ def quick_list_args(argv: Sequence[str]) -> SimpleNamespace | None:
 def run_list(args: argparse.Namespace) -> int:
     """List shipped and imported tasks from their files (no template is compiled)."""
     from connector._store import all_rows
-    from connector.cli._import import format_row, list_row
+    from connector.cli._rows import format_row, list_row
 
     tasks = [list_row(row) for row in all_rows(args.api)]
     if args.json:

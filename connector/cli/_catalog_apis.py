@@ -83,7 +83,7 @@ def run_list(args: argparse.Namespace) -> int:
 def run_show(args: argparse.Namespace) -> int:
     """Print one API's environments and tasks."""
     from connector._store import catalog_dir
-    from connector.cli._import import format_row, list_row
+    from connector.cli._rows import format_row, list_row
 
     catalog = catalog_dir()
     rows = _apis(catalog).get(args.api)

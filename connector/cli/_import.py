@@ -7,6 +7,7 @@ from pathlib import Path
 
 from connector.cli._logging import add_logging_arguments
 from connector.cli._output import EXIT_OK, fail, fail_with, print_json
+from connector.cli._rows import hit_lines, list_row
 
 TYPE_CHECKING = False  # not typing's: `connector list` starts without importing typing
 if TYPE_CHECKING:
@@ -309,47 +310,6 @@ def run_search(args: argparse.Namespace) -> int:
     else:
         sys.stdout.writelines(line + "\n" for line in hit_lines(rows))
     return EXIT_OK
-
-
-TITLE_WIDTH = 48
-PATH_WIDTH = 44
-
-
-def hit_lines(rows: list[dict[str, Any]]) -> list[str]:
-    """Search hits as aligned columns: title, method, path, API, task name; a long title or
-    path is shortened with an ellipsis so the columns stay aligned."""
-    cells = [
-        (
-            _fit(str(row["title"] or row["name"]), TITLE_WIDTH),
-            str(row["method"] or ""),
-            _fit(str(row["path"] or ""), PATH_WIDTH),
-            str(row["api"] or ""),
-            str(row["name"]),
-        )
-        for row in rows
-    ]
-    widths = [max((len(cell[i]) for cell in cells), default=0) for i in range(4)]
-    return [
-        "  ".join(cell[i].ljust(widths[i]) for i in range(4)) + "  " + cell[4] for cell in cells
-    ]
-
-
-def _fit(text: str, width: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "\u2026"
-
-
-def list_row(row: Any) -> dict[str, Any]:
-    """The public columns of a task row."""
-    return {key: row.get(key) for key in ("name", "api", "operationId", "method", "path", "title")}
-
-
-def format_row(row: Any) -> str:
-    """One task as a line of text."""
-    return (
-        f"{row['name']:<36} {row['api'] or ''!s:<12} {row['method'] or ''!s:<6} "
-        f"{row['path'] or ''}  {row['title']}"
-    )
 
 
 def _idempotency_lines(imported: list[Any]) -> list[str]:
