@@ -180,8 +180,6 @@ def remove_api(api: str, *, catalog: Path | None = None) -> bool:
     import shutil  # noqa: PLC0415 - only to remove: keeps `list` start-up light
 
     shutil.rmtree(folder)
-    # its credentials' hosts go with it: a later API of that name binds its own
-    (folder.parent / "bindings" / f"{api}.json").unlink(missing_ok=True)
     return True
 
 

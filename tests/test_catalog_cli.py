@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from connector import load_task
+from connector._store import catalog_dir
 from connector.cli import main
 
 PETSTORE: dict[str, Any] = {
@@ -232,7 +233,10 @@ def test_catalog_list_show_and_remove_manage_imported_apis(
     assert code == 0 and "environment production (production)" in out and "create-pet" in out
     code, _, err = _run(capsys, "catalog", "remove", "pet-stor")
     assert code == 2 and "did you mean 'pet-store'" in err
+    record = catalog_dir() / "bindings" / "pet-store.json"
+    assert record.exists()
     assert _run(capsys, "catalog", "remove", "pet-store")[0] == 0
+    assert not record.exists()  # its credentials' hosts go with it
     code, out, _ = _run(capsys, "search", "create a pet", "--json")
     assert code == 0 and all(row["api"] != "pet-store" for row in json.loads(out))
     assert _run(capsys, "catalog", "list", "--json")[1].strip() == "[]"
